@@ -1,0 +1,29 @@
+import { Command } from 'commander';
+import { packageVersion } from '@drivrr/shared/service';
+import { EXIT } from './output.js';
+
+export const CLI_VERSION = packageVersion(new URL('../package.json', import.meta.url));
+
+/**
+ * Every subcommand registers itself through one `register(program)` function in commands/.
+ * Add a new command by writing commands/NAME.ts and listing it here.
+ */
+export function buildProgram(): Command {
+  const program = new Command('drivrr')
+    .description('Run, check and exercise the Drivrr ride-hailing backend')
+    .version(CLI_VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text) });
+  program.addHelpText(
+    'after',
+    `
+Exit codes: ${EXIT.ok} ok, ${EXIT.failure} failure, ${EXIT.usage} bad usage, ${EXIT.unhealthy} unhealthy (health).
+Set NO_COLOR=1 to turn colour off; DRIVRR_DEBUG=1 prints stack traces.`,
+  );
+  for (const register of registrations) register(program);
+  return program;
+}
+
+type Registration = (program: Command) => void;
+const registrations: Registration[] = [];

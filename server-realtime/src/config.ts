@@ -1,0 +1,34 @@
+/** The realtime service's configuration: read from the environment once, validated, typed. */
+import { z } from 'zod';
+import { envField, parseEnv, type Env } from '@drivrr/shared';
+
+const schema = z.object({
+  NODE_ENV: envField.nodeEnv(),
+  LOG_LEVEL: envField.logLevel(),
+  REALTIME_HOST: envField.host(),
+  REALTIME_PORT: envField.port(8081),
+  DATABASE_URL: envField.databaseUrl(),
+  /** PEM (SPKI) public key of the auth service; the realtime service never holds the private key. */
+  JWT_PUBLIC_KEY: envField.pem(),
+});
+
+export type RealtimeConfig = {
+  nodeEnv: 'development' | 'test' | 'production';
+  logLevel: string;
+  host: string;
+  port: number;
+  databaseUrl: string;
+  jwtPublicKeyPem: string;
+};
+
+export function loadRealtimeConfig(env: Env = process.env): RealtimeConfig {
+  const e = parseEnv(schema, env);
+  return {
+    nodeEnv: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    host: e.REALTIME_HOST,
+    port: e.REALTIME_PORT,
+    databaseUrl: e.DATABASE_URL,
+    jwtPublicKeyPem: e.JWT_PUBLIC_KEY,
+  };
+}

@@ -1,0 +1,2 @@
+export { loadRealtimeConfig, type RealtimeConfig } from './config.js';
+export { startRealtimeServer, REALTIME_VERSION, type RealtimeServer } from './server.js';

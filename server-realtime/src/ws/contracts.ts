@@ -1,0 +1,98 @@
+/**
+ * The seams between the realtime transport (ws/, presence/) and the feature modules that build on
+ * it (rides/, ops/). Feature modules never see `ws`: they register message handlers, push frames
+ * to users by id, and read driver presence through these interfaces. Keep this file small; it is
+ * what the next engineer reads first.
+ */
+import type { ClientMessageDataOf, ClientMessageType, LatLng, Role, ServerMessageDataOf, ServerMessageType } from '@drivrr/shared/protocol';
+
+/** The minimal socket the hub hands around: everything else is behind it. */
+export interface ClientSocket {
+  /** Queues a frame; returns false when it was dropped (socket closed, or a droppable frame met backpressure). */
+  send(frame: string, options?: { droppable?: boolean }): boolean;
+  close(code: number, reason: string): void;
+  /** Bytes queued in the kernel/ws buffer, for backpressure decisions. */
+  readonly bufferedAmount: number;
+}
+
+/** Who sent a message: always from the verified token, never from the message body. */
+export interface Caller {
+  userId: string;
+  role: Role;
+}
+
+export interface HandlerContext {
+  caller: Caller;
+  /** The client's message id, when it sent one. */
+  messageId: string | undefined;
+}
+
+/**
+ * Handles one validated client message. Returns the ack's `data` (or undefined); throws an
+ * AppError for a domain refusal, which the router turns into an `error` frame with the same id.
+ */
+export type MessageHandler<T extends ClientMessageType> = (ctx: HandlerContext, data: ClientMessageDataOf<T>) => Promise<unknown> | unknown;
+
+export interface MessageRouter {
+  on<T extends ClientMessageType>(type: T, handler: MessageHandler<T>): void;
+}
+
+/** Pushes server frames to users wherever they are connected (no-op when they are not). */
+export interface Notifier {
+  notify<T extends ServerMessageType>(userId: string, type: T, data: ServerMessageDataOf<T>): boolean;
+  isConnected(userId: string): boolean;
+}
+
+export type DriverActivity = 'idle' | 'on_ride';
+
+export interface DriverPresenceInfo {
+  driverId: string;
+  location: LatLng;
+  heading: number | null;
+  activity: DriverActivity;
+  /** ms since epoch of the last fix. */
+  updatedAt: number;
+}
+
+/** Online drivers and where they are (the in-memory spatial index). */
+export interface DriverPresence {
+  get(driverId: string): DriverPresenceInfo | undefined;
+  /** Idle online drivers within `radiusM` of `point`, nearest first, at most `limit`. */
+  nearestIdle(point: LatLng, radiusM: number, limit: number): { driverId: string; distanceM: number; location: LatLng }[];
+  setActivity(driverId: string, activity: DriverActivity): void;
+  onlineCount(): number;
+  all(): Iterable<DriverPresenceInfo>;
+}
+
+/** Live location subscriptions: a follower receives `driver.location` frames for a driver. */
+export interface LocationFollows {
+  follow(followerId: string, driverId: string): void;
+  unfollow(followerId: string, driverId?: string): void;
+}
+
+/** A piece of `session.state` contributed by a feature module (rides adds activeRide/openRequest). */
+export type SessionStateProvider = (caller: Caller) => Promise<Record<string, unknown>>;
+
+/** Events the transport raises for feature modules. */
+export interface PresenceEvents {
+  /** A driver went offline (explicitly, or after the reconnect grace ran out). */
+  onDriverOffline(listener: (driverId: string) => void): void;
+  /** A driver went online or moved. Listeners must be cheap: this runs on every fix. */
+  onDriverLocation(listener: (info: DriverPresenceInfo) => void): void;
+}
+
+/** Everything a feature module gets when the realtime service wires it in. */
+export interface RealtimeModuleDeps {
+  router: MessageRouter;
+  notifier: Notifier;
+  presence: DriverPresence & PresenceEvents;
+  follows: LocationFollows;
+  addSessionState(provider: SessionStateProvider): void;
+}
+
+/** A feature module: wired at start, stopped (timers cleared) at shutdown. */
+export interface RealtimeModule {
+  name: string;
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}

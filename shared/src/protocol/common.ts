@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { ERROR_CODES } from '../errors.js';
+
+/** WGS84 degrees. */
+export const LatLng = z.object({
+  lat: z.number().finite().min(-90).max(90),
+  lng: z.number().finite().min(-180).max(180),
+});
+export type LatLng = z.infer<typeof LatLng>;
+
+/** A point with an optional human address (what the apps show). */
+export const Place = LatLng.extend({
+  address: z.string().trim().max(200).optional(),
+});
+export type Place = z.infer<typeof Place>;
+
+export const Role = z.enum(['customer', 'driver', 'operator']);
+export type Role = z.infer<typeof Role>;
+/** Roles a person can sign up as through OTP; operators are created by the CLI. */
+export const AppRole = z.enum(['customer', 'driver']);
+export type AppRole = z.infer<typeof AppRole>;
+
+/** Money in integer minor units (paisa for PKR). */
+export const Money = z.number().int().positive().max(100_000_000);
+export type Money = z.infer<typeof Money>;
+
+export const Uuid = z.uuid();
+export const IsoTimestamp = z.iso.datetime({ offset: true });
+
+export const PaymentMethod = z.enum(['cash', 'wallet']);
+export type PaymentMethod = z.infer<typeof PaymentMethod>;
+
+export const VehicleType = z.enum(['car', 'bike', 'rickshaw']);
+export type VehicleType = z.infer<typeof VehicleType>;
+
+export const RideStatus = z.enum(['requested', 'assigned', 'arrived', 'in_progress', 'completed', 'cancelled', 'expired']);
+export type RideStatus = z.infer<typeof RideStatus>;
+
+export const BidStatus = z.enum(['open', 'accepted', 'rejected', 'expired', 'withdrawn']);
+export type BidStatus = z.infer<typeof BidStatus>;
+
+export const CancelledBy = z.enum(['customer', 'driver', 'system']);
+export type CancelledBy = z.infer<typeof CancelledBy>;
+
+export const ErrorCodeSchema = z.enum(ERROR_CODES as [string, ...string[]]);
+
+export const ErrorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+});

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { BidStatus, CancelledBy, IsoTimestamp, Money, PaymentMethod, Place, RideStatus, Role, Uuid, VehicleType } from './common.js';
+
+/** What the apps see of a user (never another user's phone). */
+export const UserView = z.object({
+  id: Uuid,
+  phone: z.string(),
+  role: Role,
+  name: z.string().nullable(),
+  email: z.string().nullable(),
+  rating: z.number().nullable(),
+  ratingCount: z.number().int(),
+  createdAt: IsoTimestamp,
+});
+export type UserView = z.infer<typeof UserView>;
+
+export const VehicleView = z.object({
+  make: z.string(),
+  model: z.string(),
+  color: z.string(),
+  plate: z.string(),
+  type: VehicleType,
+});
+export type VehicleView = z.infer<typeof VehicleView>;
+
+export const AddressView = z.object({
+  id: Uuid,
+  label: z.string(),
+  address: z.string(),
+  lat: z.number(),
+  lng: z.number(),
+  createdAt: IsoTimestamp,
+  updatedAt: IsoTimestamp,
+});
+export type AddressView = z.infer<typeof AddressView>;
+
+/** A party of a ride as the other party sees it: name and rating, no phone. */
+export const PartyView = z.object({
+  id: Uuid,
+  name: z.string().nullable(),
+  rating: z.number().nullable(),
+});
+export type PartyView = z.infer<typeof PartyView>;
+
+export const DriverPartyView = PartyView.extend({ vehicle: VehicleView.nullable() });
+export type DriverPartyView = z.infer<typeof DriverPartyView>;
+
+export const FareEstimate = z.object({
+  distanceM: z.number().int().nonnegative(),
+  durationS: z.number().int().nonnegative(),
+  suggestedFare: Money,
+  minimumFare: Money,
+  currency: z.string(),
+});
+export type FareEstimate = z.infer<typeof FareEstimate>;
+
+export const RideView = z.object({
+  id: Uuid,
+  status: RideStatus,
+  customerId: Uuid,
+  driverId: Uuid.nullable(),
+  pickup: Place,
+  dropoff: Place,
+  /** The fare the customer currently asks (raised by ride.raise_fare). */
+  fare: Money,
+  /** The fare agreed by accepting a bid; null until assigned. */
+  agreedFare: Money.nullable(),
+  currency: z.string(),
+  paymentMethod: PaymentMethod,
+  estimate: FareEstimate,
+  createdAt: IsoTimestamp,
+  expiresAt: IsoTimestamp,
+  assignedAt: IsoTimestamp.nullable(),
+  arrivedAt: IsoTimestamp.nullable(),
+  startedAt: IsoTimestamp.nullable(),
+  completedAt: IsoTimestamp.nullable(),
+  cancelledAt: IsoTimestamp.nullable(),
+  cancelledBy: CancelledBy.nullable(),
+  cancelReason: z.string().nullable(),
+});
+export type RideView = z.infer<typeof RideView>;
+
+export const BidView = z.object({
+  id: Uuid,
+  rideId: Uuid,
+  fare: Money,
+  etaS: z.number().int().nonnegative(),
+  status: BidStatus,
+  expiresAt: IsoTimestamp,
+  createdAt: IsoTimestamp,
+  driver: DriverPartyView,
+});
+export type BidView = z.infer<typeof BidView>;
+
+export const RideEventView = z.object({
+  id: z.number().int(),
+  type: z.string(),
+  fromStatus: RideStatus.nullable(),
+  toStatus: RideStatus.nullable(),
+  actorRole: z.enum(['customer', 'driver', 'system']),
+  actorId: Uuid.nullable(),
+  data: z.record(z.string(), z.unknown()),
+  createdAt: IsoTimestamp,
+});
+export type RideEventView = z.infer<typeof RideEventView>;
+
+export const RideDetailView = RideView.extend({
+  bids: z.array(BidView),
+  events: z.array(RideEventView),
+  customer: PartyView,
+  driver: DriverPartyView.nullable(),
+  rating: z.object({ stars: z.number().int(), comment: z.string().nullable() }).nullable(),
+});
+export type RideDetailView = z.infer<typeof RideDetailView>;
+
+export const TransactionView = z.object({
+  id: Uuid,
+  kind: z.string(),
+  /** Signed change to the caller's wallet, minor units. */
+  amount: z.number().int(),
+  currency: z.string(),
+  rideId: Uuid.nullable(),
+  balanceAfter: z.number().int().nullable(),
+  createdAt: IsoTimestamp,
+});
+export type TransactionView = z.infer<typeof TransactionView>;
+
+export const Page = <T extends z.ZodTypeAny>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });

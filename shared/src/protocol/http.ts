@@ -1,0 +1,108 @@
+/** Request and response bodies of the auth/REST service (port 3000). */
+import { z } from 'zod';
+import { AppRole, Money, VehicleType } from './common.js';
+import { AddressView, UserView } from './entities.js';
+
+export const OtpSendBody = z.object({
+  phone: z.string().min(1).max(32),
+  role: AppRole,
+});
+export type OtpSendBody = z.infer<typeof OtpSendBody>;
+
+export const OtpSendResponse = z.object({ expiresInS: z.number().int(), resendAfterS: z.number().int() });
+
+export const OtpVerifyBody = z.object({
+  phone: z.string().min(1).max(32),
+  code: z.string().regex(/^\d{6}$/, 'code must be 6 digits'),
+  role: AppRole,
+});
+export type OtpVerifyBody = z.infer<typeof OtpVerifyBody>;
+
+export const TokenPair = z.object({
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  expiresInS: z.number().int(),
+});
+export type TokenPair = z.infer<typeof TokenPair>;
+
+export const OtpVerifyResponse = TokenPair.extend({ user: UserView, isNewUser: z.boolean() });
+export type OtpVerifyResponse = z.infer<typeof OtpVerifyResponse>;
+
+export const RefreshBody = z.object({ refreshToken: z.string().min(16).max(512) });
+export const LogoutBody = RefreshBody;
+
+export const UpdateMeBody = z
+  .object({
+    name: z.string().trim().min(1).max(80).optional(),
+    email: z.email().max(254).optional(),
+  })
+  .strict();
+export type UpdateMeBody = z.infer<typeof UpdateMeBody>;
+
+export const AddressBody = z
+  .object({
+    label: z.string().trim().min(1).max(40),
+    address: z.string().trim().min(1).max(200),
+    lat: z.number().finite().min(-90).max(90),
+    lng: z.number().finite().min(-180).max(180),
+  })
+  .strict();
+export type AddressBody = z.infer<typeof AddressBody>;
+export const AddressPatchBody = AddressBody.partial().strict();
+export type AddressPatchBody = z.infer<typeof AddressPatchBody>;
+export const AddressList = z.object({ items: z.array(AddressView) });
+
+export const VehicleBody = z
+  .object({
+    make: z.string().trim().min(1).max(40),
+    model: z.string().trim().min(1).max(40),
+    color: z.string().trim().min(1).max(30),
+    plate: z.string().trim().min(2).max(16),
+    type: VehicleType,
+  })
+  .strict();
+export type VehicleBody = z.infer<typeof VehicleBody>;
+
+export const RidesQuery = z.object({
+  status: z.enum(['requested', 'assigned', 'arrived', 'in_progress', 'completed', 'cancelled', 'expired']).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+export type RidesQuery = z.infer<typeof RidesQuery>;
+
+export const RatingBody = z
+  .object({
+    stars: z.number().int().min(1).max(5),
+    comment: z.string().trim().max(500).optional(),
+  })
+  .strict();
+export type RatingBody = z.infer<typeof RatingBody>;
+
+export const TopupBody = z.object({ amount: Money }).strict();
+export type TopupBody = z.infer<typeof TopupBody>;
+
+export const WalletView = z.object({ balance: z.number().int(), currency: z.string() });
+
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+
+export const HealthAuth = z.object({
+  status: z.enum(['ok', 'degraded']),
+  service: z.literal('auth'),
+  version: z.string(),
+  uptimeS: z.number(),
+  db: z.object({ ok: z.boolean(), latencyMs: z.number().nullable() }),
+});
+export type HealthAuth = z.infer<typeof HealthAuth>;
+
+export const HealthRealtime = z.object({
+  status: z.enum(['ok', 'degraded']),
+  service: z.literal('realtime'),
+  version: z.string(),
+  uptimeS: z.number(),
+  connections: z.object({ drivers: z.number().int(), customers: z.number().int(), operators: z.number().int().optional() }),
+  db: z.object({ ok: z.boolean(), latencyMs: z.number().nullable().optional() }),
+});
+export type HealthRealtime = z.infer<typeof HealthRealtime>;

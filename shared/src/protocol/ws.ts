@@ -1,0 +1,185 @@
+/**
+ * The WebSocket protocol of the realtime service (`ws://HOST:8081/ws`), one schema per message.
+ * Every frame is `{type, id?, data?}`; the server validates inbound frames against
+ * `ClientMessage`, and clients (simulators, tests) may validate what they receive against `ServerMessage`.
+ */
+import { z } from 'zod';
+import { CancelledBy, LatLng, Money, PaymentMethod, Place, RideStatus, Uuid } from './common.js';
+import { BidView, DriverPartyView, PartyView, RideView, UserView } from './entities.js';
+
+/** Frames larger than this are refused with `frame_too_large`. */
+export const MAX_FRAME_BYTES = 16 * 1024;
+/** The subprotocol browsers offer (with `bearer.<token>`); the server answers with it. */
+export const WS_SUBPROTOCOL = 'drivrr.v1';
+export const WS_BEARER_PREFIX = 'bearer.';
+
+/** Client-chosen message id, used for ack/error correlation and reconnect dedupe. */
+export const MessageId = z.string().min(1).max(64);
+
+/** The outer shape, checked before the type-specific data. */
+export const Envelope = z.object({
+  type: z.string().min(1).max(64),
+  id: MessageId.optional(),
+  data: z.unknown().optional(),
+});
+export type Envelope = z.infer<typeof Envelope>;
+
+const reason = z.string().trim().min(1).max(200);
+const rideRef = z.object({ rideId: Uuid }).strict();
+
+/** Data schemas of client -> server messages, by type. */
+export const clientMessageData = {
+  // drivers
+  'driver.online': LatLng.strict(),
+  'driver.offline': z.object({}).strict(),
+  'location.update': LatLng.extend({
+    heading: z.number().finite().min(0).max(360).optional(),
+    speed: z.number().finite().min(0).max(100).optional(),
+    ts: z.number().int().positive().optional(),
+  }).strict(),
+  'bid.place': z.object({ rideId: Uuid, fare: Money }).strict(),
+  'ride.arrived': rideRef,
+  'ride.start': rideRef,
+  'ride.complete': rideRef,
+  // customers
+  'ride.request': z
+    .object({ pickup: Place.strict(), dropoff: Place.strict(), fare: Money, paymentMethod: PaymentMethod })
+    .strict(),
+  'ride.raise_fare': z.object({ rideId: Uuid, fare: Money }).strict(),
+  'bid.accept': z.object({ rideId: Uuid, bidId: Uuid }).strict(),
+  /** Dev/QA: follow a driver's live location without a ride. */
+  'driver.follow': z.object({ driverId: Uuid }).strict(),
+  'driver.unfollow': z.object({}).strict(),
+  // both
+  'ride.cancel': z.object({ rideId: Uuid, reason }).strict(),
+  ping: z.object({}).strict(),
+  // operators (live operations map)
+  'ops.subscribe': z.object({}).strict(),
+} as const;
+
+export type ClientMessageType = keyof typeof clientMessageData;
+export const CLIENT_MESSAGE_TYPES = Object.keys(clientMessageData) as ClientMessageType[];
+export type ClientMessageDataOf<T extends ClientMessageType> = z.infer<(typeof clientMessageData)[T]>;
+
+/** Which roles may send each client message. */
+export const clientMessageRoles: Record<ClientMessageType, readonly ('customer' | 'driver' | 'operator')[]> = {
+  'driver.online': ['driver'],
+  'driver.offline': ['driver'],
+  'location.update': ['driver'],
+  'bid.place': ['driver'],
+  'ride.arrived': ['driver'],
+  'ride.start': ['driver'],
+  'ride.complete': ['driver'],
+  'ride.request': ['customer'],
+  'ride.raise_fare': ['customer'],
+  'bid.accept': ['customer'],
+  'driver.follow': ['customer', 'operator'],
+  'driver.unfollow': ['customer', 'operator'],
+  'ride.cancel': ['customer', 'driver'],
+  ping: ['customer', 'driver', 'operator'],
+  'ops.subscribe': ['operator'],
+};
+
+/** A parsed, validated client message. */
+export type ClientMessage = {
+  [T in ClientMessageType]: { type: T; id?: string; data: ClientMessageDataOf<T> };
+}[ClientMessageType];
+
+export type ParseResult =
+  | { ok: true; message: ClientMessage }
+  | { ok: false; id?: string; code: 'invalid_json' | 'validation_failed' | 'unknown_type' | 'frame_too_large'; message: string; details?: Record<string, unknown> };
+
+/**
+ * Parses one inbound frame. Never throws: bad JSON, unknown types and bad fields come back as a
+ * result the transport turns into an `error` frame (the socket stays open).
+ */
+export function parseClientFrame(raw: string | Buffer): ParseResult {
+  const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.length;
+  if (size > MAX_FRAME_BYTES) {
+    return { ok: false, code: 'frame_too_large', message: `frames are limited to ${MAX_FRAME_BYTES} bytes` };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+  } catch {
+    return { ok: false, code: 'invalid_json', message: 'the frame is not valid JSON' };
+  }
+  const envelope = Envelope.safeParse(json);
+  if (!envelope.success) {
+    const id = typeof (json as { id?: unknown } | null)?.id === 'string' ? ((json as { id: string }).id.slice(0, 64)) : undefined;
+    return { ok: false, ...(id ? { id } : {}), code: 'validation_failed', message: 'a frame is {type, id?, data?}', details: { issues: summarizeIssues(envelope.error) } };
+  }
+  const { type, id, data } = envelope.data;
+  const idPart = id === undefined ? {} : { id };
+  if (!Object.hasOwn(clientMessageData, type)) {
+    return { ok: false, ...idPart, code: 'unknown_type', message: `unknown message type "${type}"` };
+  }
+  const schema = clientMessageData[type as ClientMessageType];
+  const parsed = schema.safeParse(data ?? {});
+  if (!parsed.success) {
+    return { ok: false, ...idPart, code: 'validation_failed', message: `invalid data for ${type}`, details: { issues: summarizeIssues(parsed.error) } };
+  }
+  return { ok: true, message: { type, ...idPart, data: parsed.data } as ClientMessage };
+}
+
+export function summarizeIssues(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.slice(0, 10).map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server -> client
+
+const DriverLocation = z.object({
+  driverId: Uuid,
+  lat: z.number(),
+  lng: z.number(),
+  heading: z.number().nullable(),
+  ts: z.number().int(),
+});
+
+export const ActiveRide = RideView.extend({
+  customer: PartyView,
+  driver: DriverPartyView.nullable(),
+  bids: z.array(BidView),
+});
+export type ActiveRide = z.infer<typeof ActiveRide>;
+
+export const serverMessageData = {
+  ack: z.unknown(),
+  error: z.unknown(),
+  'session.state': z.object({
+    user: UserView,
+    activeRide: ActiveRide.nullable(),
+    /** For customers: their ride still being haggled over. For drivers: open offers they may bid on. */
+    openRequest: ActiveRide.nullable(),
+    offers: z.array(z.object({ ride: RideView, distanceToPickupM: z.number().int(), expiresAt: z.string() })).optional(),
+    driver: z.object({ online: z.boolean(), location: LatLng.nullable() }).optional(),
+  }),
+  'session.replaced': z.object({ reason: z.string() }),
+  'driver.location': DriverLocation,
+  'ride.requested': z.object({ ride: RideView, distanceToPickupM: z.number().int(), expiresAt: z.string() }),
+  'ride.withdrawn': z.object({ rideId: Uuid, reason: z.enum(['taken', 'cancelled', 'expired', 'bid_rejected']) }),
+  'bid.rejected': z.object({ rideId: Uuid, bidId: Uuid }),
+  'bid.received': z.object({ rideId: Uuid, bid: BidView }),
+  'bid.expired': z.object({ rideId: Uuid, bidId: Uuid }),
+  'ride.assigned': z.object({ ride: RideView, customer: PartyView.optional(), driver: DriverPartyView.optional() }),
+  'ride.cancelled': z.object({ rideId: Uuid, by: CancelledBy, reason: z.string() }),
+  'ride.status': z.object({ rideId: Uuid, status: RideStatus }),
+  'ride.expired': z.object({ rideId: Uuid }),
+  'ops.snapshot': z.unknown(),
+} as const;
+export type ServerMessageType = keyof typeof serverMessageData;
+export type ServerMessageDataOf<T extends ServerMessageType> = z.infer<(typeof serverMessageData)[T]>;
+
+export const ErrorFrame = z.object({
+  type: z.literal('error'),
+  id: z.string().optional(),
+  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+});
+
+export interface ServerFrame<T extends ServerMessageType = ServerMessageType> {
+  type: T;
+  id?: string;
+  data?: ServerMessageDataOf<T>;
+  error?: { code: string; message: string; details?: Record<string, unknown> };
+}

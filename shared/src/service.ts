@@ -1,0 +1,44 @@
+/** Process plumbing shared by both services' entry points. */
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+
+/** Stops the service once on SIGINT/SIGTERM, then exits; a second signal exits at once. */
+export function exitOnSignals(stop: () => Promise<void>, logger: Logger): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+/** The version in a package.json next to the given module directory's parent. */
+export function packageVersion(packageJsonUrl: URL): string {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(packageJsonUrl, 'utf8'));
+    const version = (parsed as { version?: unknown }).version;
+    return typeof version === 'string' ? version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** A one-line, human explanation of a listen error (port in use, no permission). */
+export function describeListenError(error: unknown, port: number, name: string): string {
+  const code = (error as { code?: string } | null)?.code;
+  if (code === 'EADDRINUSE') return `${name}: port ${port} is already in use (set a different port, or stop what holds it)`;
+  if (code === 'EACCES') return `${name}: no permission to listen on port ${port}`;
+  return `${name}: cannot listen on port ${port}: ${(error as Error)?.message ?? String(error)}`;
+}

@@ -1,0 +1,2 @@
+/** Simulated drivers and customers that speak only the public protocol. */
+export {};
