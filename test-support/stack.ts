@@ -1,0 +1,116 @@
+/**
+ * A real Drivrr stack for tests: a fresh migrated database, a generated signing key pair, and
+ * both services started in-process on port 0. Everything is torn down by `stop()`.
+ */
+import pg from 'pg';
+import { generateSigningKeys, signAccessToken, type SigningKeys } from '@drivrr/shared';
+import type { Role } from '@drivrr/shared/protocol';
+import { loadAuthConfig, startAuthServer, type AuthServer } from '@drivrr/server-auth';
+import { loadRealtimeConfig, startRealtimeServer, type RealtimeServer } from '@drivrr/server-realtime';
+import { silentLogger } from '@drivrr/shared/logger';
+import { createTestDatabase, type TestDatabase } from './db.js';
+
+export interface TestStack {
+  db: TestDatabase;
+  keys: SigningKeys;
+  auth: AuthServer | undefined;
+  realtime: RealtimeServer | undefined;
+  /** Base env both services were started with (DATABASE_URL, keys, ports 0). */
+  env: Record<string, string>;
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  auth?: boolean;
+  realtime?: boolean;
+  /** Extra env for the auth service (e.g. TEST_PHONES). */
+  authEnv?: Record<string, string>;
+  /** Extra env for the realtime service. */
+  realtimeEnv?: Record<string, string>;
+}
+
+export async function startTestStack(options: StackOptions = {}): Promise<TestStack> {
+  const db = await createTestDatabase();
+  const keys = generateSigningKeys();
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: db.url,
+    JWT_PRIVATE_KEY: keys.privateKeyPem,
+    JWT_PUBLIC_KEY: keys.publicKeyPem,
+    AUTH_HOST: '127.0.0.1',
+    REALTIME_HOST: '127.0.0.1',
+    AUTH_PORT: '0',
+    REALTIME_PORT: '0',
+  };
+  const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  let auth: AuthServer | undefined;
+  let realtime: RealtimeServer | undefined;
+  try {
+    if (options.auth !== false) auth = await startAuthServer(loadAuthConfig({ ...env, ...options.authEnv }), { logger: silentLogger });
+    if (options.realtime !== false) realtime = await startRealtimeServer(loadRealtimeConfig({ ...env, ...options.realtimeEnv }), { logger: silentLogger });
+  } catch (error) {
+    await auth?.stop();
+    await pool.end();
+    await db.drop();
+    throw error;
+  }
+  return {
+    db,
+    keys,
+    auth,
+    realtime,
+    env,
+    query: (sql, params) => pool.query(sql, params),
+    async stop() {
+      await realtime?.stop();
+      await auth?.stop();
+      await pool.end();
+      await db.drop();
+    },
+  };
+}
+
+let phoneCounter = 0;
+/** A unique, valid E.164 Pakistani mobile number for this test process. */
+export function uniquePhone(): string {
+  phoneCounter += 1;
+  const n = (process.pid % 1000) * 10000 + phoneCounter;
+  return `+92300${String(n).padStart(7, '0')}`;
+}
+
+export interface TestUser {
+  id: string;
+  phone: string;
+  role: Role;
+  token: string;
+}
+
+/**
+ * Inserts a user straight into the database and signs a real access token for it with the
+ * stack's key: a fixture for tests of other features than login (login itself is tested through OTP).
+ */
+export async function createUser(
+  stack: TestStack,
+  role: Role,
+  fields: { name?: string; vehicle?: boolean } = {},
+): Promise<TestUser> {
+  const phone = uniquePhone();
+  const { rows } = await stack.query<{ id: string }>(
+    `INSERT INTO users (phone, role, name) VALUES ($1, $2, $3) RETURNING id`,
+    [phone, role, fields.name ?? `Test ${role} ${phoneCounter}`],
+  );
+  const id = rows[0]!.id;
+  if (role === 'driver' && fields.vehicle !== false) {
+    await stack.query(
+      `INSERT INTO vehicles (driver_id, make, model, color, plate, type) VALUES ($1, 'Suzuki', 'Alto', 'White', $2, 'car')`,
+      [id, `KHI-${phoneCounter}`],
+    );
+  }
+  return { id, phone, role, token: tokenFor(stack.keys, id, role) };
+}
+
+export function tokenFor(keys: SigningKeys, userId: string, role: Role, ttlS?: number): string {
+  return signAccessToken({ sub: userId, role }, { privateKey: keys.privateKeyPem, kid: keys.kid }, ttlS).token;
+}
