@@ -1,0 +1,394 @@
+/** Ledger repository: parameterised SQL over ledger_accounts / ledger_transactions / ledger_entries. */
+import { AppError } from '../errors.js';
+import { pgErrorCode, PG_CHECK_VIOLATION, withTransaction, type Pool, type PoolClient, type Queryable } from '../db.js';
+import type { TransactionView } from '../protocol.js';
+import {
+  MAX_TOPUP_AMOUNT,
+  planRideSettlement,
+  planTopUp,
+  type PaymentMethod,
+  type PlannedTransaction,
+  type PostingAccount,
+  type SystemAccountKind,
+  type WalletKind,
+} from './postings.js';
+
+// ---------------------------------------------------------------------------------------------
+// Accounts
+// ---------------------------------------------------------------------------------------------
+
+export interface WalletRef {
+  accountId: string;
+  balance: number;
+}
+
+/** The wallet of (user, kind, currency), created with a 0 balance when missing. */
+export async function ensureWallet(q: Queryable, userId: string, kind: WalletKind, currency: string): Promise<WalletRef> {
+  // Insert-or-nothing first, then read: concurrent callers all end on the same row.
+  await q.query(
+    `INSERT INTO ledger_accounts (owner_id, kind, currency) VALUES ($1, $2, $3)
+     ON CONFLICT (owner_id, kind, currency) WHERE owner_id IS NOT NULL DO NOTHING`,
+    [userId, kind, currency],
+  );
+  const { rows } = await q.query<{ id: string; balance: number }>(
+    `SELECT id, balance FROM ledger_accounts WHERE owner_id = $1 AND kind = $2 AND currency = $3`,
+    [userId, kind, currency],
+  );
+  const row = rows[0];
+  if (!row) throw new Error(`wallet ${kind} of ${userId} vanished`);
+  return { accountId: row.id, balance: Number(row.balance) };
+}
+
+/** The system account of `kind` in `currency`, created when missing. */
+export async function ensureSystemAccount(q: Queryable, kind: SystemAccountKind, currency: string): Promise<WalletRef> {
+  await q.query(
+    `INSERT INTO ledger_accounts (owner_id, kind, currency) VALUES (NULL, $1, $2)
+     ON CONFLICT (kind, currency) WHERE owner_id IS NULL DO NOTHING`,
+    [kind, currency],
+  );
+  const { rows } = await q.query<{ id: string; balance: number }>(
+    `SELECT id, balance FROM ledger_accounts WHERE owner_id IS NULL AND kind = $1 AND currency = $2`,
+    [kind, currency],
+  );
+  const row = rows[0];
+  if (!row) throw new Error(`system account ${kind} vanished`);
+  return { accountId: row.id, balance: Number(row.balance) };
+}
+
+/** A wallet's balance without creating it: 0 when the user has none yet. */
+export async function getWalletBalanceOfKind(q: Queryable, userId: string, kind: WalletKind, currency: string): Promise<number> {
+  const { rows } = await q.query<{ balance: number }>(
+    `SELECT balance FROM ledger_accounts WHERE owner_id = $1 AND kind = $2 AND currency = $3`,
+    [userId, kind, currency],
+  );
+  return rows[0] ? Number(rows[0].balance) : 0;
+}
+
+/** The customer wallet's balance (0 when none): what a wallet ride request is checked against. */
+export async function getWalletBalance(q: Queryable, userId: string, currency: string): Promise<number> {
+  return getWalletBalanceOfKind(q, userId, 'customer_wallet', currency);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Posting
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Locks the given accounts (FOR UPDATE, in id order so concurrent postings never deadlock) and
+ * returns their current balances.
+ */
+async function lockAccounts(client: Queryable, accountIds: string[]): Promise<Map<string, number>> {
+  const ids = [...new Set(accountIds)].sort();
+  const { rows } = await client.query<{ id: string; balance: number }>(
+    `SELECT id, balance FROM ledger_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, Number(r.balance)]));
+}
+
+/**
+ * Writes the entries of `plan` for transaction `transactionId` and updates the balances of the
+ * (already locked) accounts. Returns each account's balance after.
+ */
+async function writeEntries(
+  client: Queryable,
+  transactionId: string,
+  plan: PlannedTransaction,
+  accountIdOf: Record<PostingAccount, string | undefined>,
+  balances: Map<string, number>,
+): Promise<Map<string, number>> {
+  for (const posting of plan.postings) {
+    const accountId = accountIdOf[posting.account];
+    if (accountId === undefined) throw new Error(`no account resolved for ${posting.account}`);
+    const after = (balances.get(accountId) ?? 0) + posting.amount;
+    balances.set(accountId, after);
+    await client.query(
+      `INSERT INTO ledger_entries (transaction_id, account_id, amount, balance_after) VALUES ($1, $2, $3, $4)`,
+      [transactionId, accountId, posting.amount, after],
+    );
+  }
+  const touched = new Map<string, number>();
+  for (const posting of plan.postings) {
+    const accountId = accountIdOf[posting.account]!;
+    touched.set(accountId, (touched.get(accountId) ?? 0) + posting.amount);
+  }
+  for (const [accountId, delta] of [...touched].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    await client.query(`UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1`, [accountId, delta]);
+  }
+  return balances;
+}
+
+function emptyAccounts(): Record<PostingAccount, string | undefined> {
+  return { customer_wallet: undefined, driver_wallet: undefined, platform_revenue: undefined, external_funding: undefined, cash_settlement: undefined };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ride settlement
+// ---------------------------------------------------------------------------------------------
+
+export interface SettleRideArgs {
+  rideId: string;
+  customerId: string;
+  driverId: string;
+  /** The agreed fare, minor units. */
+  fare: number;
+  currency: string;
+  paymentMethod: PaymentMethod;
+  /** Platform commission in percent (0..100, up to 2 decimals). */
+  commissionPct: number;
+}
+
+/**
+ * Settles a completed ride inside the caller's open transaction on `client` (BEGIN is the
+ * caller's). Idempotent per ride: a ride already settled returns the existing transaction ids
+ * and writes nothing. A wallet ride whose customer balance is short throws AppError
+ * insufficient_funds before anything is written.
+ */
+export async function settleRide(client: PoolClient, args: SettleRideArgs): Promise<{ transactions: string[] }> {
+  const existing = await client.query<{ id: string }>(
+    `SELECT id FROM ledger_transactions WHERE ride_id = $1 AND kind IN ('ride_wallet_payment', 'ride_cash_commission') ORDER BY created_at`,
+    [args.rideId],
+  );
+  if (existing.rows.length > 0) return { transactions: existing.rows.map((r) => r.id) };
+
+  const plan = planRideSettlement(args);
+  const accounts = emptyAccounts();
+  if (plan.postings.some((p) => p.account === 'customer_wallet')) {
+    accounts.customer_wallet = (await ensureWallet(client, args.customerId, 'customer_wallet', args.currency)).accountId;
+  }
+  if (plan.postings.some((p) => p.account === 'driver_wallet')) {
+    accounts.driver_wallet = (await ensureWallet(client, args.driverId, 'driver_wallet', args.currency)).accountId;
+  }
+  if (plan.postings.some((p) => p.account === 'platform_revenue')) {
+    accounts.platform_revenue = (await ensureSystemAccount(client, 'platform_revenue', args.currency)).accountId;
+  }
+  const ids = Object.values(accounts).filter((id): id is string => id !== undefined);
+  const balances = await lockAccounts(client, ids);
+
+  if (accounts.customer_wallet !== undefined) {
+    const balance = balances.get(accounts.customer_wallet) ?? 0;
+    if (balance < args.fare) {
+      throw new AppError('insufficient_funds', 'the customer wallet balance is lower than the fare', {
+        details: { balance, required: args.fare, currency: args.currency },
+      });
+    }
+  }
+
+  // ON CONFLICT: a concurrent settlement of the same ride that committed first wins; we return its id.
+  const inserted = await client.query<{ id: string }>(
+    `INSERT INTO ledger_transactions (kind, amount, currency, ride_id, initiator_id, description)
+     VALUES ($1, $2, $3, $4, NULL, $5)
+     ON CONFLICT ON CONSTRAINT ledger_transactions_ride_once DO NOTHING
+     RETURNING id`,
+    [plan.kind, plan.amount, args.currency, args.rideId, `${args.paymentMethod} ride, commission ${args.commissionPct}%`],
+  );
+  const transactionId = inserted.rows[0]?.id;
+  if (transactionId === undefined) {
+    const again = await client.query<{ id: string }>(`SELECT id FROM ledger_transactions WHERE ride_id = $1 AND kind = $2`, [args.rideId, plan.kind]);
+    return { transactions: again.rows.map((r) => r.id) };
+  }
+  await writeEntries(client, transactionId, plan, accounts, balances);
+  return { transactions: [transactionId] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Top-ups
+// ---------------------------------------------------------------------------------------------
+
+export interface TopUpArgs {
+  userId: string;
+  amount: number;
+  currency: string;
+  /** 1..128 characters, chosen by the client; scoped to the user. */
+  idempotencyKey: string;
+  /** Which of the user's wallets to credit; customers top up customer_wallet (the default). */
+  wallet?: WalletKind;
+}
+
+export interface TopUpOutcome {
+  transaction: TransactionView;
+  /** True when the key had been used already and the stored transaction is returned. */
+  replayed: boolean;
+}
+
+interface StoredTopUpRow {
+  id: string;
+  kind: string;
+  amount: number;
+  currency: string;
+  ride_id: string | null;
+  created_at: Date;
+  entry_amount: number | null;
+  balance_after: number | null;
+}
+
+async function findTopUpByKey(q: Queryable, userId: string, idempotencyKey: string, walletKind: WalletKind): Promise<StoredTopUpRow | undefined> {
+  const { rows } = await q.query<StoredTopUpRow>(
+    `SELECT t.id, t.kind, t.amount, t.currency, t.ride_id, t.created_at, e.amount AS entry_amount, e.balance_after
+       FROM ledger_transactions t
+       LEFT JOIN ledger_accounts a ON a.owner_id = t.initiator_id AND a.kind = $3 AND a.currency = t.currency
+       LEFT JOIN ledger_entries e ON e.transaction_id = t.id AND e.account_id = a.id
+      WHERE t.initiator_id = $1 AND t.idempotency_key = $2`,
+    [userId, idempotencyKey, walletKind],
+  );
+  return rows[0];
+}
+
+function replayOf(row: StoredTopUpRow, args: TopUpArgs): TopUpOutcome {
+  if (row.kind !== 'wallet_topup' || Number(row.amount) !== args.amount || row.currency !== args.currency) {
+    throw new AppError('conflict', 'this Idempotency-Key was already used for a different request', {
+      details: { idempotencyKey: args.idempotencyKey, transactionId: row.id },
+    });
+  }
+  return {
+    replayed: true,
+    transaction: {
+      id: row.id,
+      kind: row.kind,
+      amount: Number(row.entry_amount ?? row.amount),
+      currency: row.currency,
+      rideId: row.ride_id,
+      balanceAfter: row.balance_after === null ? null : Number(row.balance_after),
+      createdAt: row.created_at.toISOString(),
+    },
+  };
+}
+
+/**
+ * A simulated wallet top-up (no payment gateway), idempotent per (user, key): a retry with the
+ * same key returns the stored transaction and credits nothing, also under concurrent retries; the
+ * same key with a different amount -> AppError conflict. Amounts above MAX_TOPUP_AMOUNT are refused.
+ */
+export async function topUpWalletWithOutcome(pool: Pool, args: TopUpArgs): Promise<TopUpOutcome> {
+  const walletKind = args.wallet ?? 'customer_wallet';
+  if (!Number.isSafeInteger(args.amount) || args.amount <= 0 || args.amount > MAX_TOPUP_AMOUNT) {
+    throw new AppError('validation_failed', `amount must be an integer of minor units between 1 and ${MAX_TOPUP_AMOUNT}`, {
+      details: { field: 'amount', max: MAX_TOPUP_AMOUNT },
+    });
+  }
+  if (args.idempotencyKey.length < 1 || args.idempotencyKey.length > 128) {
+    throw new AppError('validation_failed', 'Idempotency-Key must be 1..128 characters', { details: { field: 'Idempotency-Key' } });
+  }
+  const previous = await findTopUpByKey(pool, args.userId, args.idempotencyKey, walletKind);
+  if (previous) return replayOf(previous, args);
+
+  const plan = planTopUp(args.amount, walletKind);
+  const created = await withTransaction(pool, async (client) => {
+    const wallet = await ensureWallet(client, args.userId, walletKind, args.currency);
+    const funding = await ensureSystemAccount(client, 'external_funding', args.currency);
+    // ON CONFLICT waits for a concurrent insert of the same key and then yields nothing:
+    // that request won, and we answer with its transaction after this one ends.
+    const inserted = await client.query<{ id: string; created_at: Date }>(
+      `INSERT INTO ledger_transactions (kind, amount, currency, initiator_id, idempotency_key, description)
+       VALUES ('wallet_topup', $1, $2, $3, $4, 'simulated wallet top-up')
+       ON CONFLICT ON CONSTRAINT ledger_transactions_idempotency DO NOTHING
+       RETURNING id, created_at`,
+      [args.amount, args.currency, args.userId, args.idempotencyKey],
+    );
+    const row = inserted.rows[0];
+    if (!row) return undefined;
+    const accounts = emptyAccounts();
+    accounts[walletKind] = wallet.accountId;
+    accounts.external_funding = funding.accountId;
+    const balances = await lockAccounts(client, [wallet.accountId, funding.accountId]);
+    const after = await writeEntries(client, row.id, plan, accounts, balances);
+    const transaction: TransactionView = {
+      id: row.id,
+      kind: 'wallet_topup',
+      amount: args.amount,
+      currency: args.currency,
+      rideId: null,
+      balanceAfter: after.get(wallet.accountId) ?? null,
+      createdAt: row.created_at.toISOString(),
+    };
+    return transaction;
+  });
+  if (created) return { transaction: created, replayed: false };
+  const winner = await findTopUpByKey(pool, args.userId, args.idempotencyKey, walletKind);
+  if (!winner) throw new Error('top-up lost its idempotency race but the winner is not visible');
+  return replayOf(winner, args);
+}
+
+/** `topUpWalletWithOutcome` without the replay flag. */
+export async function topUpWallet(pool: Pool, args: TopUpArgs): Promise<TransactionView> {
+  return (await topUpWalletWithOutcome(pool, args)).transaction;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactions of a wallet
+// ---------------------------------------------------------------------------------------------
+
+function encodeEntryCursor(entryId: number): string {
+  return Buffer.from(`e:${entryId}`, 'utf8').toString('base64url');
+}
+function decodeEntryCursor(raw: string): number {
+  const invalid = new AppError('validation_failed', 'cursor is not valid', { details: { field: 'cursor' } });
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(raw)) throw invalid;
+  const match = /^e:(\d{1,15})$/.exec(Buffer.from(raw, 'base64url').toString('utf8'));
+  if (!match) throw invalid;
+  return Number(match[1]);
+}
+
+export interface ListWalletTransactionsArgs {
+  userId: string;
+  wallet: WalletKind;
+  currency: string;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/**
+ * The transactions touching a user's wallet, newest first, each with the signed change to that
+ * wallet and its balance after. Keyset-paginated by entry id (opaque cursor).
+ */
+export async function listWalletTransactions(
+  q: Queryable,
+  args: ListWalletTransactionsArgs,
+): Promise<{ items: TransactionView[]; nextCursor: string | null }> {
+  const limit = Math.max(1, Math.min(100, Math.trunc(args.limit)));
+  const params: unknown[] = [args.userId, args.wallet, args.currency];
+  let after = '';
+  if (args.cursor !== undefined) {
+    params.push(decodeEntryCursor(args.cursor));
+    after = `AND e.id < $${params.length}`;
+  }
+  params.push(limit + 1);
+  const { rows } = await q.query<{
+    entry_id: number;
+    id: string;
+    kind: string;
+    amount: number;
+    balance_after: number;
+    currency: string;
+    ride_id: string | null;
+    created_at: Date;
+  }>(
+    `SELECT e.id AS entry_id, t.id, t.kind, e.amount, e.balance_after, t.currency, t.ride_id, t.created_at
+       FROM ledger_accounts a
+       JOIN ledger_entries e ON e.account_id = a.id
+       JOIN ledger_transactions t ON t.id = e.transaction_id
+      WHERE a.owner_id = $1 AND a.kind = $2 AND a.currency = $3 ${after}
+      ORDER BY e.id DESC
+      LIMIT $${params.length}`,
+    params,
+  );
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      amount: Number(r.amount),
+      currency: r.currency,
+      rideId: r.ride_id,
+      balanceAfter: Number(r.balance_after),
+      createdAt: r.created_at.toISOString(),
+    })),
+    nextCursor: rows.length > limit && last ? encodeEntryCursor(Number(last.entry_id)) : null,
+  };
+}
+
+/** True for the customer-wallet-below-zero CHECK: a last-resort guard behind the up-front check. */
+export function isInsufficientFundsViolation(error: unknown): boolean {
+  return pgErrorCode(error) === PG_CHECK_VIOLATION && String((error as { constraint?: unknown }).constraint) === 'ledger_accounts_customer_non_negative';
+}
