@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import type { RideStatus } from '@drivrr/shared/protocol';
+import {
+  applyRideEvent,
+  RIDE_EVENT_TYPES,
+  RIDE_STATUSES,
+  type RideActor,
+  type RideEvent,
+  type RideEventType,
+  type RideLifecycleState,
+} from '../../src/domain/ride-lifecycle.js';
+
+const CUSTOMER = 'c0000000-0000-4000-8000-000000000001';
+const OTHER_CUSTOMER = 'c0000000-0000-4000-8000-000000000002';
+const DRIVER = 'd0000000-0000-4000-8000-000000000001';
+const OTHER_DRIVER = 'd0000000-0000-4000-8000-000000000002';
+const BID = 'b0000000-0000-4000-8000-000000000001';
+
+/** A ride in each status; rides that never got a driver (requested, expired) have none. */
+function rideIn(status: RideStatus): RideLifecycleState {
+  const hasDriver = !['requested', 'expired'].includes(status);
+  return {
+    status,
+    customerId: CUSTOMER,
+    driverId: hasDriver ? DRIVER : null,
+    agreedFare: hasDriver ? 50_000 : null,
+    acceptedBidId: hasDriver ? BID : null,
+    cancelledBy: status === 'cancelled' ? 'customer' : null,
+    cancelReason: status === 'cancelled' ? 'changed plans' : null,
+    cancelledFrom: status === 'cancelled' ? 'assigned' : null,
+  };
+}
+
+function eventOf(type: RideEventType): RideEvent {
+  switch (type) {
+    case 'assign':
+      return { type, driverId: OTHER_DRIVER, bidId: BID, agreedFare: 60_000 };
+    case 'cancel':
+      return { type, reason: 'plans changed' };
+    default:
+      return { type };
+  }
+}
+
+type Role = 'customer' | 'driver' | 'system';
+const actors: Record<Role, RideActor> = {
+  customer: { role: 'customer', userId: CUSTOMER },
+  driver: { role: 'driver', userId: DRIVER },
+  system: { role: 'system' },
+};
+
+/**
+ * The expected outcome of every (event, role, status), written out by hand: a status means the
+ * transition happens, anything else is the refusal code. Rows: event; columns: role; cells: by status.
+ * The "driver" is the ride's driver where it has one; in requested/expired rides it is a driver who
+ * is not on the ride, so every event from them is forbidden.
+ */
+const S = (entries: Partial<Record<RideStatus, string>>, otherwise: string) =>
+  Object.fromEntries(RIDE_STATUSES.map((status) => [status, entries[status] ?? otherwise])) as Record<RideStatus, string>;
+const ALL = (code: string) => S({}, code);
+
+const expected: Record<RideEventType, Record<Role, Record<RideStatus, string>>> = {
+  assign: {
+    customer: S({ requested: 'assigned' }, 'ride_not_open'),
+    driver: ALL('forbidden'),
+    system: ALL('forbidden'),
+  },
+  arrive: {
+    customer: ALL('forbidden'),
+    driver: S({ assigned: 'arrived', requested: 'forbidden', expired: 'forbidden' }, 'invalid_transition'),
+    system: ALL('forbidden'),
+  },
+  start: {
+    customer: ALL('forbidden'),
+    driver: S({ arrived: 'in_progress', requested: 'forbidden', expired: 'forbidden' }, 'invalid_transition'),
+    system: ALL('forbidden'),
+  },
+  complete: {
+    customer: ALL('forbidden'),
+    driver: S({ in_progress: 'completed', requested: 'forbidden', expired: 'forbidden' }, 'invalid_transition'),
+    system: ALL('forbidden'),
+  },
+  cancel: {
+    customer: S({ requested: 'cancelled', assigned: 'cancelled', arrived: 'cancelled' }, 'invalid_transition'),
+    driver: S({ assigned: 'cancelled', arrived: 'cancelled', requested: 'forbidden', expired: 'forbidden' }, 'invalid_transition'),
+    system: S({ requested: 'cancelled', assigned: 'cancelled', arrived: 'cancelled', in_progress: 'cancelled' }, 'invalid_transition'),
+  },
+  expire: {
+    customer: ALL('forbidden'),
+    driver: ALL('forbidden'),
+    system: S({ requested: 'expired' }, 'invalid_transition'),
+  },
+};
+
+describe('ride lifecycle: every status x every event x every role', () => {
+  const cases = RIDE_STATUSES.flatMap((status) =>
+    RIDE_EVENT_TYPES.flatMap((event) => (['customer', 'driver', 'system'] as Role[]).map((role) => ({ status, event, role, outcome: expected[event][role][status] }))),
+  );
+  it('covers 7 statuses x 6 events x 3 roles', () => {
+    expect(cases).toHaveLength(7 * 6 * 3);
+  });
+  it.each(cases)('$event by $role on a $status ride -> $outcome', ({ status, event, role, outcome }) => {
+    const result = applyRideEvent(rideIn(status), eventOf(event), actors[role]);
+    if (RIDE_STATUSES.includes(outcome as RideStatus)) {
+      expect(result.ok).toBe(true);
+      if (result.ok) expect(result.state.status).toBe(outcome);
+    } else {
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.code).toBe(outcome);
+    }
+  });
+
+  it.each(RIDE_STATUSES.flatMap((status) => RIDE_EVENT_TYPES.map((event) => ({ status, event }))))(
+    'refuses $event on a $status ride from users who are not its parties',
+    ({ status, event }) => {
+      for (const stranger of [{ role: 'customer', userId: OTHER_CUSTOMER }, { role: 'driver', userId: OTHER_DRIVER }] as RideActor[]) {
+        const result = applyRideEvent(rideIn(status), eventOf(event), stranger);
+        expect(result.ok).toBe(false);
+        if (!result.ok) expect(result.code).toBe('forbidden');
+      }
+    },
+  );
+});
+
+describe('ride lifecycle: state and effects of each transition', () => {
+  it('assigns the bid\'s driver and agreed fare, stops matching, rejects the other bids and makes the driver busy and followed', () => {
+    const result = applyRideEvent(rideIn('requested'), { type: 'assign', driverId: OTHER_DRIVER, bidId: BID, agreedFare: 61_000 }, actors.customer);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.state).toMatchObject({ status: 'assigned', driverId: OTHER_DRIVER, agreedFare: 61_000, acceptedBidId: BID });
+    expect(result.effects).toEqual([
+      { type: 'stop_matching' },
+      { type: 'reject_open_bids', exceptBidId: BID, reason: 'taken' },
+      { type: 'withdraw_offers', reason: 'taken' },
+      { type: 'driver_busy', driverId: OTHER_DRIVER },
+      { type: 'follow_driver', customerId: CUSTOMER, driverId: OTHER_DRIVER },
+      { type: 'announce_assigned' },
+    ]);
+  });
+
+  it('settles the agreed fare, frees the driver and ends the follow on completion', () => {
+    const result = applyRideEvent(rideIn('in_progress'), { type: 'complete' }, actors.driver);
+    expect(result.ok && result.effects).toEqual([
+      { type: 'settle', fare: 50_000, driverId: DRIVER },
+      { type: 'driver_free', driverId: DRIVER },
+      { type: 'unfollow_driver', customerId: CUSTOMER, driverId: DRIVER },
+      { type: 'announce_status', status: 'completed' },
+    ]);
+  });
+
+  it('announces arrival and start as status changes', () => {
+    const arrived = applyRideEvent(rideIn('assigned'), { type: 'arrive' }, actors.driver);
+    const started = applyRideEvent(rideIn('arrived'), { type: 'start' }, actors.driver);
+    expect(arrived.ok && arrived.effects).toEqual([{ type: 'announce_status', status: 'arrived' }]);
+    expect(started.ok && started.effects).toEqual([{ type: 'announce_status', status: 'in_progress' }]);
+  });
+
+  it('records who cancelled, why and from which stage', () => {
+    const result = applyRideEvent(rideIn('arrived'), { type: 'cancel', reason: 'customer not at pickup' }, actors.driver);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.state).toMatchObject({ status: 'cancelled', cancelledBy: 'driver', cancelReason: 'customer not at pickup', cancelledFrom: 'arrived' });
+    expect(result.effects).toEqual([
+      { type: 'driver_free', driverId: DRIVER },
+      { type: 'unfollow_driver', customerId: CUSTOMER, driverId: DRIVER },
+      { type: 'announce_cancelled', by: 'driver', reason: 'customer not at pickup' },
+    ]);
+  });
+
+  it('withdraws offers and rejects every bid when a request is cancelled', () => {
+    const result = applyRideEvent(rideIn('requested'), { type: 'cancel', reason: 'found a bus' }, actors.customer);
+    expect(result.ok && result.effects).toEqual([
+      { type: 'stop_matching' },
+      { type: 'reject_open_bids', exceptBidId: null, reason: 'cancelled' },
+      { type: 'withdraw_offers', reason: 'cancelled' },
+      { type: 'announce_cancelled', by: 'customer', reason: 'found a bus' },
+    ]);
+  });
+
+  it('withdraws offers and rejects every bid when a request expires', () => {
+    const result = applyRideEvent(rideIn('requested'), { type: 'expire' }, actors.system);
+    expect(result.ok && result.effects).toEqual([
+      { type: 'stop_matching' },
+      { type: 'reject_open_bids', exceptBidId: null, reason: 'expired' },
+      { type: 'withdraw_offers', reason: 'expired' },
+      { type: 'announce_expired' },
+    ]);
+  });
+
+  it('does not change the state it was given', () => {
+    const before = rideIn('requested');
+    const copy = structuredClone(before);
+    applyRideEvent(before, { type: 'cancel', reason: 'x' }, actors.customer);
+    expect(before).toEqual(copy);
+  });
+});
