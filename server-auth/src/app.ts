@@ -5,6 +5,7 @@ import type { Logger } from '@drivrr/shared/logger';
 import type { AuthConfig } from './config.js';
 import { errorMiddleware, notFound } from './http/errors.js';
 import { healthRouter } from './http/health.js';
+import { ridesPaymentsRouter } from './http/rides-mount.js';
 
 export interface AppDeps {
   config: AuthConfig;
@@ -20,6 +21,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', 'loopback');
   app.use(express.json({ limit: '16kb', strict: true }));
   app.use(healthRouter(deps));
+  app.use(ridesPaymentsRouter({ pool: deps.pool, config: deps.config }));
   app.use(notFound);
   app.use(errorMiddleware(deps.logger));
   return app;

@@ -127,3 +127,22 @@ export type TransactionView = z.infer<typeof TransactionView>;
 
 export const Page = <T extends z.ZodTypeAny>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+/** A page of the caller's rides (GET /api/rides). */
+export const RidePage = Page(RideView);
+export type RidePage = z.infer<typeof RidePage>;
+
+/** A page of the caller's wallet transactions (GET /api/payments/transactions). */
+export const TransactionPage = Page(TransactionView);
+export type TransactionPage = z.infer<typeof TransactionPage>;
+
+/** Answer of POST /api/rides/:id/rating: the stored rating and the ratee's new average. */
+export const RatingView = z.object({
+  id: Uuid,
+  rideId: Uuid,
+  stars: z.number().int().min(1).max(5),
+  comment: z.string().nullable(),
+  createdAt: IsoTimestamp,
+  ratee: PartyView.extend({ ratingCount: z.number().int().nonnegative() }),
+});
+export type RatingView = z.infer<typeof RatingView>;

@@ -82,6 +82,7 @@ export const TopupBody = z.object({ amount: Money }).strict();
 export type TopupBody = z.infer<typeof TopupBody>;
 
 export const WalletView = z.object({ balance: z.number().int(), currency: z.string() });
+export type WalletView = z.infer<typeof WalletView>;
 
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),

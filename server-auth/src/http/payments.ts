@@ -1,0 +1,64 @@
+/**
+ * Wallet and ledger endpoints: GET /api/payments/wallet, POST /api/payments/wallet/topup
+ * (Idempotency-Key; simulated payment, no gateway), GET /api/payments/transactions.
+ */
+import { Router, type RequestHandler } from 'express';
+import type { Pool } from '@drivrr/shared/db';
+import { getWalletBalanceOfKind, listWalletTransactions, MAX_TOPUP_AMOUNT, topUpWalletWithOutcome } from '@drivrr/shared/ledger';
+import { PageQuery, TopupBody, type TransactionPage, type TransactionView, type WalletView } from '@drivrr/shared/protocol';
+import { AppError } from '@drivrr/shared';
+import { parseIdempotencyKey, walletKindFor } from '../domain/payments.js';
+import { parseOrFail, type CallerOf } from './rides-support.js';
+
+export interface PaymentsRouterDeps {
+  pool: Pool;
+  currency: string;
+  authenticate: RequestHandler;
+  callerOf: CallerOf;
+}
+
+/** Header set on a top-up answered from an earlier request with the same Idempotency-Key. */
+export const IDEMPOTENT_REPLAY_HEADER = 'Idempotent-Replayed';
+
+export function paymentsRouter(deps: PaymentsRouterDeps): Router {
+  const router = Router();
+
+  router.get('/api/payments/wallet', deps.authenticate, async (req, res) => {
+    const caller = deps.callerOf(req);
+    const balance = await getWalletBalanceOfKind(deps.pool, caller.userId, walletKindFor(caller.role), deps.currency);
+    const view: WalletView = { balance, currency: deps.currency };
+    res.json(view);
+  });
+
+  router.post('/api/payments/wallet/topup', deps.authenticate, async (req, res) => {
+    const caller = deps.callerOf(req);
+    const wallet = walletKindFor(caller.role);
+    const idempotencyKey = parseIdempotencyKey(req.header('idempotency-key'));
+    const body = parseOrFail(TopupBody, req.body ?? {}, 'body');
+    if (body.amount > MAX_TOPUP_AMOUNT) {
+      throw new AppError('validation_failed', `a single top-up is at most ${MAX_TOPUP_AMOUNT} minor units`, {
+        details: { field: 'amount', max: MAX_TOPUP_AMOUNT },
+      });
+    }
+    const outcome = await topUpWalletWithOutcome(deps.pool, { userId: caller.userId, amount: body.amount, currency: deps.currency, idempotencyKey, wallet });
+    // A retry is answered exactly like the first request (201, same body), marked by a header.
+    if (outcome.replayed) res.setHeader(IDEMPOTENT_REPLAY_HEADER, 'true');
+    const view: TransactionView = outcome.transaction;
+    res.status(201).json(view);
+  });
+
+  router.get('/api/payments/transactions', deps.authenticate, async (req, res) => {
+    const caller = deps.callerOf(req);
+    const query = parseOrFail(PageQuery, req.query, 'query');
+    const page: TransactionPage = await listWalletTransactions(deps.pool, {
+      userId: caller.userId,
+      wallet: walletKindFor(caller.role),
+      currency: deps.currency,
+      limit: query.limit,
+      cursor: query.cursor,
+    });
+    res.json(page);
+  });
+
+  return router;
+}
