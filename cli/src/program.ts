@@ -1,6 +1,11 @@
 import { Command } from 'commander';
 import { packageVersion } from '@drivrr/shared/service';
 import { EXIT } from './output.js';
+import { register as registerUp } from './commands/up.js';
+import { register as registerDown } from './commands/down.js';
+import { register as registerHealth } from './commands/health.js';
+import { register as registerMigrate } from './commands/migrate.js';
+import { register as registerLan } from './commands/lan.js';
 
 export const CLI_VERSION = packageVersion(new URL('../package.json', import.meta.url));
 
@@ -26,4 +31,10 @@ Set NO_COLOR=1 to turn colour off; DRIVRR_DEBUG=1 prints stack traces.`,
 }
 
 type Registration = (program: Command) => void;
-const registrations: Registration[] = [];
+const registrations: Registration[] = [
+  registerUp,
+  registerDown,
+  registerHealth,
+  registerMigrate,
+  registerLan,
+];

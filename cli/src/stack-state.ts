@@ -43,7 +43,8 @@ export async function readStackState(): Promise<StackState | undefined> {
 
 export async function writeStackState(state: StackState): Promise<void> {
   await mkdir(drivrrHome(), { recursive: true });
-  await writeFile(statePath(), `${JSON.stringify(state, null, 2)}\n`);
+  // it holds the database URL with its password: readable by the owner only
+  await writeFile(statePath(), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
 }
 
 export async function clearStackState(): Promise<void> {

@@ -1,0 +1,66 @@
+/** `drivrr health`: is the stack healthy? A table for people, JSON for scripts, exit 3 when not. */
+import type { Command } from 'commander';
+import { CliError, EXIT, color, formatTable, printJson, printLine } from '../output.js';
+import { checkStack, type StackHealth } from '../platform/health.js';
+import { parseSeconds, parseUrl } from '../platform/options.js';
+import { sleep } from '../platform/processes.js';
+import { resolveEndpoints } from '../stack-state.js';
+
+interface HealthFlags {
+  json?: boolean;
+  authUrl?: string;
+  realtimeUrl?: string;
+  wait?: number;
+  timeout: number;
+}
+
+function printTable(health: StackHealth): void {
+  const paint = { ok: color.green, degraded: color.yellow, unreachable: color.red, error: color.red } as const;
+  const rows = health.services.map((s) => [
+    s.service,
+    paint[s.status](s.status),
+    s.url.replace(/\/api\/health$/, ''),
+    s.db === null ? '-' : s.db.ok ? `ok (${s.db.latencyMs ?? '?'} ms)` : color.red('unreachable'),
+    s.version ?? '-',
+    s.problem ?? (s.connections ? Object.entries(s.connections).map(([k, v]) => `${k} ${v}`).join(', ') : ''),
+  ]);
+  printLine(formatTable(['SERVICE', 'STATUS', 'URL', 'DATABASE', 'VERSION', 'NOTES'], rows));
+  printLine(health.healthy ? color.green('all healthy') : color.red('not healthy'));
+}
+
+export function register(program: Command): void {
+  program
+    .command('health')
+    .description('Check both services (and the database through them)')
+    .option('--json', 'print the result as JSON')
+    .option('--auth-url <url>', 'auth service base URL (default: $DRIVRR_AUTH_URL, the running stack, or http://127.0.0.1:3000)', parseUrl)
+    .option('--realtime-url <url>', 'realtime service base URL (default: $DRIVRR_REALTIME_URL, the running stack, or http://127.0.0.1:8081)', parseUrl)
+    .option('--wait <seconds>', 'keep checking until healthy or this many seconds have passed', parseSeconds)
+    .option('--timeout <ms>', 'per-request timeout in milliseconds', (v) => parseSeconds(v), 3000)
+    .addHelpText(
+      'after',
+      `
+JSON shape: {healthy, checkedAt, services:[{service, url, status: ok|degraded|unreachable|error,
+httpStatus, db:{ok, latencyMs}, version, uptimeS, connections?, problem?, responseMs}]}
+
+Examples:
+  $ npx drivrr health
+  $ npx drivrr health --json | jq .healthy
+  $ npx drivrr health --wait 30             # in CI, after "drivrr up --detach"
+  $ npx drivrr health --auth-url https://auth.example.com --realtime-url https://rt.example.com
+
+Exit codes: 0 all healthy, 3 a service is degraded or unreachable, 2 bad usage.`,
+    )
+    .action(async (flags: HealthFlags) => {
+      const endpoints = await resolveEndpoints({ authUrl: flags.authUrl, realtimeUrl: flags.realtimeUrl });
+      const deadline = Date.now() + (flags.wait ?? 0) * 1000;
+      let health = await checkStack(endpoints, flags.timeout);
+      while (!health.healthy && Date.now() < deadline) {
+        await sleep(500);
+        health = await checkStack(endpoints, flags.timeout);
+      }
+      if (flags.json) printJson(health);
+      else printTable(health);
+      if (!health.healthy) throw new CliError(flags.json ? 'not healthy' : `not healthy: ${health.services.filter((s) => s.status !== 'ok').map((s) => `${s.service} ${s.status}${s.problem ? ` (${s.problem})` : ''}`).join('; ')}`, EXIT.unhealthy);
+    });
+}

@@ -1,0 +1,251 @@
+/**
+ * `drivrr up`: the whole platform on this machine. Thin layer over platform/stack.ts:
+ * flags -> startStack() -> ready table -> wait for Ctrl-C (or run detached under a supervisor).
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Option, type Command } from 'commander';
+import { CliError, EXIT, color, formatTable, info, printJson, printLine } from '../output.js';
+import { appConstants, lanAddress } from '../platform/lan.js';
+import { parsePort } from '../platform/options.js';
+import { isOurs, terminate } from '../platform/processes.js';
+import { redactUrl, startStack, type RunningStack, type ServiceName } from '../platform/stack.js';
+import { clearStackState, drivrrHome, readStackState, writeStackState, type StackState } from '../stack-state.js';
+
+interface UpFlags {
+  authPort: number;
+  realtimePort: number;
+  databaseUrl?: string;
+  detach?: boolean;
+  quiet?: boolean;
+  json?: boolean;
+  supervise?: boolean;
+}
+
+/** What a ready stack tells people and scripts; also what a detached supervisor reports back. */
+export interface ReadySummary {
+  authUrl: string;
+  apiUrl: string;
+  realtimeUrl: string;
+  wsUrl: string;
+  opsUrl: string;
+  database: { kind: 'embedded' | 'external'; url: string; dataDir?: string };
+  lan: { address: string; interface: string } | null;
+  flutter: { baseUrl: string; socketUrl: string; dart: string[] };
+  pids: StackState['pids'];
+  home: string;
+  readyInMs: number;
+  timingsMs: Record<string, number>;
+  logFile?: string;
+}
+
+function summarize(stack: RunningStack, flags: UpFlags, home: string, readyInMs: number): ReadySummary {
+  const lan = lanAddress() ?? null;
+  const host = lan?.address ?? '127.0.0.1';
+  return {
+    authUrl: stack.authUrl,
+    apiUrl: `${stack.authUrl}/api`,
+    realtimeUrl: stack.realtimeUrl,
+    wsUrl: `${stack.realtimeUrl.replace(/^http/, 'ws')}/ws`,
+    opsUrl: `${stack.realtimeUrl}/ops`,
+    database: stack.embedded
+      ? { kind: 'embedded', url: redactUrl(stack.databaseUrl), dataDir: stack.embedded.dataDir }
+      : { kind: 'external', url: redactUrl(stack.databaseUrl) },
+    lan,
+    flutter: appConstants(host, flags.authPort, flags.realtimePort),
+    pids: {
+      supervisor: process.pid,
+      auth: stack.services.find((s) => s.name === 'auth')?.pid,
+      realtime: stack.services.find((s) => s.name === 'realtime')?.pid,
+      postgres: stack.embedded?.pid,
+    },
+    home,
+    readyInMs,
+    timingsMs: stack.timings,
+  };
+}
+
+function printReady(summary: ReadySummary, detached: boolean): void {
+  const lanHost = summary.lan?.address;
+  const onLan = (url: string) => (lanHost ? url.replace('127.0.0.1', lanHost) : '');
+  const rows = [
+    ['Auth API', `${summary.apiUrl}`, onLan(summary.apiUrl)],
+    ['Realtime', summary.realtimeUrl, onLan(summary.realtimeUrl)],
+    ['WebSocket', summary.wsUrl, onLan(summary.wsUrl)],
+    ['Ops map', summary.opsUrl, onLan(summary.opsUrl)],
+  ];
+  printLine(`${color.green('Drivrr is up')} ${color.dim(`(healthy in ${(summary.readyInMs / 1000).toFixed(1)} s)`)}`);
+  printLine('');
+  printLine(formatTable(['', 'This machine', 'Phones on your LAN'], rows));
+  printLine('');
+  printLine(`Database   ${summary.database.kind === 'embedded' ? `embedded PostgreSQL ${summary.database.url} (data in ${summary.database.dataDir})` : `external ${summary.database.url}`}`);
+  printLine(`LAN IP     ${summary.lan ? `${summary.lan.address} (${summary.lan.interface})` : 'none: no IPv4 network besides loopback (an Android emulator can use 10.0.2.2)'}`);
+  printLine('');
+  printLine(`Flutter apps (lib/core/constants/app_constants.dart):`);
+  for (const line of summary.flutter.dart) printLine(`  ${line}`);
+  printLine('');
+  printLine(`Log in: npx drivrr otp (codes), test phones +92399xxxxxxx use code 000000; check: npx drivrr health`);
+  printLine(detached ? `Running in the background (logs: ${summary.logFile}). Stop it with: npx drivrr down` : 'Press Ctrl-C to stop.');
+}
+
+function serviceLogWriter(quiet: boolean): (service: ServiceName, line: string) => void {
+  if (quiet) return () => {};
+  const tag = { auth: color.cyan('auth     |'), realtime: color.yellow('realtime |') };
+  return (service, line) => process.stderr.write(`${tag[service]} ${line}\n`);
+}
+
+/** Refuses to start over a live stack; tidies what a dead one left behind. */
+async function checkNoStackRunning(): Promise<void> {
+  const state = await readStackState();
+  if (!state) return;
+  if (await isOurs(state.pids.supervisor, ' up')) {
+    throw new CliError(`a stack is already running (pid ${state.pids.supervisor}, ${state.authUrl}); stop it with "drivrr down" first`);
+  }
+  for (const pid of [state.pids.auth, state.pids.realtime]) {
+    if (await isOurs(pid, 'main.js')) await terminate(pid!, 'SIGTERM', 10_000);
+  }
+  // an orphaned embedded PostgreSQL is recovered when the database starts
+  await clearStackState();
+}
+
+async function runStack(flags: UpFlags, report: { ready(summary: ReadySummary): void; failed(error: unknown): void }): Promise<void> {
+  const home = drivrrHome();
+  const started = performance.now();
+  let stack: RunningStack;
+  try {
+    await checkNoStackRunning();
+    stack = await startStack({
+      home,
+      authPort: flags.authPort,
+      realtimePort: flags.realtimePort,
+      databaseUrl: flags.databaseUrl,
+      env: process.env,
+      progress: (line) => info(color.dim(`- ${line}`)),
+      serviceLog: serviceLogWriter(Boolean(flags.quiet)),
+    });
+  } catch (error) {
+    report.failed(error);
+    return;
+  }
+  const summary = summarize(stack, flags, home, Math.round(performance.now() - started));
+  summary.logFile = flags.supervise ? path.join(home, 'logs', 'stack.log') : undefined;
+  await writeStackState({
+    authUrl: stack.authUrl,
+    realtimeUrl: stack.realtimeUrl,
+    databaseUrl: stack.databaseUrl,
+    embeddedDatabase: Boolean(stack.embedded),
+    pids: summary.pids,
+    startedAt: new Date().toISOString(),
+    detached: Boolean(flags.supervise),
+  });
+
+  let shuttingDown = false;
+  const shutdown = async (reason: string, exitCode: number) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    info(color.dim(`- ${reason}: stopping the services, then the database`));
+    await stack.stop();
+    await clearStackState();
+    info(color.dim('- stopped'));
+    process.exit(exitCode);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (shuttingDown) info(color.dim('- still stopping...'));
+      void shutdown(signal, EXIT.ok);
+    });
+  }
+  void stack.crashed.then((what) => {
+    info(`${color.red('error')}: ${what}`);
+    void shutdown('a part of the stack stopped', EXIT.failure);
+  });
+  report.ready(summary);
+}
+
+/** `up --detach`: start a supervisor in the background, wait for its ready report, return. */
+async function detach(flags: UpFlags): Promise<void> {
+  const home = drivrrHome();
+  const logDir = path.join(home, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const logFile = path.join(logDir, 'stack.log');
+  const fd = openSync(logFile, 'a');
+  const args = [fileURLToPath(new URL('../bin.js', import.meta.url)), 'up', '--supervise', '--auth-port', String(flags.authPort), '--realtime-port', String(flags.realtimePort)];
+  if (flags.databaseUrl) args.push('--database-url', flags.databaseUrl);
+  if (flags.quiet) args.push('--quiet');
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd, 'ipc'], env: { ...process.env, NO_COLOR: '1' } });
+  closeSync(fd);
+  type Report = { type: 'ready'; summary: ReadySummary } | { type: 'failed'; message: string; exitCode: number };
+  const report = await new Promise<Report>((resolve) => {
+    child.once('message', (message) => resolve(message as Report));
+    child.once('exit', async (code) => {
+      const tail = (await readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').at(-1) ?? '';
+      resolve({ type: 'failed', message: tail.replace(/^error: /, '') || `the stack supervisor exited with code ${code}`, exitCode: code ?? EXIT.failure });
+    });
+  });
+  if (child.connected) child.disconnect();
+  child.unref();
+  if (report.type === 'failed') throw new CliError(report.message, report.exitCode || EXIT.failure);
+  if (flags.json) printJson({ ...report.summary, detached: true });
+  else printReady(report.summary, true);
+}
+
+export function register(program: Command): void {
+  program
+    .command('up')
+    .description('Start the whole platform: database, migrations, auth and realtime services')
+    .option('--auth-port <port>', 'port of the auth/REST service', parsePort, 3000)
+    .option('--realtime-port <port>', 'port of the realtime (WebSocket) service', parsePort, 8081)
+    .option('--database-url <url>', 'use this PostgreSQL instead of the embedded one (default: $DATABASE_URL)')
+    .option('-d, --detach', 'start in the background and return once healthy (stop with "drivrr down")')
+    .option('-q, --quiet', "do not forward the services' logs")
+    .option('--json', 'print the ready summary as JSON')
+    .addOption(new Option('--supervise', 'internal: the background supervisor of --detach').hideHelp())
+    .addHelpText(
+      'after',
+      `
+With no DATABASE_URL an embedded PostgreSQL is started (data kept in $DRIVRR_HOME/pg, default
+./.drivrr/pg). Signing keys are generated once into $DRIVRR_HOME/keys unless JWT_PRIVATE_KEY and
+JWT_PUBLIC_KEY are set. Pending migrations run, then both services start and the command waits
+until both /api/health answer 200. Service logs (JSON) go to stderr, prefixed by the service.
+Dev defaults passed to the services unless set in your environment:
+  NODE_ENV=development  OTP_TEST_PHONES=+92399*=000000  OPERATOR_PHONES=+923990000000
+
+Examples:
+  $ npx drivrr up                         # foreground; Ctrl-C stops everything
+  $ npx drivrr up --detach && npx drivrr health
+  $ DATABASE_URL=postgres://postgres@127.0.0.1:5432/drivrr npx drivrr up
+  $ npx drivrr up --auth-port 4000 --realtime-port 4001 --quiet
+
+Exit codes: 0 stopped cleanly (or detached and healthy), 1 failed to start or a part crashed, 2 bad usage.`,
+    )
+    .action(async (flags: UpFlags) => {
+      flags.databaseUrl ??= process.env.DATABASE_URL || undefined;
+      if (flags.detach && !flags.supervise) return detach(flags);
+      if (flags.supervise) {
+        // the background supervisor: report to the `up --detach` that started us, over IPC
+        return runStack(flags, {
+          ready: (summary) => {
+            process.send?.({ type: 'ready', summary: { ...summary, logFile: path.join(drivrrHome(), 'logs', 'stack.log') } });
+            info(`ready: ${summary.authUrl} ${summary.realtimeUrl}`);
+            process.channel?.unref();
+          },
+          failed: (error) => {
+            const message = error instanceof Error ? error.message : String(error);
+            info(`error: ${message}`);
+            const exitCode = error instanceof CliError ? error.exitCode : EXIT.failure;
+            if (process.send) process.send({ type: 'failed', message, exitCode }, () => process.exit(exitCode));
+            else process.exit(exitCode);
+          },
+        });
+      }
+      return runStack(flags, {
+        ready: (summary) => (flags.json ? printJson(summary) : printReady(summary, false)),
+        failed: (error) => {
+          throw error;
+        },
+      });
+    });
+}

@@ -1,0 +1,231 @@
+/**
+ * Brings a whole local stack up and down: database (embedded or DATABASE_URL), signing keys,
+ * migrations, and both services as child processes, then waits until both are healthy.
+ * The `up` command is a thin layer over `startStack()`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import readline from 'node:readline';
+import pg from 'pg';
+import { migrateUp } from '@drivrr/migrations';
+import { CliError } from '../output.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
+import { loadOrCreateKeys, type StackKeys } from './keys.js';
+import { isPortFree } from './ports.js';
+import { sleep, terminate } from './processes.js';
+
+/** Defaults for a development stack; anything in the user's environment wins. */
+export const DEV_DEFAULT_ENV: Readonly<Record<string, string>> = {
+  NODE_ENV: 'development',
+  /** Test phones with a fixed code (accounts service): any +92399... number logs in with 000000. */
+  OTP_TEST_PHONES: '+92399*=000000',
+  /** Phones whose accounts get the operator role (ops map). */
+  OPERATOR_PHONES: '+923990000000',
+};
+
+export type ServiceName = 'auth' | 'realtime';
+
+export interface StackOptions {
+  home: string;
+  authPort: number;
+  realtimePort: number;
+  /** An external database; the embedded one is started when absent. */
+  databaseUrl?: string;
+  /** The user's environment (passed through to the services). */
+  env: NodeJS.ProcessEnv;
+  /** Progress lines for people. */
+  progress: (line: string) => void;
+  /** Each line a service writes (JSON logs), tagged with the service's name. */
+  serviceLog: (service: ServiceName, line: string) => void;
+  healthTimeoutMs?: number;
+}
+
+export interface RunningService {
+  name: ServiceName;
+  pid: number;
+  url: string;
+  child: ChildProcess;
+}
+
+interface SupervisedService extends RunningService {
+  /** The last line the service wrote to stderr (its one-line start-up error, if any). */
+  lastError(): string | undefined;
+}
+
+export interface RunningStack {
+  authUrl: string;
+  realtimeUrl: string;
+  databaseUrl: string;
+  embedded: EmbeddedPostgres | undefined;
+  keys: StackKeys;
+  services: RunningService[];
+  appliedMigrations: string[];
+  /** Timing of each start-up phase (ms), for people curious where the time went. */
+  timings: Record<string, number>;
+  /** Resolves with a description when a service or the database dies on its own. */
+  crashed: Promise<string>;
+  /** Services first (SIGTERM, they drain), then the database (SIGINT). Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Masks the password of a connection URL for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  }
+}
+
+async function checkDatabase(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } catch (error) {
+    const reason = (error as Error).message || (error as { code?: string }).code || 'no answer';
+    throw new CliError(`cannot reach the database at ${redactUrl(url)}: ${reason}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The entry point of `@drivrr/server-NAME` (its dist/main.js), resolved like any installed package. */
+export function serviceEntry(name: ServiceName): string {
+  const require = createRequire(import.meta.url);
+  return require.resolve(`@drivrr/server-${name}/main`);
+}
+
+async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number, lastError: () => string | undefined): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      await sleep(200); // let its last stderr line arrive
+      break;
+    }
+    try {
+      const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2_000) });
+      await res.body?.cancel();
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new CliError(lastError() ?? `${url}/api/health did not answer 200 within ${Math.round(timeoutMs / 1000)} s`);
+}
+
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const timings: Record<string, number> = {};
+  const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      timings[name] = Math.round(performance.now() - started);
+    }
+  };
+
+  // Fail before starting anything when a port is taken.
+  for (const [service, port, flag] of [['auth', options.authPort, '--auth-port'], ['realtime', options.realtimePort, '--realtime-port']] as const) {
+    if (!(await isPortFree(port))) throw new CliError(`port ${port} is already in use (wanted by ${service}); stop what holds it or pick another with ${flag}`);
+  }
+  if (options.authPort === options.realtimePort) throw new CliError(`auth and realtime cannot share port ${options.authPort}`);
+
+  const keys = await phase('keys', () => loadOrCreateKeys(options.home, options.env));
+  if (keys.source === 'generated') options.progress(`generated ES256 signing keys in ${keys.dir}`);
+
+  let embedded: EmbeddedPostgres | undefined;
+  let databaseUrl: string;
+  if (options.databaseUrl) {
+    databaseUrl = options.databaseUrl;
+    options.progress(`using the database at ${redactUrl(databaseUrl)}`);
+    await phase('database', () => checkDatabase(databaseUrl));
+  } else {
+    options.progress('starting the embedded PostgreSQL');
+    embedded = await phase('database', () => startEmbeddedPostgres({ home: options.home, log: options.progress }));
+    databaseUrl = embedded.url;
+    options.progress(`embedded PostgreSQL ready on 127.0.0.1:${embedded.port} (data in ${embedded.dataDir})`);
+  }
+
+  const services: SupervisedService[] = [];
+  const stopServices = async () => {
+    await Promise.all(services.map((s) => (s.child.exitCode === null && s.child.signalCode === null ? terminate(s.pid, 'SIGTERM', 10_000) : undefined)));
+  };
+  try {
+    const appliedMigrations = await phase('migrations', () =>
+      migrateUp({ databaseUrl, log: () => {} }).catch((error: unknown) => {
+        throw new CliError(`migrations failed: ${(error as Error).message.split('\n')[0]}`);
+      }),
+    );
+    options.progress(appliedMigrations.length ? `applied ${appliedMigrations.length} migration(s): ${appliedMigrations.join(', ')}` : 'database schema is up to date');
+
+    const baseEnv: NodeJS.ProcessEnv = {
+      ...DEV_DEFAULT_ENV,
+      ...options.env,
+      DATABASE_URL: databaseUrl,
+      JWT_PRIVATE_KEY: keys.privateKeyPem,
+      JWT_PUBLIC_KEY: keys.publicKeyPem,
+      AUTH_PORT: String(options.authPort),
+      REALTIME_PORT: String(options.realtimePort),
+    };
+    await phase('services', async () => {
+      for (const name of ['auth', 'realtime'] as const) {
+        const env = { ...baseEnv };
+        // the realtime service verifies tokens with the public key only
+        if (name === 'realtime') delete env.JWT_PRIVATE_KEY;
+        const child = spawn(process.execPath, [serviceEntry(name)], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+        if (child.pid === undefined) throw new CliError(`could not start the ${name} service`);
+        let lastStderr: string | undefined;
+        for (const stream of [child.stdout, child.stderr]) {
+          readline.createInterface({ input: stream! }).on('line', (line) => {
+            if (stream === child.stderr && line.trim()) lastStderr = line.trim();
+            options.serviceLog(name, line);
+          });
+        }
+        const port = name === 'auth' ? options.authPort : options.realtimePort;
+        services.push({ name, pid: child.pid, url: `http://127.0.0.1:${port}`, child, lastError: () => lastStderr?.replace(/^drivrr \w+: /, '') });
+      }
+      await Promise.all(
+        services.map((s) => waitHealthy(s.url, s.child, options.healthTimeoutMs ?? 30_000, s.lastError)),
+      );
+    });
+
+    let stopping: Promise<void> | undefined;
+    const crashed = new Promise<string>((resolve) => {
+      for (const s of services) {
+        s.child.once('exit', (code, signal) => {
+          if (!stopping) resolve(`the ${s.name} service exited (${signal ?? `code ${code}`})`);
+        });
+      }
+      void embedded?.exited.then(() => {
+        if (!stopping) resolve('the embedded PostgreSQL exited');
+      });
+    });
+    return {
+      authUrl: services[0]!.url,
+      realtimeUrl: services[1]!.url,
+      databaseUrl,
+      embedded,
+      keys,
+      services,
+      appliedMigrations,
+      timings,
+      crashed,
+      stop() {
+        stopping ??= (async () => {
+          await stopServices();
+          await embedded?.stop();
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await stopServices();
+    await embedded?.stop();
+    throw error;
+  }
+}
