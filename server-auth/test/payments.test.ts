@@ -148,6 +148,14 @@ describe('POST /api/payments/wallet/topup', () => {
     expect(await balanceOf(customer)).toBe(0);
   });
 
+  it('names the per-top-up cap when an amount is above it', async () => {
+    const customer = await createUser(stack, 'customer');
+    const { body } = await topUp(customer, 1_000_001, 'too-much');
+    expect(body).toEqual({
+      error: { code: 'validation_failed', message: 'a single top-up is at most 1000000 minor units', details: { field: 'amount', max: 1_000_000 } },
+    });
+  });
+
   it('accepts exactly the cap', async () => {
     const customer = await createUser(stack, 'customer');
     expect((await topUp(customer, 1_000_000, 'cap')).status).toBe(201);

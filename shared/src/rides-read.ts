@@ -349,14 +349,13 @@ export async function getRideDetail(q: Queryable, rideId: string, options: { bid
   const { rows } = await q.query<RideWithPartiesRow>(`${RIDE_WITH_PARTIES} WHERE r.id = $1`, [rideId]);
   const row = rows[0];
   if (!row) return undefined;
-  const [bids, events, rating] = [
-    await listBidsForRide(q, rideId, options.bids),
-    await listEventsForRide(q, rideId),
-    await q.query<{ stars: number; comment: string | null }>(
-      `SELECT stars, comment FROM ratings WHERE ride_id = $1 AND rater_id = $2`,
-      [rideId, row.customer_id],
-    ),
-  ];
+  // One after the other: `q` may be a single client inside the caller's transaction.
+  const bids = await listBidsForRide(q, rideId, options.bids);
+  const events = await listEventsForRide(q, rideId);
+  const rating = await q.query<{ stars: number; comment: string | null }>(
+    `SELECT stars, comment FROM ratings WHERE ride_id = $1 AND rater_id = $2`,
+    [rideId, row.customer_id],
+  );
   const ratingRow = rating.rows[0];
   return {
     ...rideRowToView(row),

@@ -4,9 +4,8 @@
  */
 import { Router, type RequestHandler } from 'express';
 import type { Pool } from '@drivrr/shared/db';
-import { getWalletBalanceOfKind, listWalletTransactions, MAX_TOPUP_AMOUNT, topUpWalletWithOutcome } from '@drivrr/shared/ledger';
+import { getWalletBalanceOfKind, listWalletTransactions, topUpWalletWithOutcome } from '@drivrr/shared/ledger';
 import { PageQuery, TopupBody, type TransactionPage, type TransactionView, type WalletView } from '@drivrr/shared/protocol';
-import { AppError } from '@drivrr/shared';
 import { parseIdempotencyKey, walletKindFor } from '../domain/payments.js';
 import { parseOrFail, type CallerOf } from './rides-support.js';
 
@@ -35,11 +34,7 @@ export function paymentsRouter(deps: PaymentsRouterDeps): Router {
     const wallet = walletKindFor(caller.role);
     const idempotencyKey = parseIdempotencyKey(req.header('idempotency-key'));
     const body = parseOrFail(TopupBody, req.body ?? {}, 'body');
-    if (body.amount > MAX_TOPUP_AMOUNT) {
-      throw new AppError('validation_failed', `a single top-up is at most ${MAX_TOPUP_AMOUNT} minor units`, {
-        details: { field: 'amount', max: MAX_TOPUP_AMOUNT },
-      });
-    }
+    // the per-top-up cap (MAX_TOPUP_AMOUNT) is enforced by the ledger: validation_failed, details.max
     const outcome = await topUpWalletWithOutcome(deps.pool, { userId: caller.userId, amount: body.amount, currency: deps.currency, idempotencyKey, wallet });
     // A retry is answered exactly like the first request (201, same body), marked by a header.
     if (outcome.replayed) res.setHeader(IDEMPOTENT_REPLAY_HEADER, 'true');

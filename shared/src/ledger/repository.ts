@@ -261,8 +261,11 @@ function replayOf(row: StoredTopUpRow, args: TopUpArgs): TopUpOutcome {
  */
 export async function topUpWalletWithOutcome(pool: Pool, args: TopUpArgs): Promise<TopUpOutcome> {
   const walletKind = args.wallet ?? 'customer_wallet';
-  if (!Number.isSafeInteger(args.amount) || args.amount <= 0 || args.amount > MAX_TOPUP_AMOUNT) {
-    throw new AppError('validation_failed', `amount must be an integer of minor units between 1 and ${MAX_TOPUP_AMOUNT}`, {
+  if (!Number.isSafeInteger(args.amount) || args.amount <= 0) {
+    throw new AppError('validation_failed', 'amount must be a positive integer of minor units', { details: { field: 'amount' } });
+  }
+  if (args.amount > MAX_TOPUP_AMOUNT) {
+    throw new AppError('validation_failed', `a single top-up is at most ${MAX_TOPUP_AMOUNT} minor units`, {
       details: { field: 'amount', max: MAX_TOPUP_AMOUNT },
     });
   }
