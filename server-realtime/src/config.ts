@@ -1,6 +1,7 @@
 /** The realtime service's configuration: read from the environment once, validated, typed. */
 import { z } from 'zod';
 import { envField, parseEnv, type Env } from '@drivrr/shared';
+import { ridesConfigFrom, ridesEnvShape, type RidesConfig } from './rides/config.js';
 
 const schema = z.object({
   NODE_ENV: envField.nodeEnv(),
@@ -10,6 +11,7 @@ const schema = z.object({
   DATABASE_URL: envField.databaseUrl(),
   /** PEM (SPKI) public key of the auth service; the realtime service never holds the private key. */
   JWT_PUBLIC_KEY: envField.pem(),
+  ...ridesEnvShape,
 });
 
 export type RealtimeConfig = {
@@ -19,6 +21,8 @@ export type RealtimeConfig = {
   port: number;
   databaseUrl: string;
   jwtPublicKeyPem: string;
+  /** Pricing, matching, timers and payments of rides (src/rides/config.ts). */
+  rides: RidesConfig;
 };
 
 export function loadRealtimeConfig(env: Env = process.env): RealtimeConfig {
@@ -30,5 +34,6 @@ export function loadRealtimeConfig(env: Env = process.env): RealtimeConfig {
     port: e.REALTIME_PORT,
     databaseUrl: e.DATABASE_URL,
     jwtPublicKeyPem: e.JWT_PUBLIC_KEY,
+    rides: ridesConfigFrom(e),
   };
 }

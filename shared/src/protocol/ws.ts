@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { CancelledBy, LatLng, Money, PaymentMethod, Place, RideStatus, Uuid } from './common.js';
-import { BidView, DriverPartyView, PartyView, RideView, UserView } from './entities.js';
+import { BidView, DriverPartyView, FareEstimate, PartyView, RideView, UserView } from './entities.js';
 
 /** Frames larger than this are refused with `frame_too_large`. */
 export const MAX_FRAME_BYTES = 16 * 1024;
@@ -162,6 +162,8 @@ export const serverMessageData = {
   'bid.rejected': z.object({ rideId: Uuid, bidId: Uuid }),
   'bid.received': z.object({ rideId: Uuid, bid: BidView }),
   'bid.expired': z.object({ rideId: Uuid, bidId: Uuid }),
+  /** To the customer: a driver took back an open bid (went offline, or was assigned another ride). */
+  'bid.withdrawn': z.object({ rideId: Uuid, bidId: Uuid, reason: z.enum(['driver_offline', 'driver_busy']) }),
   'ride.assigned': z.object({ ride: RideView, customer: PartyView.optional(), driver: DriverPartyView.optional() }),
   'ride.cancelled': z.object({ rideId: Uuid, by: CancelledBy, reason: z.string() }),
   'ride.status': z.object({ rideId: Uuid, status: RideStatus }),
@@ -170,6 +172,15 @@ export const serverMessageData = {
 } as const;
 export type ServerMessageType = keyof typeof serverMessageData;
 export type ServerMessageDataOf<T extends ServerMessageType> = z.infer<(typeof serverMessageData)[T]>;
+
+/** Ack data of the ride messages (the rides module), for clients that validate what they get. */
+export const RideRequestAck = z.object({ rideId: Uuid, estimate: FareEstimate, ride: RideView });
+export type RideRequestAck = z.infer<typeof RideRequestAck>;
+export const BidPlaceAck = z.object({ bid: BidView, offer: z.enum(['as_offered', 'counter']) });
+export type BidPlaceAck = z.infer<typeof BidPlaceAck>;
+/** ride.raise_fare, bid.accept, ride.arrived/start/complete, ride.cancel: the ride as it now is. */
+export const RideAck = z.object({ ride: RideView });
+export type RideAck = z.infer<typeof RideAck>;
 
 export const ErrorFrame = z.object({
   type: z.literal('error'),

@@ -1,0 +1,253 @@
+/**
+ * Write side of rides: a request and its first event in one transaction; every status change a
+ * compare-and-set (`WHERE status = $from`) under a row lock, persisting the state the domain
+ * machine computed. Reads for views go through @drivrr/shared/rides-read.
+ */
+import { AppError } from '@drivrr/shared';
+import { pgErrorCode, PG_UNIQUE_VIOLATION, type Pool, type PoolClient, type Queryable } from '@drivrr/shared/db';
+import type { DriverPartyView, PartyView, RideStatus } from '@drivrr/shared/protocol';
+import {
+  driverPartyRowToView,
+  partyColumns,
+  partyRowToView,
+  RIDE_COLUMNS,
+  vehicleColumns,
+  type PartyRow,
+  type RideRow,
+  type VehicleRow,
+} from '@drivrr/shared/rides-read';
+import type { RideLifecycleState } from '../domain/ride-lifecycle.js';
+import { insertRideEvent } from './ride-events.js';
+
+/** A ride row with the columns the write side needs beyond the view's. */
+export interface RideWriteRow extends RideRow {
+  accepted_bid_id: string | null;
+  cancelled_from: RideStatus | null;
+  version: number;
+}
+
+const RIDE_WRITE_COLUMNS = `${RIDE_COLUMNS}, r.accepted_bid_id, r.cancelled_from, r.version`;
+
+const RETRYABLE = new Set(['40P01', '40001']); // deadlock detected, serialization failure
+
+/**
+ * BEGIN/COMMIT on one client, rolling back on error and retrying (a few times) when PostgreSQL
+ * aborted the transaction for a deadlock: concurrent accepts lock bids of several rides.
+ */
+export async function withRideTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      const code = pgErrorCode(error);
+      if (attempt < 4 && code !== undefined && RETRYABLE.has(code)) continue;
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+export function rideRowToLifecycle(row: RideWriteRow): RideLifecycleState {
+  return {
+    status: row.status,
+    customerId: row.customer_id,
+    driverId: row.driver_id,
+    agreedFare: row.agreed_fare,
+    acceptedBidId: row.accepted_bid_id,
+    cancelledBy: row.cancelled_by,
+    cancelReason: row.cancel_reason,
+    cancelledFrom: row.cancelled_from,
+  };
+}
+
+export interface NewRideRequest {
+  customerId: string;
+  pickup: { lat: number; lng: number; address?: string | undefined };
+  dropoff: { lat: number; lng: number; address?: string | undefined };
+  fare: number;
+  currency: string;
+  paymentMethod: 'cash' | 'wallet';
+  distanceM: number;
+  durationS: number;
+  suggestedFare: number;
+  minimumFare: number;
+  expiresAt: Date;
+}
+
+/** Stores a new request and its `requested` event. A second live ride of the customer -> 409 active_ride_exists. */
+export async function insertRideRequest(pool: Pool, input: NewRideRequest): Promise<RideWriteRow> {
+  try {
+    return await withRideTransaction(pool, async (client) => {
+      const { rows } = await client.query<RideWriteRow>(
+        `INSERT INTO rides AS r (customer_id, status, pickup_lat, pickup_lng, pickup_address, dropoff_lat, dropoff_lng, dropoff_address,
+                                 fare, currency, payment_method, distance_m, duration_s, suggested_fare, minimum_fare, expires_at)
+         VALUES ($1, 'requested', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+         RETURNING ${RIDE_WRITE_COLUMNS}`,
+        [
+          input.customerId,
+          input.pickup.lat,
+          input.pickup.lng,
+          input.pickup.address ?? null,
+          input.dropoff.lat,
+          input.dropoff.lng,
+          input.dropoff.address ?? null,
+          input.fare,
+          input.currency,
+          input.paymentMethod,
+          input.distanceM,
+          input.durationS,
+          input.suggestedFare,
+          input.minimumFare,
+          input.expiresAt,
+        ],
+      );
+      const ride = rows[0] as RideWriteRow;
+      await insertRideEvent(client, {
+        rideId: ride.id,
+        type: 'requested',
+        toStatus: 'requested',
+        actorRole: 'customer',
+        actorId: input.customerId,
+        data: { fare: input.fare, paymentMethod: input.paymentMethod, suggestedFare: input.suggestedFare, minimumFare: input.minimumFare },
+      });
+      return ride;
+    });
+  } catch (error) {
+    if (pgErrorCode(error) === PG_UNIQUE_VIOLATION) {
+      const active = await findActiveRideIdOfCustomer(pool, input.customerId);
+      throw new AppError('active_ride_exists', 'you already have a ride in progress', active ? { details: { rideId: active } } : {});
+    }
+    throw error;
+  }
+}
+
+export async function findActiveRideIdOfCustomer(q: Queryable, customerId: string): Promise<string | undefined> {
+  const { rows } = await q.query<{ id: string }>(
+    `SELECT id FROM rides WHERE customer_id = $1 AND status IN ('requested', 'assigned', 'arrived', 'in_progress') LIMIT 1`,
+    [customerId],
+  );
+  return rows[0]?.id;
+}
+
+/** Reads a ride without locking it. */
+export async function readRide(q: Queryable, rideId: string): Promise<RideWriteRow | undefined> {
+  const { rows } = await q.query<RideWriteRow>(`SELECT ${RIDE_WRITE_COLUMNS} FROM rides r WHERE r.id = $1`, [rideId]);
+  return rows[0];
+}
+
+/** Locks a ride row for the rest of the transaction: accepts, cancels and expiries of one ride queue here. */
+export async function lockRide(client: PoolClient, rideId: string): Promise<RideWriteRow | undefined> {
+  const { rows } = await client.query<RideWriteRow>(`SELECT ${RIDE_WRITE_COLUMNS} FROM rides r WHERE r.id = $1 FOR UPDATE`, [rideId]);
+  return rows[0];
+}
+
+/** Shares the ride's lock: a bid placed concurrently with an accept waits for it and then sees the new status. */
+export async function shareLockRide(client: PoolClient, rideId: string): Promise<RideWriteRow | undefined> {
+  const { rows } = await client.query<RideWriteRow>(`SELECT ${RIDE_WRITE_COLUMNS} FROM rides r WHERE r.id = $1 FOR SHARE`, [rideId]);
+  return rows[0];
+}
+
+const STATUS_TIMESTAMP: Partial<Record<RideStatus, string>> = {
+  assigned: 'assigned_at',
+  arrived: 'arrived_at',
+  in_progress: 'started_at',
+  completed: 'completed_at',
+  cancelled: 'cancelled_at',
+};
+
+/**
+ * Persists a transition the domain machine computed, as a compare-and-set on the status it was
+ * computed from. Returns the updated row, or undefined when the ride was no longer `from` (someone
+ * else's transition won). The unique index rides_one_active_per_driver may throw for an assignment.
+ */
+export async function persistRideTransition(q: Queryable, rideId: string, from: RideStatus, next: RideLifecycleState): Promise<RideWriteRow | undefined> {
+  const stamp = STATUS_TIMESTAMP[next.status];
+  const { rows } = await q.query<RideWriteRow>(
+    `UPDATE rides r
+        SET status = $3, driver_id = $4, agreed_fare = $5, accepted_bid_id = $6,
+            cancelled_by = $7, cancel_reason = $8, cancelled_from = $9,
+            ${stamp ? `${stamp} = now(),` : ''}
+            version = r.version + 1, updated_at = now()
+      WHERE r.id = $1 AND r.status = $2
+      RETURNING ${RIDE_WRITE_COLUMNS}`,
+    [rideId, from, next.status, next.driverId, next.agreedFare, next.acceptedBidId, next.cancelledBy, next.cancelReason, next.cancelledFrom],
+  );
+  return rows[0];
+}
+
+/** Raises the ask of a still-requested ride (compare-and-set on status and the previous fare). */
+export async function updateAskedFare(q: Queryable, rideId: string, previousFare: number, fare: number): Promise<RideWriteRow | undefined> {
+  const { rows } = await q.query<RideWriteRow>(
+    `UPDATE rides r SET fare = $3, version = r.version + 1, updated_at = now()
+      WHERE r.id = $1 AND r.status = 'requested' AND r.fare = $2
+      RETURNING ${RIDE_WRITE_COLUMNS}`,
+    [rideId, previousFare, fare],
+  );
+  return rows[0];
+}
+
+/** Requests still being haggled over (for recovery after a restart). */
+export async function listOpenRequests(q: Queryable): Promise<RideWriteRow[]> {
+  const { rows } = await q.query<RideWriteRow>(`SELECT ${RIDE_WRITE_COLUMNS} FROM rides r WHERE r.status = 'requested' ORDER BY r.created_at`);
+  return rows;
+}
+
+/** Rides with a driver on them (assigned, arrived, in progress). */
+export async function listEngagedRides(q: Queryable): Promise<{ id: string; customer_id: string; driver_id: string }[]> {
+  const { rows } = await q.query<{ id: string; customer_id: string; driver_id: string }>(
+    `SELECT id, customer_id, driver_id FROM rides WHERE status IN ('assigned', 'arrived', 'in_progress')`,
+  );
+  return rows;
+}
+
+/** Which of these drivers are on a ride (the database's answer, not presence's). */
+export async function busyDriverIds(q: Queryable, driverIds: readonly string[]): Promise<Set<string>> {
+  if (driverIds.length === 0) return new Set();
+  const { rows } = await q.query<{ driver_id: string }>(
+    `SELECT driver_id FROM rides WHERE driver_id = ANY($1::uuid[]) AND status IN ('assigned', 'arrived', 'in_progress')`,
+    [driverIds],
+  );
+  return new Set(rows.map((row) => row.driver_id));
+}
+
+export async function isDriverBusy(q: Queryable, driverId: string): Promise<boolean> {
+  return (await busyDriverIds(q, [driverId])).has(driverId);
+}
+
+/** Both parties of a ride as the other side sees them. */
+export async function readRideParties(q: Queryable, rideId: string): Promise<{ customer: PartyView; driver: DriverPartyView | null } | undefined> {
+  const { rows } = await q.query<Record<string, unknown> & { customer_id: string; driver_id: string | null }>(
+    `SELECT r.customer_id, r.driver_id, ${partyColumns('cu', 'customer_')}, ${partyColumns('du', 'driver_')}, ${vehicleColumns('dv', 'vehicle_')}
+       FROM rides r
+       JOIN users cu ON cu.id = r.customer_id
+       LEFT JOIN users du ON du.id = r.driver_id
+       LEFT JOIN vehicles dv ON dv.driver_id = r.driver_id
+      WHERE r.id = $1`,
+    [rideId],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const party = (id: string, prefix: string): PartyRow => ({
+    id,
+    name: (row[`${prefix}name`] as string | null) ?? null,
+    rating_sum: Number(row[`${prefix}rating_sum`] ?? 0),
+    rating_count: Number(row[`${prefix}rating_count`] ?? 0),
+  });
+  const vehicle: VehicleRow = {
+    make: (row['vehicle_make'] as string | null) ?? null,
+    model: (row['vehicle_model'] as string | null) ?? null,
+    color: (row['vehicle_color'] as string | null) ?? null,
+    plate: (row['vehicle_plate'] as string | null) ?? null,
+    type: (row['vehicle_type'] as VehicleRow['type']) ?? null,
+  };
+  return {
+    customer: partyRowToView(party(row.customer_id, 'customer_')),
+    driver: row.driver_id === null ? null : driverPartyRowToView(party(row.driver_id, 'driver_'), vehicle),
+  };
+}

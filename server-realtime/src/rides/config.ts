@@ -1,0 +1,76 @@
+/**
+ * The rides module's environment variables, as a zod shape the service's config module merges in
+ * (src/config.ts stays the only reader of process.env). Money in minor units.
+ */
+import { z } from 'zod';
+import { envField } from '@drivrr/shared';
+import type { MatchPolicy } from '../domain/matching.js';
+import type { PricingRates } from '../domain/pricing.js';
+
+const radii = z
+  .string()
+  .transform((value, ctx) => {
+    const parts = value.split(',').map((part) => Number(part.trim()));
+    if (parts.length === 0 || parts.some((n) => !Number.isInteger(n) || n <= 0)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of positive whole metres, e.g. 1500,3000,5000' });
+      return z.NEVER;
+    }
+    if (parts.some((n, i) => i > 0 && n <= (parts[i - 1] as number))) {
+      ctx.addIssue({ code: 'custom', message: 'radii must grow, e.g. 1500,3000,5000' });
+      return z.NEVER;
+    }
+    return parts;
+  })
+  .default([1_500, 3_000, 5_000]);
+
+export const ridesEnvShape = {
+  FARE_BASE: envField.int(10_000, 0),
+  FARE_PER_KM: envField.int(4_000, 0),
+  FARE_PER_MINUTE: envField.int(500, 0),
+  FARE_MINIMUM: envField.int(20_000, 1),
+  /** The lowest fare a customer may ask, in % of the suggested fare (never below FARE_MINIMUM). */
+  FARE_FLOOR_PCT: envField.int(60, 1, 100),
+  ROAD_FACTOR: envField.number(1.3, 1, 3),
+  AVG_SPEED_KMH: envField.number(25, 1, 200),
+  CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter ISO currency code').default('PKR'),
+  COMMISSION_PCT: envField.number(15, 0, 100),
+  MATCH_RADII_M: radii,
+  MATCH_STEP_MS: envField.int(10_000, 10),
+  MATCH_BATCH: envField.int(5, 1, 100),
+  REQUEST_TTL_MS: envField.int(180_000, 100),
+  BID_TTL_MS: envField.int(30_000, 50),
+  MAX_COUNTER_MULTIPLIER: envField.number(3, 1, 10),
+};
+
+type RidesEnv = { [K in keyof typeof ridesEnvShape]: z.output<(typeof ridesEnvShape)[K]> };
+
+export interface RidesConfig {
+  currency: string;
+  commissionPct: number;
+  pricing: PricingRates;
+  match: MatchPolicy & { stepMs: number };
+  requestTtlMs: number;
+  bidTtlMs: number;
+  /** Counter-offers up to this x the ask; asks up to this x the suggested fare. */
+  maxCounterMultiplier: number;
+}
+
+export function ridesConfigFrom(env: RidesEnv): RidesConfig {
+  return {
+    currency: env.CURRENCY,
+    commissionPct: env.COMMISSION_PCT,
+    pricing: {
+      baseFare: env.FARE_BASE,
+      perKm: env.FARE_PER_KM,
+      perMinute: env.FARE_PER_MINUTE,
+      minimumFare: env.FARE_MINIMUM,
+      roadFactor: env.ROAD_FACTOR,
+      avgSpeedKmh: env.AVG_SPEED_KMH,
+      floorPct: env.FARE_FLOOR_PCT,
+    },
+    match: { radiiM: env.MATCH_RADII_M, stepMs: env.MATCH_STEP_MS, batch: env.MATCH_BATCH },
+    requestTtlMs: env.REQUEST_TTL_MS,
+    bidTtlMs: env.BID_TTL_MS,
+    maxCounterMultiplier: env.MAX_COUNTER_MULTIPLIER,
+  };
+}
