@@ -49,7 +49,7 @@ async function entriesOf(transactionId: string): Promise<EntryRow[]> {
 }
 
 /** The two invariants: all entries sum to 0, and every account's cached balance equals its entries' sum. */
-async function ledgerInvariants(): Promise<{ total: number; mismatched: number; unbalancedTransactions: number }> {
+async function ledgerInvariants(): Promise<{ total: number; mismatched: number; unbalancedTransactions: number; staleBalanceAfter: number; fundingGap: number }> {
   const total = await pool.query<{ total: string }>(`SELECT coalesce(sum(amount), 0)::text AS total FROM ledger_entries`);
   const mismatched = await pool.query<{ n: string }>(
     `SELECT count(*)::text AS n FROM ledger_accounts a
@@ -58,7 +58,22 @@ async function ledgerInvariants(): Promise<{ total: number; mismatched: number; 
   const unbalanced = await pool.query<{ n: string }>(
     `SELECT count(*)::text AS n FROM (SELECT transaction_id FROM ledger_entries GROUP BY transaction_id HAVING sum(amount) <> 0) t`,
   );
-  return { total: Number(total.rows[0]!.total), mismatched: Number(mismatched.rows[0]!.n), unbalancedTransactions: Number(unbalanced.rows[0]!.n) };
+  const stale = await pool.query<{ n: string }>(
+    `SELECT count(*)::text AS n FROM ledger_accounts a
+       JOIN LATERAL (SELECT balance_after FROM ledger_entries WHERE account_id = a.id ORDER BY id DESC LIMIT 1) last ON true
+      WHERE last.balance_after <> a.balance`,
+  );
+  const funding = await pool.query<{ gap: string }>(
+    `SELECT (coalesce((SELECT sum(amount) FROM ledger_transactions WHERE kind = 'wallet_topup'), 0)
+           + coalesce((SELECT sum(balance) FROM ledger_accounts WHERE kind = 'external_funding'), 0))::text AS gap`,
+  );
+  return {
+    total: Number(total.rows[0]!.total),
+    mismatched: Number(mismatched.rows[0]!.n),
+    unbalancedTransactions: Number(unbalanced.rows[0]!.n),
+    staleBalanceAfter: Number(stale.rows[0]!.n),
+    fundingGap: Number(funding.rows[0]!.gap),
+  };
 }
 
 beforeAll(async () => {
@@ -294,38 +309,53 @@ describe('the ledger always balances', () => {
     let refused = 0;
     let settled = 0;
 
-    for (let step = 0; step < 60; step += 1) {
-      const customer = pick(customers);
-      if (random() < 0.4) {
-        const earlier = topUps.length > 0 && random() < 0.3 ? pick(topUps) : undefined;
-        if (earlier) {
-          // a client retry of an earlier top-up: answered with the same transaction, credits nothing
-          const replay = await topUpWallet(pool, { userId: earlier.userId, amount: earlier.amount, currency: 'PKR', idempotencyKey: earlier.key });
-          expect(replay.id).toBe(earlier.id);
+    // 80 operations decided by the seed, run in batches of 5 at once (concurrent postings on
+    // shared accounts exercise the lock order); retries only reuse keys of earlier batches.
+    for (let batch = 0; batch < 16; batch += 1) {
+      const operations: (() => Promise<void>)[] = [];
+      const knownTopUps = [...topUps];
+      for (let i = 0; i < 5; i += 1) {
+        const step = batch * 5 + i;
+        const customer = pick(customers);
+        if (random() < 0.4) {
+          const earlier = knownTopUps.length > 0 && random() < 0.3 ? pick(knownTopUps) : undefined;
+          if (earlier) {
+            // a client retry of an earlier top-up: answered with the same transaction, credits nothing
+            operations.push(async () => {
+              const replay = await topUpWallet(pool, { userId: earlier.userId, amount: earlier.amount, currency: 'PKR', idempotencyKey: earlier.key });
+              expect(replay.id).toBe(earlier.id);
+            });
+            continue;
+          }
+          const amount = 1 + Math.floor(random() * 50_000);
+          const key = `seq-${step}`;
+          operations.push(async () => {
+            const tx = await topUpWallet(pool, { userId: customer, amount, currency: 'PKR', idempotencyKey: key });
+            topUps.push({ userId: customer, amount, key, id: tx.id });
+          });
           continue;
         }
-        const amount = 1 + Math.floor(random() * 50_000);
-        const key = `seq-${step}`;
-        const tx = await topUpWallet(pool, { userId: customer, amount, currency: 'PKR', idempotencyKey: key });
-        topUps.push({ userId: customer, amount, key, id: tx.id });
-        continue;
+        const driver = pick(drivers);
+        const fare = 1 + Math.floor(random() * 40_000);
+        const paymentMethod = random() < 0.5 ? 'cash' : 'wallet';
+        const commissionPct = pick([0, 7.5, 10, 12.5, 20, 33.33]);
+        operations.push(async () => {
+          const rideId = await completedRide(customer, driver, fare, paymentMethod);
+          try {
+            await withTransaction(pool, (client) => settleRide(client, { rideId, customerId: customer, driverId: driver, fare, currency: 'PKR', paymentMethod, commissionPct }));
+            settled += 1;
+          } catch (error) {
+            if ((error as AppError).code !== 'insufficient_funds') throw error;
+            refused += 1;
+          }
+        });
       }
-      const driver = pick(drivers);
-      const fare = 1 + Math.floor(random() * 40_000);
-      const paymentMethod = random() < 0.5 ? 'cash' : 'wallet';
-      const commissionPct = pick([0, 7.5, 10, 12.5, 20, 33.33]);
-      const rideId = await completedRide(customer, driver, fare, paymentMethod);
-      try {
-        await withTransaction(pool, (client) => settleRide(client, { rideId, customerId: customer, driverId: driver, fare, currency: 'PKR', paymentMethod, commissionPct }));
-        settled += 1;
-      } catch (error) {
-        if ((error as AppError).code !== 'insufficient_funds') throw error;
-        refused += 1;
-      }
+      await Promise.all(operations.map((operation) => operation()));
     }
 
     expect(settled).toBeGreaterThan(10);
-    expect(await ledgerInvariants()).toEqual({ total: 0, mismatched: 0, unbalancedTransactions: 0 });
+    expect(refused).toBeGreaterThan(0);
+    expect(await ledgerInvariants()).toEqual({ total: 0, mismatched: 0, unbalancedTransactions: 0, staleBalanceAfter: 0, fundingGap: 0 });
     const negative = await pool.query(`SELECT count(*)::int AS n FROM ledger_accounts WHERE kind = 'customer_wallet' AND balance < 0`);
     expect(negative.rows[0].n).toBe(0);
     const credited = await pool.query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE kind = 'wallet_topup' AND idempotency_key LIKE 'seq-%'`);
