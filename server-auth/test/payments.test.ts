@@ -218,3 +218,56 @@ describe('GET /api/payments/transactions', () => {
     expect(body).toEqual({ items: [], nextCursor: null });
   });
 });
+
+describe('fuzzed bodies', () => {
+  /** Small deterministic PRNG (mulberry32). */
+  function seeded(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const random = seeded(6);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+  function value(depth: number): unknown {
+    const kinds = depth > 2 ? ['num', 'str', 'bool', 'null'] : ['num', 'str', 'bool', 'null', 'arr', 'obj'];
+    switch (pick(kinds)) {
+      case 'num':
+        return pick([0, -1, 1, 1.5, 1e308, -1e308, 2 ** 53, 1_000_000, 1_000_001, 5, Number.MAX_SAFE_INTEGER]);
+      case 'str':
+        return pick(['', '5', 'amount', 'x'.repeat(600), '\u0000', '😀', '{"a":1}']);
+      case 'bool':
+        return random() < 0.5;
+      case 'null':
+        return null;
+      case 'arr':
+        return Array.from({ length: Math.floor(random() * 3) }, () => value(depth + 1));
+      default:
+        return Object.fromEntries(Array.from({ length: Math.floor(random() * 3) + 1 }, () => [pick(['amount', 'stars', 'comment', '__proto__', 'constructor', 'x']), value(depth + 1)]));
+    }
+  }
+
+  it('answers 300 random top-up and rating bodies with a 2xx or a 4xx in the contract shape, never a 5xx', async () => {
+    const customer = await createUser(stack, 'customer');
+    const driver = await createUser(stack, 'driver');
+    const rideId = await insertRide(stack, { customerId: customer.id, driverId: driver.id, status: 'completed' });
+    const statuses = new Map<number, number>();
+
+    for (let i = 0; i < 300; i += 1) {
+      const body = random() < 0.15 ? pick(['', '[]', 'null', '"x"', '{', '{"amount": }', '1e999']) : JSON.stringify(value(0));
+      const answer =
+        i % 2 === 0
+          ? await call(customer, 'POST', '/api/payments/wallet/topup', { rawBody: body, key: `fuzz-${i}` })
+          : await call(customer, 'POST', `/api/rides/${rideId}/rating`, { rawBody: body });
+      statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+      expect(answer.status, `body ${body}`).toBeLessThan(500);
+      if (answer.status >= 400) ErrorBodySchema.parse(answer.body);
+    }
+
+    expect(statuses.get(400)).toBeGreaterThan(200);
+  });
+});
