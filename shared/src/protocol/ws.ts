@@ -4,8 +4,8 @@
  * `ClientMessage`, and clients (simulators, tests) may validate what they receive against `ServerMessage`.
  */
 import { z } from 'zod';
-import { CancelledBy, LatLng, Money, PaymentMethod, Place, RideStatus, Uuid } from './common.js';
-import { BidView, DriverPartyView, FareEstimate, PartyView, RideView, UserView } from './entities.js';
+import { CancelledBy, IsoTimestamp, LatLng, Money, PaymentMethod, Place, RideStatus, Uuid } from './common.js';
+import { BidView, DriverPartyView, FareEstimate, PartyView, RideDetailView, RideView, UserView } from './entities.js';
 
 /** Frames larger than this are refused with `frame_too_large`. */
 export const MAX_FRAME_BYTES = 16 * 1024;
@@ -55,6 +55,10 @@ export const clientMessageData = {
   ping: z.object({}).strict(),
   // operators (live operations map)
   'ops.subscribe': z.object({}).strict(),
+  /** Operators: one ride's detail and timeline (the same view as GET /api/rides/:id); the ack carries it. */
+  'ops.ride': rideRef,
+  /** Operators: stop receiving ops.snapshot frames. */
+  'ops.unsubscribe': z.object({}).strict(),
 } as const;
 
 export type ClientMessageType = keyof typeof clientMessageData;
@@ -78,6 +82,8 @@ export const clientMessageRoles: Record<ClientMessageType, readonly ('customer' 
   'ride.cancel': ['customer', 'driver'],
   ping: ['customer', 'driver', 'operator'],
   'ops.subscribe': ['operator'],
+  'ops.ride': ['operator'],
+  'ops.unsubscribe': ['operator'],
 };
 
 /** A parsed, validated client message. */
@@ -144,6 +150,94 @@ export const ActiveRide = RideView.extend({
 });
 export type ActiveRide = z.infer<typeof ActiveRide>;
 
+// ---------------------------------------------------------------------------------------------
+// Operators: the live operations map (server-realtime/src/ops, docs/ops-map.md). Read-only and
+// anonymised: ids, positions, fares and statuses; never a phone number or a token.
+
+/** idle: online, free; offered: holds an open bid on a request; on_ride: assigned/arrived/in progress. */
+export const OpsDriverStatus = z.enum(['idle', 'offered', 'on_ride']);
+export type OpsDriverStatus = z.infer<typeof OpsDriverStatus>;
+
+export const OpsDriver = z.object({
+  id: Uuid,
+  lat: z.number(),
+  lng: z.number(),
+  heading: z.number().nullable(),
+  status: OpsDriverStatus,
+  /** ms since epoch of the driver's last fix. */
+  updatedAt: z.number().int(),
+});
+export type OpsDriver = z.infer<typeof OpsDriver>;
+
+/** A request still being haggled over (status requested). */
+export const OpsRequest = z.object({
+  rideId: Uuid,
+  pickup: LatLng,
+  dropoff: LatLng,
+  /** The fare the customer asks now. */
+  fare: Money,
+  currency: z.string(),
+  /** Bids still open / ever placed on this request. */
+  openBids: z.number().int().nonnegative(),
+  totalBids: z.number().int().nonnegative(),
+  /** Lowest open bid, null when none is open. */
+  bestBid: Money.nullable(),
+  createdAt: IsoTimestamp,
+  expiresAt: IsoTimestamp,
+});
+export type OpsRequest = z.infer<typeof OpsRequest>;
+
+/** A ride with a driver that has not ended (assigned, arrived, in_progress). */
+export const OpsRide = z.object({
+  rideId: Uuid,
+  status: z.enum(['assigned', 'arrived', 'in_progress']),
+  driverId: Uuid,
+  pickup: LatLng,
+  dropoff: LatLng,
+  agreedFare: Money,
+  currency: z.string(),
+  assignedAt: IsoTimestamp,
+});
+export type OpsRide = z.infer<typeof OpsRide>;
+
+export const OpsCounters = z.object({
+  /** From presence (in memory): drivers online now, by status. */
+  driversOnline: z.number().int().nonnegative(),
+  driversIdle: z.number().int().nonnegative(),
+  driversOffered: z.number().int().nonnegative(),
+  driversOnRide: z.number().int().nonnegative(),
+  /** From the database: rides with status requested. */
+  requestsOpen: z.number().int().nonnegative(),
+  /** From the database: every ride, counted by status (all seven statuses present). */
+  ridesByStatus: z.record(RideStatus, z.number().int().nonnegative()),
+  /** Median seconds from request to assignment over rides assigned in the last 24 h; null before any. */
+  medianAssignS: z.number().nonnegative().nullable(),
+  /** When the database figures were read. */
+  countedAt: IsoTimestamp,
+});
+export type OpsCounters = z.infer<typeof OpsCounters>;
+
+/** The whole operations picture, sent a few times a second at most (coalesced), never per fix. */
+export const OpsSnapshot = z.object({
+  /** Increases by one with every snapshot the service builds. */
+  seq: z.number().int().nonnegative(),
+  at: IsoTimestamp,
+  /** The snapshot interval the service uses (ms); the page interpolates movement over it. */
+  intervalMs: z.number().int().positive(),
+  drivers: z.array(OpsDriver),
+  requests: z.array(OpsRequest),
+  rides: z.array(OpsRide),
+  counters: OpsCounters,
+});
+export type OpsSnapshot = z.infer<typeof OpsSnapshot>;
+
+/** Ack data of ops.subscribe. */
+export const OpsSubscribeAck = z.object({ intervalMs: z.number().int().positive() });
+export type OpsSubscribeAck = z.infer<typeof OpsSubscribeAck>;
+/** Ack data of ops.ride: the ride with its bids and timeline, as GET /api/rides/:id returns it. */
+export const OpsRideAck = z.object({ ride: RideDetailView });
+export type OpsRideAck = z.infer<typeof OpsRideAck>;
+
 export const serverMessageData = {
   ack: z.unknown(),
   error: z.unknown(),
@@ -168,7 +262,7 @@ export const serverMessageData = {
   'ride.cancelled': z.object({ rideId: Uuid, by: CancelledBy, reason: z.string() }),
   'ride.status': z.object({ rideId: Uuid, status: RideStatus }),
   'ride.expired': z.object({ rideId: Uuid }),
-  'ops.snapshot': z.unknown(),
+  'ops.snapshot': OpsSnapshot,
 } as const;
 export type ServerMessageType = keyof typeof serverMessageData;
 export type ServerMessageDataOf<T extends ServerMessageType> = z.infer<(typeof serverMessageData)[T]>;
