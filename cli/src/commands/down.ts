@@ -26,13 +26,15 @@ export async function stopStack(log: (line: string) => void = () => {}): Promise
     stopped.push('supervisor');
   }
   // anything the supervisor could not stop (it was killed hard, say)
-  for (const [name, pid] of [['auth', auth], ['realtime', realtime]] as const) {
-    if (await isOurs(pid, 'main.js')) {
-      log(`stopping the leftover ${name} service (pid ${pid})`);
-      await terminate(pid!, 'SIGTERM', 10_000);
-      stopped.push(name);
-    }
-  }
+  await Promise.all(
+    ([['auth', auth], ['realtime', realtime]] as const).map(async ([name, pid]) => {
+      if (await isOurs(pid, 'main.js')) {
+        log(`stopping the leftover ${name} service (pid ${pid})`);
+        await terminate(pid!, 'SIGTERM', 5_000);
+        stopped.push(name);
+      }
+    }),
+  );
   if (state.embeddedDatabase && (await isOurs(postgres, 'postgres'))) {
     log(`stopping the leftover embedded PostgreSQL (pid ${postgres})`);
     await terminate(postgres!, 'SIGINT', 15_000);

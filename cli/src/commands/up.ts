@@ -104,9 +104,11 @@ async function checkNoStackRunning(): Promise<void> {
   if (await isOurs(state.pids.supervisor, ' up')) {
     throw new CliError(`a stack is already running (pid ${state.pids.supervisor}, ${state.authUrl}); stop it with "drivrr down" first`);
   }
-  for (const pid of [state.pids.auth, state.pids.realtime]) {
-    if (await isOurs(pid, 'main.js')) await terminate(pid!, 'SIGTERM', 10_000);
-  }
+  await Promise.all(
+    [state.pids.auth, state.pids.realtime].map(async (pid) => {
+      if (await isOurs(pid, 'main.js')) await terminate(pid!, 'SIGTERM', 3_000);
+    }),
+  );
   // an orphaned embedded PostgreSQL is recovered when the database starts
   await clearStackState();
 }
@@ -125,6 +127,7 @@ async function runStack(flags: UpFlags, report: { ready(summary: ReadySummary): 
       env: process.env,
       progress: (line) => info(color.dim(`- ${line}`)),
       serviceLog: serviceLogWriter(Boolean(flags.quiet)),
+      serviceStdout: flags.supervise && !flags.quiet ? 'inherit' : 'pipe',
     });
   } catch (error) {
     report.failed(error);

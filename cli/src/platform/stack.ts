@@ -37,6 +37,13 @@ export interface StackOptions {
   progress: (line: string) => void;
   /** Each line a service writes (JSON logs), tagged with the service's name. */
   serviceLog: (service: ServiceName, line: string) => void;
+  /**
+   * 'pipe' (default): the services' stdout comes through `serviceLog`. 'inherit': they write
+   * straight to our stdout (a log file under --detach), so their logging survives this process
+   * being killed hard (a write to a broken pipe can hang a logger at exit). Their stderr, where a
+   * start-up error appears, is always piped.
+   */
+  serviceStdout?: 'pipe' | 'inherit';
   healthTimeoutMs?: number;
 }
 
@@ -177,11 +184,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         const env = { ...baseEnv };
         // the realtime service verifies tokens with the public key only
         if (name === 'realtime') delete env.JWT_PRIVATE_KEY;
-        const child = spawn(process.execPath, [serviceEntry(name)], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+        const child = spawn(process.execPath, [serviceEntry(name)], { env, stdio: ['ignore', options.serviceStdout ?? 'pipe', 'pipe'], detached: true });
         if (child.pid === undefined) throw new CliError(`could not start the ${name} service`);
         let lastStderr: string | undefined;
         for (const stream of [child.stdout, child.stderr]) {
-          readline.createInterface({ input: stream! }).on('line', (line) => {
+          if (!stream) continue;
+          readline.createInterface({ input: stream }).on('line', (line) => {
             if (stream === child.stderr && line.trim()) lastStderr = line.trim();
             options.serviceLog(name, line);
           });
