@@ -43,6 +43,9 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
     REALTIME_HOST: '127.0.0.1',
     AUTH_PORT: '0',
     REALTIME_PORT: '0',
+    // as `drivrr up` does: any +92399... phone logs in with 000000 (see loginViaOtp)
+    OTP_TEST_PHONES: TEST_PHONE_RULE,
+    OPERATOR_PHONES: '+923990000000',
   };
   const pool = new pg.Pool({ connectionString: db.url, max: 4 });
   let auth: AuthServer | undefined;
@@ -113,4 +116,40 @@ export async function createUser(
 
 export function tokenFor(keys: SigningKeys, userId: string, role: Role, ttlS?: number): string {
   return signAccessToken({ sub: userId, role }, { privateKey: keys.privateKeyPem, kid: keys.kid }, ttlS).token;
+}
+
+/** The test phone prefix and fixed code the test stack (like `drivrr up`) configures. */
+export const TEST_PHONE_PREFIX = '+92399';
+export const TEST_PHONE_CODE = '000000';
+const TEST_PHONE_RULE = `${TEST_PHONE_PREFIX}*=${TEST_PHONE_CODE}`;
+
+let testPhoneCounter = 0;
+/** A unique test phone (fixed code 000000, no send limits) for this test process. */
+export function uniqueTestPhone(): string {
+  testPhoneCounter += 1;
+  const n = (process.pid % 1000) * 10000 + testPhoneCounter;
+  return `${TEST_PHONE_PREFIX}${String(n).padStart(7, '0')}`;
+}
+
+/**
+ * Logs in through the real OTP endpoints (send, then verify with the test phone's fixed code).
+ * Returns the verify answer: `{accessToken, refreshToken, expiresInS, user, isNewUser}`.
+ */
+export async function loginViaOtp(
+  stack: TestStack,
+  phone: string = uniqueTestPhone(),
+  role: Role = 'customer',
+  code: string = TEST_PHONE_CODE,
+): Promise<{ accessToken: string; refreshToken: string; expiresInS: number; isNewUser: boolean; user: { id: string; phone: string; role: Role } }> {
+  if (!stack.auth) throw new Error('loginViaOtp needs the auth service');
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${stack.auth!.url}${path}`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    const json: unknown = await res.json();
+    if (!res.ok) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(json)}`);
+    return json;
+  };
+  await post('/api/auth/otp/send', { phone, role });
+  return (await post('/api/auth/otp/verify', { phone, role, code })) as Awaited<ReturnType<typeof loginViaOtp>>;
 }

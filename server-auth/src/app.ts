@@ -1,10 +1,13 @@
 /** Builds the Express app: middleware, routers, the error middleware. No listening here. */
-import express from 'express';
+import express, { type Router } from 'express';
 import type { Pool } from '@drivrr/shared/db';
 import type { Logger } from '@drivrr/shared/logger';
 import type { AuthConfig } from './config.js';
+import { accountsRouter } from './http/accounts.js';
+import { requireAuth } from './http/authenticate.js';
 import { errorMiddleware, notFound } from './http/errors.js';
 import { healthRouter } from './http/health.js';
+import { docsRouter } from './http/openapi.js';
 import { ridesPaymentsRouter } from './http/rides-mount.js';
 
 export interface AppDeps {
@@ -18,10 +21,22 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // X-Forwarded-For is believed only from these proxies (TRUST_PROXY, default loopback): the per-IP limits key on req.ip
+  app.set('trust proxy', deps.config.trustProxy);
   app.use(express.json({ limit: '16kb', strict: true }));
-  app.use(healthRouter(deps));
-  app.use(ridesPaymentsRouter({ pool: deps.pool, config: deps.config }));
+
+  /** Verifies the bearer token with the public key and loads the caller (`callerOf(res)`). */
+  const authenticate = requireAuth(deps.pool, deps.config.jwt.publicKeyPem);
+
+  // one line per feature router; each registers its OpenAPI paths in http/openapi.ts
+  const routers: Router[] = [
+    healthRouter(deps),
+    accountsRouter({ pool: deps.pool, config: deps.config, logger: deps.logger, requireAuth: authenticate }),
+    ridesPaymentsRouter({ pool: deps.pool, config: deps.config }),
+    docsRouter(deps.version),
+  ];
+  for (const router of routers) app.use(router);
+
   app.use(notFound);
   app.use(errorMiddleware(deps.logger));
   return app;

@@ -1,6 +1,8 @@
 /** The auth service's configuration: read from the environment once, validated, typed. */
+import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { envField, parseEnv, type Env } from '@drivrr/shared';
+import { ConfigError, envField, parseEnv, type Env } from '@drivrr/shared';
+import { parseOperatorPhones, parseTestPhones, type TestPhoneRule } from './domain/phones.js';
 
 const schema = z.object({
   NODE_ENV: envField.nodeEnv(),
@@ -13,7 +15,59 @@ const schema = z.object({
   /** PEM (SPKI) public key matching JWT_PRIVATE_KEY. */
   JWT_PUBLIC_KEY: envField.pem(),
   CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter ISO 4217 code').default('PKR'),
+  /** Which proxies may set X-Forwarded-For: Express "trust proxy" (loopback, a CIDR list, or false). */
+  TRUST_PROXY: z.string().min(1).default('loopback'),
+
+  // --- accounts: OTP login ---
+  /** Secret key of the HMAC that codes are stored under. Required in production. */
+  OTP_PEPPER: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** ISO 3166 country of phone numbers written without +country code. */
+  DEFAULT_COUNTRY: z.string().regex(/^[A-Z]{2}$/, 'must be a 2-letter ISO 3166 country code').default('PK'),
+  /** Comma list of PHONE=CODE (PHONE may end in * for a prefix): fixed codes for QA, CI, demos. */
+  OTP_TEST_PHONES: z.string().optional(),
+  OTP_TEST_PHONES_IN_PRODUCTION: envField.bool(false),
+  /** Comma list of E.164 phones allowed to log in with role "operator". */
+  OPERATOR_PHONES: z.string().optional(),
+  OTP_TTL_S: envField.int(300, 30, 3600),
+  OTP_MAX_ATTEMPTS: envField.int(5, 1, 100),
+  OTP_RESEND_INTERVAL_S: envField.int(30, 0, 3600),
+  OTP_SENDS_PER_HOUR: envField.int(5, 1, 1000),
+  /** Sends per client IP per hour (test phones do not count). */
+  OTP_IP_SENDS_PER_HOUR: envField.int(20, 1, 1_000_000),
+  /** Failed verifies per client IP per OTP_IP_VERIFY_WINDOW_S. */
+  OTP_IP_VERIFY_FAILURES: envField.int(60, 1, 1_000_000),
+  OTP_IP_VERIFY_WINDOW_S: envField.int(300, 1, 86_400),
+  /** dev = write codes to the dev_sms_outbox table; twilio = Twilio's Messages REST API. */
+  SMS_PROVIDER: z.enum(['dev', 'twilio']).optional(),
+  TWILIO_ACCOUNT_SID: z.string().min(1).optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  TWILIO_FROM: z.string().min(1).optional(),
+  TWILIO_BASE_URL: z.url().default('https://api.twilio.com'),
+  SMS_TIMEOUT_MS: envField.int(10_000, 100, 120_000),
+
+  // --- accounts: refresh tokens ---
+  REFRESH_TOKEN_TTL_S: envField.int(30 * 24 * 3600, 60, 365 * 24 * 3600),
+  /** Seconds after a rotation in which the same (superseded) token is refused without revoking the family. */
+  REFRESH_REUSE_GRACE_S: envField.int(5, 0, 60),
 });
+
+export interface OtpConfig {
+  pepper: string;
+  defaultCountry: string;
+  testPhones: TestPhoneRule[];
+  operatorPhones: ReadonlySet<string>;
+  ttlS: number;
+  maxAttempts: number;
+  resendIntervalS: number;
+  sendsPerHour: number;
+  ipSendsPerHour: number;
+  ipVerifyFailures: number;
+  ipVerifyWindowS: number;
+}
+
+export type SmsConfig =
+  | { provider: 'dev' }
+  | { provider: 'twilio'; accountSid: string; authToken: string; from: string; baseUrl: string; timeoutMs: number };
 
 export type AuthConfig = {
   nodeEnv: 'development' | 'test' | 'production';
@@ -23,6 +77,11 @@ export type AuthConfig = {
   databaseUrl: string;
   jwt: { privateKeyPem: string; publicKeyPem: string };
   currency: string;
+  /** Express "trust proxy" value. */
+  trustProxy: boolean | string;
+  otp: OtpConfig;
+  sms: SmsConfig;
+  refresh: { ttlS: number; reuseGraceS: number };
 };
 
 export function loadAuthConfig(env: Env = process.env): AuthConfig {
@@ -35,5 +94,68 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     databaseUrl: e.DATABASE_URL,
     jwt: { privateKeyPem: e.JWT_PRIVATE_KEY, publicKeyPem: e.JWT_PUBLIC_KEY },
     currency: e.CURRENCY,
+    trustProxy: e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY,
+    otp: otpConfig(e),
+    sms: smsConfig(e),
+    refresh: { ttlS: e.REFRESH_TOKEN_TTL_S, reuseGraceS: e.REFRESH_REUSE_GRACE_S },
+  };
+}
+
+type ParsedEnv = z.infer<typeof schema>;
+
+function otpConfig(e: ParsedEnv): OtpConfig {
+  const production = e.NODE_ENV === 'production';
+  const problems: string[] = [];
+  if (production && e.OTP_PEPPER === undefined) problems.push('OTP_PEPPER: required when NODE_ENV=production (unset)');
+  if (production && e.OTP_TEST_PHONES !== undefined && !e.OTP_TEST_PHONES_IN_PRODUCTION) {
+    problems.push(
+      'OTP_TEST_PHONES: test phones with fixed codes are refused when NODE_ENV=production; unset it, or set OTP_TEST_PHONES_IN_PRODUCTION=true if you really mean it',
+    );
+  }
+  let testPhones: TestPhoneRule[] = [];
+  let operatorPhones = new Set<string>();
+  try {
+    testPhones = parseTestPhones(e.OTP_TEST_PHONES ?? '');
+  } catch (error) {
+    problems.push(`OTP_TEST_PHONES: ${(error as Error).message}`);
+  }
+  try {
+    operatorPhones = parseOperatorPhones(e.OPERATOR_PHONES ?? '');
+  } catch (error) {
+    problems.push(`OPERATOR_PHONES: ${(error as Error).message}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    // outside production a pepper derived from the signing key means no extra setup
+    pepper: e.OTP_PEPPER ?? createHmac('sha256', e.JWT_PRIVATE_KEY).update('drivrr otp pepper v1').digest('base64url'),
+    defaultCountry: e.DEFAULT_COUNTRY,
+    testPhones,
+    operatorPhones,
+    ttlS: e.OTP_TTL_S,
+    maxAttempts: e.OTP_MAX_ATTEMPTS,
+    resendIntervalS: e.OTP_RESEND_INTERVAL_S,
+    sendsPerHour: e.OTP_SENDS_PER_HOUR,
+    ipSendsPerHour: e.OTP_IP_SENDS_PER_HOUR,
+    ipVerifyFailures: e.OTP_IP_VERIFY_FAILURES,
+    ipVerifyWindowS: e.OTP_IP_VERIFY_WINDOW_S,
+  };
+}
+
+function smsConfig(e: ParsedEnv): SmsConfig {
+  const provider = e.SMS_PROVIDER ?? (e.NODE_ENV === 'production' ? undefined : 'dev');
+  if (provider === undefined) throw new ConfigError(['SMS_PROVIDER: required when NODE_ENV=production (twilio), the dev outbox is for development (unset)']);
+  if (provider === 'dev') {
+    if (e.NODE_ENV === 'production') throw new ConfigError(['SMS_PROVIDER: "dev" (the dev outbox) is refused when NODE_ENV=production; use twilio']);
+    return { provider };
+  }
+  const missing = (['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'] as const).filter((name) => e[name] === undefined);
+  if (missing.length > 0) throw new ConfigError(missing.map((name) => `${name}: required when SMS_PROVIDER=twilio (unset)`));
+  return {
+    provider,
+    accountSid: e.TWILIO_ACCOUNT_SID!,
+    authToken: e.TWILIO_AUTH_TOKEN!,
+    from: e.TWILIO_FROM!,
+    baseUrl: e.TWILIO_BASE_URL.replace(/\/+$/, ''),
+    timeoutMs: e.SMS_TIMEOUT_MS,
   };
 }

@@ -100,3 +100,25 @@ export function bearerFromHeader(header: string | undefined): string | undefined
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
   return match?.[1];
 }
+
+/** Who is calling, as proven by a verified access token (both services use this shape). */
+export interface Caller {
+  userId: string;
+  role: Role;
+  /** The token's `jti`. */
+  tokenId: string;
+  /** When the token expires (epoch seconds). */
+  expiresAt: number;
+}
+
+/**
+ * Express- and ws-independent authentication of an access token: verifies it with the public key
+ * alone (ES256, issuer and audience pinned) and returns the caller. A missing token is
+ * `unauthenticated`; a bad one `invalid_token`; an old one `token_expired`. Whether the user still
+ * exists is the caller's business (the auth service checks its users table).
+ */
+export function authenticate(token: string | undefined, publicKey: KeyObject | string): Caller {
+  if (token === undefined || token === '') throw new AppError('unauthenticated', 'an access token is required (Authorization: Bearer ...)');
+  const claims = verifyAccessToken(token, publicKey);
+  return { userId: claims.sub, role: claims.role, tokenId: claims.jti, expiresAt: claims.exp };
+}

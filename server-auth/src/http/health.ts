@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { pingDatabase, type Pool } from '@drivrr/shared/db';
-import type { HealthAuth } from '@drivrr/shared/protocol';
+import { HealthAuth } from '@drivrr/shared/protocol';
+import { jsonContent, registerPath } from './openapi.js';
 
 export function healthRouter(deps: { pool: Pool; version: string; startedAt: number }): Router {
   const router = Router();
@@ -17,3 +18,8 @@ export function healthRouter(deps: { pool: Pool; version: string; startedAt: num
   });
   return router;
 }
+
+registerPath({
+  method: 'get', path: '/api/health', tags: ['health'], summary: 'Liveness and database reachability',
+  responses: { 200: jsonContent(HealthAuth, 'healthy'), 503: jsonContent(HealthAuth, 'degraded: the database is unreachable') },
+});

@@ -19,6 +19,12 @@ export type Role = z.infer<typeof Role>;
 /** Roles a person can sign up as through OTP; operators are created by the CLI. */
 export const AppRole = z.enum(['customer', 'driver']);
 export type AppRole = z.infer<typeof AppRole>;
+/**
+ * Roles an OTP login may ask for: the app roles, plus `operator` for phones listed in the auth
+ * service's OPERATOR_PHONES (the live operations map logs in this way).
+ */
+export const OtpRole = z.enum(['customer', 'driver', 'operator']);
+export type OtpRole = z.infer<typeof OtpRole>;
 
 /** Money in integer minor units (paisa for PKR). */
 export const Money = z.number().int().positive().max(100_000_000);

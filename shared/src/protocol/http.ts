@@ -1,11 +1,11 @@
 /** Request and response bodies of the auth/REST service (port 3000). */
 import { z } from 'zod';
-import { AppRole, Money, VehicleType } from './common.js';
-import { AddressView, UserView } from './entities.js';
+import { Money, OtpRole, VehicleType } from './common.js';
+import { AddressView, UserView, VehicleView } from './entities.js';
 
 export const OtpSendBody = z.object({
   phone: z.string().min(1).max(32),
-  role: AppRole,
+  role: OtpRole,
 });
 export type OtpSendBody = z.infer<typeof OtpSendBody>;
 
@@ -14,7 +14,7 @@ export const OtpSendResponse = z.object({ expiresInS: z.number().int(), resendAf
 export const OtpVerifyBody = z.object({
   phone: z.string().min(1).max(32),
   code: z.string().regex(/^\d{6}$/, 'code must be 6 digits'),
-  role: AppRole,
+  role: OtpRole,
 });
 export type OtpVerifyBody = z.infer<typeof OtpVerifyBody>;
 
@@ -29,7 +29,17 @@ export const OtpVerifyResponse = TokenPair.extend({ user: UserView, isNewUser: z
 export type OtpVerifyResponse = z.infer<typeof OtpVerifyResponse>;
 
 export const RefreshBody = z.object({ refreshToken: z.string().min(16).max(512) });
+export type RefreshBody = z.infer<typeof RefreshBody>;
 export const LogoutBody = RefreshBody;
+export type LogoutBody = z.infer<typeof LogoutBody>;
+
+/** GET /api/users/me/vehicle and the answer of PUT. */
+export const VehicleResponse = VehicleView;
+
+/** GET /api/auth/jwks.json: the public keys that sign access tokens (RFC 7517). */
+export const JwksResponse = z.object({
+  keys: z.array(z.object({ kty: z.string(), crv: z.string(), x: z.string(), y: z.string(), kid: z.string(), alg: z.string(), use: z.string() }).loose()),
+});
 
 export const UpdateMeBody = z
   .object({

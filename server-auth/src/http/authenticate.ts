@@ -1,0 +1,30 @@
+/**
+ * requireAuth: verifies the bearer access token with the public key alone (shared `authenticate`)
+ * and loads the caller's account; a token of a deleted account is refused.
+ */
+import { createPublicKey } from 'node:crypto';
+import type { RequestHandler, Response } from 'express';
+import { AppError, authenticate, bearerFromHeader, type Caller } from '@drivrr/shared';
+import type { Queryable } from '@drivrr/shared/db';
+import { findUserById } from '../db/users.js';
+
+export function requireAuth(db: Queryable, publicKeyPem: string): RequestHandler {
+  const publicKey = createPublicKey(publicKeyPem);
+  return async (req, res, next) => {
+    const header = req.header('authorization');
+    const token = bearerFromHeader(header);
+    if (header !== undefined && token === undefined) throw new AppError('invalid_token', 'the Authorization header must be "Bearer <access token>"');
+    const caller = authenticate(token, publicKey);
+    const user = await findUserById(db, caller.userId);
+    if (user === undefined || user.role !== caller.role) throw new AppError('invalid_token', 'the account of this token no longer exists');
+    res.locals.caller = caller;
+    next();
+  };
+}
+
+/** The caller that requireAuth verified for this request. */
+export function callerOf(res: Response): Caller {
+  const caller = (res.locals as { caller?: Caller }).caller;
+  if (caller === undefined) throw new AppError('unauthenticated', 'an access token is required');
+  return caller;
+}
