@@ -36,7 +36,8 @@ export type RideEvent =
   | { type: 'arrive' }
   | { type: 'start' }
   | { type: 'complete' }
-  | { type: 'cancel'; reason: string }
+  /** `expectedStatus`: cancel only if the ride is still in the status the user saw (else invalid_transition). */
+  | { type: 'cancel'; reason: string; expectedStatus?: RideStatus | undefined }
   | { type: 'expire' };
 
 export type RideEventType = RideEvent['type'];
@@ -129,6 +130,9 @@ export function applyRideEvent(state: RideLifecycleState, event: RideEvent, acto
   const rules = RIDE_TRANSITIONS.filter((rule) => rule.event === event.type);
   if (!rules.some((rule) => rule.by.includes(actor.role))) {
     return refuse('forbidden', `a ${actor.role} cannot ${EVENT_VERB[event.type]} a ride`, { event: event.type, role: actor.role });
+  }
+  if (event.type === 'cancel' && event.expectedStatus !== undefined && event.expectedStatus !== state.status) {
+    return refuse('invalid_transition', `the ride is ${state.status} now, not ${event.expectedStatus}`, { status: state.status, expectedStatus: event.expectedStatus, event: 'cancel' });
   }
   const rule = rules.find((candidate) => candidate.from === state.status);
   if (!rule) {

@@ -8,7 +8,7 @@ import { AppError, distanceM } from '@drivrr/shared';
 import { pgErrorCode, PG_UNIQUE_VIOLATION, type Pool } from '@drivrr/shared/db';
 import { getWalletBalance, settleRide } from '@drivrr/shared/ledger';
 import type { Logger } from '@drivrr/shared/logger';
-import type { ActiveRide, BidView, ClientMessageDataOf, LatLng, RideView } from '@drivrr/shared/protocol';
+import type { ActiveRide, BidView, ClientMessageDataOf, LatLng, RideStatus, RideView } from '@drivrr/shared/protocol';
 import { getActiveRideForUser, rideRowToView } from '@drivrr/shared/rides-read';
 import { insertBid, closeBid, findOpenBid, lockBid, openBidDriverIds, readBidView, rejectOpenBids, withdrawOpenBidsOfDriver, listOpenBids, type WithdrawnBid } from '../db/bids.js';
 import { insertRideEvent, insertRideEvents, listOffersForRides, type RideEventKind } from '../db/ride-events.js';
@@ -460,17 +460,17 @@ export class RideService {
   }
 
   async cancel(caller: Caller, data: ClientMessageDataOf<'ride.cancel'>): Promise<{ ride: RideView }> {
-    return this.cancelAs({ role: caller.role === 'driver' ? 'driver' : 'customer', userId: caller.userId }, data.rideId, data.reason);
+    return this.cancelAs({ role: caller.role === 'driver' ? 'driver' : 'customer', userId: caller.userId }, data.rideId, data.reason, data.expectedStatus);
   }
 
-  async cancelAs(actor: RideActor, rideId: string, reason: string): Promise<{ ride: RideView }> {
+  async cancelAs(actor: RideActor, rideId: string, reason: string, expectedStatus?: RideStatus): Promise<{ ride: RideView }> {
     const outcome = await withRideTransaction(this.deps.pool, async (client) => {
       const row = await lockRide(client, rideId);
       if (!row) throw new AppError('not_found', 'no such ride');
       if (actor.role !== 'system' && row.customer_id !== actor.userId && row.driver_id !== actor.userId) {
         throw new AppError('not_found', 'no such ride of yours');
       }
-      const transition = applyRideEvent(rideRowToLifecycle(row), { type: 'cancel', reason }, actor);
+      const transition = applyRideEvent(rideRowToLifecycle(row), { type: 'cancel', reason, expectedStatus }, actor);
       if (!transition.ok) {
         if (row.status === 'cancelled' && row.cancelled_by === actor.role) return { repeat: true as const, ride: row };
         throw toAppError(transition);

@@ -187,6 +187,13 @@ describe('ride lifecycle: state and effects of each transition', () => {
     ]);
   });
 
+  it('refuses a cancel meant for a status the ride has left (a cancel racing an accept)', () => {
+    const result = applyRideEvent(rideIn('assigned'), { type: 'cancel', reason: 'x', expectedStatus: 'requested' }, actors.customer);
+    expect(!result.ok && result).toMatchObject({ code: 'invalid_transition', details: { status: 'assigned', expectedStatus: 'requested' } });
+    const still = applyRideEvent(rideIn('requested'), { type: 'cancel', reason: 'x', expectedStatus: 'requested' }, actors.customer);
+    expect(still.ok && still.state.status).toBe('cancelled');
+  });
+
   it('does not change the state it was given', () => {
     const before = rideIn('requested');
     const copy = structuredClone(before);

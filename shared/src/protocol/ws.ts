@@ -51,7 +51,12 @@ export const clientMessageData = {
   'driver.follow': z.object({ driverId: Uuid }).strict(),
   'driver.unfollow': z.object({}).strict(),
   // both
-  'ride.cancel': z.object({ rideId: Uuid, reason }).strict(),
+  /**
+   * `expectedStatus` (optional): the status the app showed when the user tapped cancel; if the ride
+   * has moved on meanwhile (e.g. a bid was accepted), the cancel is refused with invalid_transition
+   * instead of cancelling the new state.
+   */
+  'ride.cancel': z.object({ rideId: Uuid, reason, expectedStatus: RideStatus.optional() }).strict(),
   ping: z.object({}).strict(),
   // operators (live operations map)
   'ops.subscribe': z.object({}).strict(),
