@@ -1,0 +1,149 @@
+/**
+ * What the page knows: the latest `ops.snapshot`, plus, for each driver, where it was drawn when
+ * the snapshot arrived, so movement glides over the snapshot interval instead of jumping 4 times
+ * a second. Pure (time is passed in), tested in ops-map/test/model.test.ts.
+ */
+import type { OpsCounters, OpsDriver, OpsDriverStatus, OpsRequest, OpsRide, OpsSnapshot } from '@drivrr/shared/protocol';
+import type { LatLng } from './view';
+
+export interface DriverTrack {
+  id: string;
+  status: OpsDriverStatus;
+  heading: number | null;
+  from: LatLng;
+  to: LatLng;
+  /** ms (page clock) when the move from `from` to `to` began. */
+  startedAt: number;
+}
+
+export class OpsModel {
+  readonly drivers = new Map<string, DriverTrack>();
+  requests: OpsRequest[] = [];
+  rides: OpsRide[] = [];
+  counters: OpsCounters | undefined;
+  seq = -1;
+  intervalMs = 250;
+  lastSnapshotAt: number | undefined;
+
+  /** Applies a snapshot received at `now` (page clock, ms). Older or repeated snapshots are ignored. */
+  apply(snapshot: OpsSnapshot, now: number): boolean {
+    if (snapshot.seq <= this.seq) return false;
+    this.seq = snapshot.seq;
+    this.intervalMs = snapshot.intervalMs;
+    this.lastSnapshotAt = now;
+    const seen = new Set<string>();
+    for (const d of snapshot.drivers) {
+      seen.add(d.id);
+      this.upsertDriver(d, now);
+    }
+    for (const id of this.drivers.keys()) if (!seen.has(id)) this.drivers.delete(id);
+    this.requests = snapshot.requests;
+    this.rides = snapshot.rides;
+    this.counters = snapshot.counters;
+    return true;
+  }
+
+  private upsertDriver(d: OpsDriver, now: number): void {
+    const target = { lat: d.lat, lng: d.lng };
+    const track = this.drivers.get(d.id);
+    if (!track) {
+      this.drivers.set(d.id, { id: d.id, status: d.status, heading: d.heading, from: target, to: target, startedAt: now });
+      return;
+    }
+    // Start the next glide from where the driver is drawn now, so it never jumps back.
+    track.from = this.positionOf(track, now);
+    track.to = target;
+    track.startedAt = now;
+    track.status = d.status;
+    track.heading = d.heading;
+  }
+
+  /** Where a driver is drawn at `now`: linear between its last two reported positions. */
+  positionOf(track: DriverTrack, now: number): LatLng {
+    const t = Math.min(1, Math.max(0, (now - track.startedAt) / Math.max(1, this.intervalMs)));
+    return { lat: track.from.lat + (track.to.lat - track.from.lat) * t, lng: track.from.lng + (track.to.lng - track.from.lng) * t };
+  }
+
+  /** Where a ride's driver is now (its line starts there); undefined when the driver is offline. */
+  driverPositionForRide(ride: OpsRide, now: number): LatLng | undefined {
+    const track = this.drivers.get(ride.driverId);
+    return track ? this.positionOf(track, now) : undefined;
+  }
+
+  findRide(rideId: string): OpsRide | OpsRequest | undefined {
+    return this.rides.find((r) => r.rideId === rideId) ?? this.requests.find((r) => r.rideId === rideId);
+  }
+}
+
+/** Money in minor units as people read it: 45000 PKR -> "Rs 450". */
+export function formatMoney(minor: number, currency: string): string {
+  const major = minor / 100;
+  const text = Number.isInteger(major) ? String(major) : major.toFixed(2);
+  return currency === 'PKR' ? `Rs ${text}` : `${text} ${currency}`;
+}
+
+/** Seconds as "42 s" or "3 min 5 s". */
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null) return '–';
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  const m = Math.floor(seconds / 60);
+  const s = Math.round(seconds - m * 60);
+  return s === 0 ? `${m} min` : `${m} min ${s} s`;
+}
+
+/** Frame-time statistics over the last frames (rAF timestamps), for the 500-driver measurement. */
+export class FrameStats {
+  private readonly deltas: number[] = [];
+  private readonly drawCosts: number[] = [];
+  private last: number | undefined;
+  frames = 0;
+
+  constructor(private readonly capacity = 600) {}
+
+  record(rafTimestamp: number, drawCostMs: number): void {
+    if (this.last !== undefined) push(this.deltas, rafTimestamp - this.last, this.capacity);
+    push(this.drawCosts, drawCostMs, this.capacity);
+    this.last = rafTimestamp;
+    this.frames += 1;
+  }
+
+  reset(): void {
+    this.deltas.length = 0;
+    this.drawCosts.length = 0;
+    this.last = undefined;
+    this.frames = 0;
+  }
+
+  summary(): { frames: number; frameMs: Percentiles; drawMs: Percentiles } {
+    return { frames: this.frames, frameMs: percentiles(this.deltas), drawMs: percentiles(this.drawCosts) };
+  }
+}
+
+export interface Percentiles {
+  n: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+function push(values: number[], value: number, capacity: number): void {
+  values.push(value);
+  if (values.length > capacity) values.shift();
+}
+
+export function percentiles(values: readonly number[]): Percentiles {
+  if (values.length === 0) return { n: 0, mean: 0, p50: 0, p95: 0, p99: 0, max: 0 };
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+  const round = (v: number) => Math.round(v * 100) / 100;
+  return {
+    n: sorted.length,
+    mean: round(sorted.reduce((a, b) => a + b, 0) / sorted.length),
+    p50: round(at(0.5)),
+    p95: round(at(0.95)),
+    p99: round(at(0.99)),
+    max: round(sorted[sorted.length - 1] as number),
+  };
+}

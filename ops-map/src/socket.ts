@@ -1,0 +1,121 @@
+/**
+ * The operator's socket: browser subprotocol auth (`drivrr.v1` + `bearer.<token>`), requests
+ * answered by `ack`/`error` with the same id, `ops.subscribe` on every (re)connect, and a
+ * reconnect with backoff. A socket that closes before it ever opened was most likely refused at
+ * the handshake (401: expired or bad token): the page is told so it can log in again.
+ */
+import type { OpsRideAck, OpsSnapshot } from '@drivrr/shared/protocol';
+
+const SUBPROTOCOL = 'drivrr.v1';
+
+export type LinkState = 'connecting' | 'live' | 'reconnecting' | 'refused';
+
+export interface OpsSocketEvents {
+  snapshot(snapshot: OpsSnapshot): void;
+  state(state: LinkState, detail?: string): void;
+}
+
+interface Pending {
+  resolve(data: unknown): void;
+  reject(error: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class OpsSocket {
+  private ws: WebSocket | undefined;
+  private readonly pending = new Map<string, Pending>();
+  private nextId = 1;
+  private retryMs = 500;
+  private closedByUs = false;
+  private refusals = 0;
+
+  constructor(
+    private readonly url: string,
+    private token: string,
+    private readonly events: OpsSocketEvents,
+  ) {}
+
+  connect(): void {
+    this.closedByUs = false;
+    this.events.state(this.ws ? 'reconnecting' : 'connecting');
+    let opened = false;
+    const ws = new WebSocket(this.url, [SUBPROTOCOL, `bearer.${this.token}`]);
+    this.ws = ws;
+    ws.onopen = () => {
+      opened = true;
+      this.retryMs = 500;
+      this.refusals = 0;
+      this.events.state('live');
+      void this.request('ops.subscribe', {}).catch((error: Error) => this.events.state('refused', error.message));
+    };
+    ws.onmessage = (event) => this.onFrame(String(event.data));
+    ws.onclose = (event) => {
+      for (const [id, p] of this.pending) {
+        clearTimeout(p.timer);
+        p.reject(new Error('the connection closed'));
+        this.pending.delete(id);
+      }
+      if (this.closedByUs) return;
+      if (!opened) this.refusals += 1;
+      // Two handshakes in a row refused: the token is no good any more.
+      if (this.refusals >= 2 || event.code === 1008) {
+        this.events.state('refused', event.reason || 'the service refused the session (expired or invalid token)');
+        return;
+      }
+      this.events.state('reconnecting');
+      setTimeout(() => this.connect(), this.retryMs);
+      this.retryMs = Math.min(10_000, this.retryMs * 2);
+    };
+  }
+
+  /** Reconnects with a fresh token (after a new login or a refresh). */
+  useToken(token: string): void {
+    this.token = token;
+    this.close();
+    this.connect();
+  }
+
+  close(): void {
+    this.closedByUs = true;
+    this.ws?.close(1000, 'bye');
+  }
+
+  request<T = unknown>(type: string, data: unknown, timeoutMs = 10_000): Promise<T> {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return Promise.reject(new Error('not connected'));
+    const id = `ops-${this.nextId++}`;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${type} got no answer`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve: (v) => resolve(v as T), reject, timer });
+      ws.send(JSON.stringify({ type, id, data }));
+    });
+  }
+
+  rideDetail(rideId: string): Promise<OpsRideAck> {
+    return this.request<OpsRideAck>('ops.ride', { rideId });
+  }
+
+  private onFrame(raw: string): void {
+    let frame: { type?: unknown; id?: unknown; data?: unknown; error?: { code?: string; message?: string } };
+    try {
+      frame = JSON.parse(raw) as typeof frame;
+    } catch {
+      return; // not ours to crash on
+    }
+    if (frame.type === 'ops.snapshot') {
+      this.events.snapshot(frame.data as OpsSnapshot);
+      return;
+    }
+    if ((frame.type === 'ack' || frame.type === 'error') && typeof frame.id === 'string') {
+      const p = this.pending.get(frame.id);
+      if (!p) return;
+      this.pending.delete(frame.id);
+      clearTimeout(p.timer);
+      if (frame.type === 'ack') p.resolve(frame.data);
+      else p.reject(new Error(frame.error?.message ?? frame.error?.code ?? 'refused'));
+    }
+  }
+}

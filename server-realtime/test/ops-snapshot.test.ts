@@ -1,0 +1,130 @@
+/** The pure parts of the ops channel: snapshot aggregation and the pacing that throttles it. */
+import { describe, expect, it } from 'vitest';
+import { OpsSnapshot } from '@drivrr/shared/protocol';
+import { emptyRidesByStatus, type OpsBoard } from '../src/db/ops.js';
+import { SnapshotPacer } from '../src/ops/pacer.js';
+import { boardFingerprint, buildOpsSnapshot, driverStatus } from '../src/ops/snapshot.js';
+import type { DriverPresenceInfo } from '../src/ws/contracts.js';
+
+const D1 = '00000000-0000-4000-8000-000000000001';
+const D2 = '00000000-0000-4000-8000-000000000002';
+const D3 = '00000000-0000-4000-8000-000000000003';
+const R1 = '00000000-0000-4000-8000-0000000000a1';
+const R2 = '00000000-0000-4000-8000-0000000000a2';
+
+function driver(id: string, activity: DriverPresenceInfo['activity'] = 'idle', lat = 24.8607123456): DriverPresenceInfo {
+  return { driverId: id, location: { lat, lng: 67.0011987654 }, heading: 91.6, activity, updatedAt: 1_700_000_000_000 };
+}
+
+function board(partial: Partial<OpsBoard> = {}): OpsBoard {
+  return {
+    requests: [],
+    rides: [],
+    ridesByStatus: emptyRidesByStatus(),
+    medianAssignS: null,
+    biddingDriverIds: [],
+    countedAt: '2026-11-24T10:00:00.000Z',
+    ...partial,
+  };
+}
+
+describe('driverStatus', () => {
+  it('marks a driver on a ride when presence says so or the database has an active ride for it', () => {
+    expect(driverStatus(driver(D1, 'on_ride'), new Set(), new Set())).toBe('on_ride');
+    expect(driverStatus(driver(D1), new Set([D1]), new Set([D1]))).toBe('on_ride');
+  });
+  it('marks a driver holding an open bid as offered, any other online driver as idle', () => {
+    expect(driverStatus(driver(D1), new Set(), new Set([D1]))).toBe('offered');
+    expect(driverStatus(driver(D2), new Set(), new Set([D1]))).toBe('idle');
+  });
+});
+
+describe('buildOpsSnapshot', () => {
+  const ridesByStatus = { ...emptyRidesByStatus(), requested: 1, assigned: 1, completed: 7, cancelled: 2 };
+  const input = {
+    drivers: [driver(D1), driver(D2), driver(D3)],
+    board: board({
+      ridesByStatus,
+      medianAssignS: 42.5,
+      biddingDriverIds: [D2],
+      requests: [
+        { rideId: R1, pickup: { lat: 24.86, lng: 67.0 }, dropoff: { lat: 24.9, lng: 67.1 }, fare: 45_000, currency: 'PKR', openBids: 1, totalBids: 1, bestBid: 47_000, createdAt: '2026-11-24T10:00:00.000Z', expiresAt: '2026-11-24T10:03:00.000Z' },
+      ],
+      rides: [
+        { rideId: R2, status: 'assigned', driverId: D3, pickup: { lat: 24.86, lng: 67.0 }, dropoff: { lat: 24.9, lng: 67.1 }, agreedFare: 50_000, currency: 'PKR', assignedAt: '2026-11-24T10:00:20.000Z' },
+      ],
+    }),
+    seq: 7,
+    now: Date.parse('2026-11-24T10:00:01.000Z'),
+    intervalMs: 250,
+    maxDrivers: 100,
+  };
+
+  it('counts drivers by status from presence and rides from the board, and matches the schema', () => {
+    const snapshot = buildOpsSnapshot(input);
+    expect(OpsSnapshot.parse(snapshot)).toEqual(snapshot);
+    expect(snapshot.counters).toMatchObject({ driversOnline: 3, driversIdle: 1, driversOffered: 1, driversOnRide: 1, requestsOpen: 1, medianAssignS: 42.5 });
+    expect(snapshot.counters.ridesByStatus).toEqual(ridesByStatus);
+    expect(snapshot.drivers.map((d) => [d.id, d.status])).toEqual([
+      [D1, 'idle'],
+      [D2, 'offered'],
+      [D3, 'on_ride'],
+    ]);
+    expect(snapshot).toMatchObject({ seq: 7, at: '2026-11-24T10:00:01.000Z', intervalMs: 250 });
+  });
+
+  it('rounds positions to 6 decimals and headings to whole degrees', () => {
+    const [first] = buildOpsSnapshot(input).drivers;
+    expect(first).toMatchObject({ lat: 24.860712, lng: 67.001199, heading: 92 });
+  });
+
+  it('lists at most maxDrivers drivers but still counts them all', () => {
+    const many = Array.from({ length: 50 }, (_, i) => driver(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`));
+    const snapshot = buildOpsSnapshot({ ...input, drivers: many, maxDrivers: 10 });
+    expect(snapshot.drivers).toHaveLength(10);
+    expect(snapshot.counters.driversOnline).toBe(50);
+  });
+
+  it('carries no phone number or token, whatever the inputs hold', () => {
+    const text = JSON.stringify(buildOpsSnapshot(input));
+    expect(text).not.toMatch(/\+92\d{6,}/);
+    expect(text).not.toMatch(/phone|token/i);
+  });
+});
+
+describe('boardFingerprint', () => {
+  it('ignores the read time and the order of bidding drivers, but not the content', () => {
+    const a = board({ biddingDriverIds: [D1, D2] });
+    const b = board({ biddingDriverIds: [D2, D1], countedAt: '2026-11-24T11:00:00.000Z' });
+    expect(boardFingerprint(a)).toBe(boardFingerprint(b));
+    expect(boardFingerprint(board({ ridesByStatus: { ...emptyRidesByStatus(), requested: 1 } }))).not.toBe(boardFingerprint(a));
+  });
+});
+
+describe('SnapshotPacer', () => {
+  it('emits at most once per interval however many changes arrive', () => {
+    const pacer = new SnapshotPacer({ intervalMs: 250, keepaliveMs: 2_000 });
+    let emitted = 0;
+    // 5,000 fixes a second for 2 s, the timer asking every 10 ms.
+    for (let t = 0; t < 2_000; t += 1) {
+      for (let k = 0; k < 5; k += 1) pacer.markDirty();
+      if (t % 10 === 0 && pacer.shouldEmit(t)) emitted += 1;
+    }
+    expect(emitted).toBe(8);
+  });
+
+  it('stays quiet while nothing changes, except for a keepalive', () => {
+    const pacer = new SnapshotPacer({ intervalMs: 250, keepaliveMs: 2_000 });
+    expect(pacer.shouldEmit(0)).toBe(true); // the first picture
+    const times = [250, 500, 1_000, 1_999].filter((t) => pacer.shouldEmit(t));
+    expect(times).toEqual([]);
+    expect(pacer.shouldEmit(2_000)).toBe(true); // keepalive
+    pacer.markDirty();
+    expect(pacer.shouldEmit(2_100)).toBe(false); // too soon after the last
+    expect(pacer.shouldEmit(2_250)).toBe(true);
+  });
+
+  it('refuses a keepalive shorter than the interval', () => {
+    expect(() => new SnapshotPacer({ intervalMs: 500, keepaliveMs: 100 })).toThrow(RangeError);
+  });
+});
