@@ -7,6 +7,7 @@ import { accountsRouter } from './http/accounts.js';
 import { requireAuth } from './http/authenticate.js';
 import { errorMiddleware, notFound } from './http/errors.js';
 import { healthRouter } from './http/health.js';
+import { opsCors } from './http/ops-cors.js';
 import { docsRouter } from './http/openapi.js';
 import { ridesPaymentsRouter } from './http/rides-mount.js';
 
@@ -23,6 +24,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   // X-Forwarded-For is believed only from these proxies (TRUST_PROXY, default loopback): the per-IP limits key on req.ip
   app.set('trust proxy', deps.config.trustProxy);
+  // ops map: lets the page at :8081/ops (same host, other port) sign operators in; see http/ops-cors.ts
+  app.use(opsCors());
   app.use(express.json({ limit: '16kb', strict: true }));
 
   /** Verifies the bearer token with the public key and loads the caller (`callerOf(res)`). */
