@@ -16,3 +16,6 @@ export * from './fleet/stats.js';
 export * from './fleet/fleet.js';
 export { SimDriver } from './fleet/driver.js';
 export { SimCustomer } from './fleet/customer.js';
+export * from './scenario/dsl.js';
+export * from './scenario/runner.js';
+export { SCENARIOS, findScenario } from '../scenarios/index.js';
