@@ -11,8 +11,38 @@ const schema = z.object({
   DATABASE_URL: envField.databaseUrl(),
   /** PEM (SPKI) public key of the auth service; the realtime service never holds the private key. */
   JWT_PUBLIC_KEY: envField.pem(),
+  /** Per-socket token bucket: sustained messages per second, and the burst allowed above it. */
+  WS_RATE_PER_S: envField.number(20, 0.1, 1_000_000),
+  WS_RATE_BURST: envField.int(40, 1, 1_000_000),
+  /** Messages refused with rate_limited in a row (no accepted message between) before close 1008. */
+  WS_FLOOD_CLOSE_AFTER: envField.int(60, 1, 1_000_000),
+  /** Ping interval; a socket that missed one pong is terminated at the next tick (dead within 2 intervals). */
+  HEARTBEAT_INTERVAL_MS: envField.int(15_000, 50, 600_000),
+  /** A driver whose socket dropped stays online this long; a reconnect within it keeps the state. */
+  DRIVER_GRACE_MS: envField.int(30_000, 0, 3_600_000),
+  /** A message id already answered for a user within this window is answered again, not re-applied. */
+  WS_DEDUPE_TTL_MS: envField.int(5 * 60_000, 1_000, 3_600_000),
+  /** Past this many bytes queued on a socket, droppable frames (driver.location) are coalesced, latest wins. */
+  WS_BACKPRESSURE_BYTES: envField.int(64 * 1024, 1_024, 64 * 1024 * 1024),
+  /** Past this many bytes queued on a socket the client is not reading: it is terminated. */
+  WS_MAX_BUFFERED_BYTES: envField.int(1024 * 1024, 4_096, 1024 * 1024 * 1024),
+  /** How long stop() waits for clients to close after the 1001 close frame before terminating them. */
+  WS_CLOSE_TIMEOUT_MS: envField.int(3_000, 0, 60_000),
   ...ridesEnvShape,
 });
+
+/** Transport limits and timers of the WebSocket layer (src/ws, src/presence). */
+export interface WsConfig {
+  ratePerS: number;
+  rateBurst: number;
+  floodCloseAfter: number;
+  heartbeatIntervalMs: number;
+  driverGraceMs: number;
+  dedupeTtlMs: number;
+  backpressureBytes: number;
+  maxBufferedBytes: number;
+  closeTimeoutMs: number;
+}
 
 export type RealtimeConfig = {
   nodeEnv: 'development' | 'test' | 'production';
@@ -21,6 +51,7 @@ export type RealtimeConfig = {
   port: number;
   databaseUrl: string;
   jwtPublicKeyPem: string;
+  ws: WsConfig;
   /** Pricing, matching, timers and payments of rides (src/rides/config.ts). */
   rides: RidesConfig;
 };
@@ -34,6 +65,17 @@ export function loadRealtimeConfig(env: Env = process.env): RealtimeConfig {
     port: e.REALTIME_PORT,
     databaseUrl: e.DATABASE_URL,
     jwtPublicKeyPem: e.JWT_PUBLIC_KEY,
+    ws: {
+      ratePerS: e.WS_RATE_PER_S,
+      rateBurst: e.WS_RATE_BURST,
+      floodCloseAfter: e.WS_FLOOD_CLOSE_AFTER,
+      heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
+      driverGraceMs: e.DRIVER_GRACE_MS,
+      dedupeTtlMs: e.WS_DEDUPE_TTL_MS,
+      backpressureBytes: e.WS_BACKPRESSURE_BYTES,
+      maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+      closeTimeoutMs: e.WS_CLOSE_TIMEOUT_MS,
+    },
     rides: ridesConfigFrom(e),
   };
 }

@@ -1,2 +1,4 @@
-export { loadRealtimeConfig, type RealtimeConfig } from './config.js';
-export { startRealtimeServer, REALTIME_VERSION, type RealtimeServer } from './server.js';
+export { loadRealtimeConfig, type RealtimeConfig, type WsConfig } from './config.js';
+export { startRealtimeServer, REALTIME_VERSION, type RealtimeServer, type RealtimeServerOptions } from './server.js';
+export { realtimeModules, type FeatureModuleDeps, type RealtimeModuleFactory } from './modules.js';
+export type * from './ws/contracts.js';

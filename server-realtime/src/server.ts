@@ -1,47 +1,106 @@
 /**
  * start()/stop() of the realtime service; tests call start() with port 0.
- * One HTTP server carries `/api/health` and the WebSocket upgrade at `/ws`.
+ * One HTTP server carries `/api/health`, `/metrics`, the modules' routes and the WebSocket
+ * upgrade at `/ws`.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPool, pingDatabase } from '@drivrr/shared/db';
 import { createLogger, type Logger } from '@drivrr/shared/logger';
-import type { HealthRealtime } from '@drivrr/shared/protocol';
+import type { HealthRealtime, Role } from '@drivrr/shared/protocol';
 import { describeListenError, packageVersion } from '@drivrr/shared/service';
 import type { RealtimeConfig } from './config.js';
+import { RealtimeMetrics } from './metrics.js';
+import { createModules, realtimeModules, startModules, stopModules, type RealtimeModuleFactory } from './modules.js';
+import type { DriverPresence, RealtimeModule } from './ws/contracts.js';
+import { CLOSE_GOING_AWAY, RealtimeGateway } from './ws/gateway.js';
+import type { SocketStats } from './ws/hub.js';
+import { WebSocketTransport } from './ws/transport.js';
 
 export interface RealtimeServer {
   port: number;
   url: string;
   wsUrl: string;
+  /** The feature modules, by name (tests reach a module's own API through it). */
+  modules: ReadonlyMap<string, RealtimeModule>;
+  /** In-process introspection, for tests and benchmarks (never exposed over the network). */
+  inspect: {
+    connections(): Record<Role, number>;
+    socketStats(userId: string): SocketStats | undefined;
+    presence: DriverPresence;
+  };
   stop(): Promise<void>;
+}
+
+export interface RealtimeServerOptions {
+  logger?: Logger;
+  /** Feature modules to wire (default: every module in modules.ts). */
+  modules?: readonly RealtimeModuleFactory[];
 }
 
 export const REALTIME_VERSION = packageVersion(new URL('../package.json', import.meta.url));
 
-export async function startRealtimeServer(config: RealtimeConfig, options: { logger?: Logger } = {}): Promise<RealtimeServer> {
+export async function startRealtimeServer(config: RealtimeConfig, options: RealtimeServerOptions = {}): Promise<RealtimeServer> {
   const logger = options.logger ?? createLogger('realtime', config.logLevel);
   const pool = createPool(config.databaseUrl, { applicationName: 'drivrr-realtime' });
   const startedAt = Date.now();
+  // The gateway is created first so the metrics can read its counts; both live as long as the server.
+  let gateway: RealtimeGateway | undefined;
+  const metrics = new RealtimeMetrics(() => gateway?.connectionCounts() ?? { customer: 0, driver: 0, operator: 0 });
+  gateway = new RealtimeGateway({ ws: config.ws, jwtPublicKeyPem: config.jwtPublicKeyPem, pool, logger, metrics });
+  const liveGateway = gateway;
+  const transport = new WebSocketTransport('/ws', liveGateway);
+
+  let modules: RealtimeModule[] = [];
+  try {
+    modules = createModules({ ...liveGateway.moduleDeps(), pool, config, logger }, options.modules ?? realtimeModules);
+    await startModules(modules);
+  } catch (error) {
+    liveGateway.stop();
+    await stopModules(modules, logger);
+    await pool.end().catch(() => {});
+    throw error;
+  }
 
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/api/health') {
       void pingDatabase(pool).then((db) => {
+        const counts = liveGateway.connectionCounts();
         const body: HealthRealtime = {
           status: db.ok ? 'ok' : 'degraded',
           service: 'realtime',
           version: REALTIME_VERSION,
           uptimeS: Math.round((Date.now() - startedAt) / 1000),
-          connections: { drivers: 0, customers: 0 },
+          connections: { drivers: counts.driver, customers: counts.customer, operators: counts.operator },
           db,
         };
         res.writeHead(db.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       });
       return;
     }
+    if (req.method === 'GET' && path === '/metrics') {
+      metrics
+        .render()
+        .then(({ contentType, body }) => res.writeHead(200, { 'content-type': contentType }).end(body))
+        .catch((error: unknown) => {
+          logger.error({ err: error }, 'rendering metrics failed');
+          res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'internal_error', message: 'metrics unavailable' } }));
+        });
+      return;
+    }
+    for (const module of modules) {
+      try {
+        if (module.httpHandler?.(req, res)) return;
+      } catch (error) {
+        logger.error({ err: error, module: module.name }, 'a module HTTP route failed');
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'internal_error', message: 'the request failed' } }));
+        return;
+      }
+    }
     res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'not_found', message: `no route for ${req.method} ${path}` } }));
   });
+  server.on('upgrade', (req, socket, head) => transport.handleUpgrade(req, socket, head));
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -52,24 +111,39 @@ export async function startRealtimeServer(config: RealtimeConfig, options: { log
       });
     });
   } catch (error) {
+    liveGateway.stop();
+    await stopModules(modules, logger);
     await pool.end().catch(() => {});
     throw new Error(describeListenError(error, config.port, 'realtime'), { cause: error });
   }
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port, host: config.host }, 'realtime service listening');
+  logger.info({ port, host: config.host, modules: modules.map((m) => m.name) }, 'realtime service listening');
 
   let stopped: Promise<void> | undefined;
   return {
     port,
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
+    modules: new Map(modules.map((m) => [m.name, m])),
+    inspect: {
+      connections: () => liveGateway.connectionCounts(),
+      socketStats: (userId) => liveGateway.socketStats(userId),
+      presence: liveGateway.presence,
+    },
     stop() {
       stopped ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-          setTimeout(() => server.closeAllConnections(), 5_000).unref();
-        });
+        // 1. No new sockets or requests. 2. Modules stop their timers while sockets are still up.
+        // 3. Every client gets 1001 (terminated after a timeout). 4. The pool ends last.
+        transport.stopAccepting();
+        const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await stopModules(modules, logger);
+        liveGateway.stop();
+        await transport.closeAll(CLOSE_GOING_AWAY, 'server shutting down', config.ws.closeTimeoutMs);
+        const forceTimer = setTimeout(() => server.closeAllConnections(), 5_000);
+        forceTimer.unref();
+        await httpClosed;
+        clearTimeout(forceTimer);
         await pool.end().catch(() => {});
         logger.info('realtime service stopped');
       })();

@@ -4,6 +4,7 @@
  * to users by id, and read driver presence through these interfaces. Keep this file small; it is
  * what the next engineer reads first.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ClientMessageDataOf, ClientMessageType, LatLng, Role, ServerMessageDataOf, ServerMessageType } from '@drivrr/shared/protocol';
 
 /** The minimal socket the hub hands around: everything else is behind it. */
@@ -95,4 +96,9 @@ export interface RealtimeModule {
   name: string;
   start?(): Promise<void>;
   stop?(): Promise<void>;
+  /**
+   * Optional HTTP routes on the service's HTTP server (e.g. the ops page): return true when the
+   * request was answered. Consulted in module order after /api/health and /metrics.
+   */
+  httpHandler?(req: IncomingMessage, res: ServerResponse): boolean;
 }

@@ -1,0 +1,43 @@
+/**
+ * The feature modules of the realtime service, wired in this order at start. Each factory gets
+ * the transport's seams (ws/contracts.ts) plus the pool, the config and a logger; it registers its
+ * message handlers and listeners while it is built, then start() runs (e.g. recovery from the
+ * database) before the first socket is accepted, and stop() runs before the sockets are closed.
+ *
+ * To add a module: one line in `realtimeModules` below.
+ */
+import type { Pool } from '@drivrr/shared/db';
+import type { Logger } from '@drivrr/shared/logger';
+import type { RealtimeConfig } from './config.js';
+import type { RealtimeModule, RealtimeModuleDeps } from './ws/contracts.js';
+
+export interface FeatureModuleDeps extends RealtimeModuleDeps {
+  pool: Pool;
+  config: RealtimeConfig;
+  logger: Logger;
+}
+
+export type RealtimeModuleFactory = (deps: FeatureModuleDeps) => RealtimeModule;
+
+export const realtimeModules: RealtimeModuleFactory[] = [
+];
+
+/** Builds every module; a factory that throws aborts the start (the caller cleans up). */
+export function createModules(deps: FeatureModuleDeps, factories: readonly RealtimeModuleFactory[] = realtimeModules): RealtimeModule[] {
+  return factories.map((factory) => factory(deps));
+}
+
+export async function startModules(modules: readonly RealtimeModule[]): Promise<void> {
+  for (const module of modules) await module.start?.();
+}
+
+/** Stops modules in reverse order; one failing does not keep the others running. */
+export async function stopModules(modules: readonly RealtimeModule[], logger: Logger): Promise<void> {
+  for (const module of [...modules].reverse()) {
+    try {
+      await module.stop?.();
+    } catch (error) {
+      logger.error({ err: error, module: module.name }, 'a realtime module failed to stop');
+    }
+  }
+}

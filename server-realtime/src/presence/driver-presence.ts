@@ -1,0 +1,141 @@
+/**
+ * Online drivers: where they are, whether they are free, and the reconnect grace. The transport
+ * calls goOnline/move/goOffline from the driver messages and disconnected/reconnected from socket
+ * events; feature modules read it through DriverPresence and listen through PresenceEvents.
+ */
+import type { LatLng } from '@drivrr/shared/protocol';
+import type { DriverActivity, DriverPresence, DriverPresenceInfo, PresenceEvents } from '../ws/contracts.js';
+import { SpatialGrid } from './spatial-index.js';
+
+export interface PresenceListenerErrorSink {
+  (error: unknown, event: 'offline' | 'location', driverId: string): void;
+}
+
+export class DriverPresenceIndex implements DriverPresence, PresenceEvents {
+  private readonly grid = new SpatialGrid<DriverPresenceInfo>();
+  private readonly graceTimers = new Map<string, NodeJS.Timeout>();
+  private readonly offlineListeners: ((driverId: string) => void)[] = [];
+  private readonly locationListeners: ((info: DriverPresenceInfo) => void)[] = [];
+
+  constructor(
+    private readonly graceMs: number,
+    private readonly onListenerError: PresenceListenerErrorSink,
+  ) {}
+
+  get(driverId: string): DriverPresenceInfo | undefined {
+    return this.grid.get(driverId)?.value;
+  }
+
+  isOnline(driverId: string): boolean {
+    return this.grid.get(driverId) !== undefined;
+  }
+
+  nearestIdle(point: LatLng, radiusM: number, limit: number): { driverId: string; distanceM: number; location: LatLng }[] {
+    return this.grid
+      .nearest(point, radiusM, limit, (p) => p.value.activity === 'idle')
+      .map((n) => ({ driverId: n.point.id, distanceM: n.distanceM, location: n.point.value.location }));
+  }
+
+  /** Every online driver within `radiusM`, nearest first, whatever their activity. */
+  within(point: LatLng, radiusM: number): { driverId: string; distanceM: number; location: LatLng }[] {
+    return this.grid.within(point, radiusM).map((n) => ({ driverId: n.point.id, distanceM: n.distanceM, location: n.point.value.location }));
+  }
+
+  setActivity(driverId: string, activity: DriverActivity): void {
+    const entry = this.grid.get(driverId);
+    if (entry) entry.value.activity = activity;
+  }
+
+  onlineCount(): number {
+    return this.grid.size;
+  }
+
+  *all(): Iterable<DriverPresenceInfo> {
+    for (const p of this.grid.values()) yield p.value;
+  }
+
+  onDriverOffline(listener: (driverId: string) => void): void {
+    this.offlineListeners.push(listener);
+  }
+
+  onDriverLocation(listener: (info: DriverPresenceInfo) => void): void {
+    this.locationListeners.push(listener);
+  }
+
+  /** driver.online: (re)enters the index at `location`, keeping an activity it already had. */
+  goOnline(driverId: string, location: LatLng, now: number): DriverPresenceInfo {
+    return this.place(driverId, location, null, now);
+  }
+
+  /** location.update: moves an online driver; returns undefined when the driver is not online. */
+  move(driverId: string, location: LatLng, heading: number | null, now: number): DriverPresenceInfo | undefined {
+    if (!this.grid.get(driverId)) return undefined;
+    return this.place(driverId, location, heading, now);
+  }
+
+  /** driver.offline or the end of the grace: leaves the index and tells the listeners. */
+  goOffline(driverId: string): boolean {
+    this.cancelGrace(driverId);
+    if (!this.grid.delete(driverId)) return false;
+    for (const listener of this.offlineListeners) {
+      try {
+        listener(driverId);
+      } catch (error) {
+        this.onListenerError(error, 'offline', driverId);
+      }
+    }
+    return true;
+  }
+
+  /** The driver's socket dropped: stays online for the grace, then goes offline. */
+  disconnected(driverId: string): void {
+    if (!this.grid.get(driverId)) return;
+    this.cancelGrace(driverId);
+    const timer = setTimeout(() => {
+      this.graceTimers.delete(driverId);
+      this.goOffline(driverId);
+    }, this.graceMs);
+    timer.unref();
+    this.graceTimers.set(driverId, timer);
+  }
+
+  /** The driver is connected again (within the grace): the state is kept. */
+  reconnected(driverId: string): void {
+    this.cancelGrace(driverId);
+  }
+
+  inGrace(driverId: string): boolean {
+    return this.graceTimers.has(driverId);
+  }
+
+  /** Shutdown: clears every grace timer without announcing anybody offline (a restart resumes). */
+  stop(): void {
+    for (const timer of this.graceTimers.values()) clearTimeout(timer);
+    this.graceTimers.clear();
+  }
+
+  private place(driverId: string, location: LatLng, heading: number | null, now: number): DriverPresenceInfo {
+    const existing = this.grid.get(driverId)?.value;
+    const info: DriverPresenceInfo = existing ?? { driverId, location, heading, activity: 'idle', updatedAt: now };
+    info.location = { lat: location.lat, lng: location.lng };
+    if (heading !== null || !existing) info.heading = heading;
+    info.updatedAt = now;
+    this.grid.set(driverId, location.lat, location.lng, info);
+    for (const listener of this.locationListeners) {
+      try {
+        listener(info);
+      } catch (error) {
+        this.onListenerError(error, 'location', driverId);
+      }
+    }
+    return info;
+  }
+
+  private cancelGrace(driverId: string): void {
+    const timer = this.graceTimers.get(driverId);
+    if (timer) {
+      clearTimeout(timer);
+      this.graceTimers.delete(driverId);
+    }
+  }
+}

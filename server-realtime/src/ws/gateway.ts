@@ -1,0 +1,246 @@
+/**
+ * The realtime gateway: ties the transport to sessions, the router, presence and follows, and
+ * serves the transport's own messages (driver presence, follows, ping). Feature modules plug in
+ * through `moduleDeps()` (see contracts.ts and ../modules.ts).
+ */
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { AppError, authenticate, isAppError } from '@drivrr/shared';
+import { isConnectionError, type Pool } from '@drivrr/shared/db';
+import type { Logger } from '@drivrr/shared/logger';
+import { Uuid, type Role, type UserView } from '@drivrr/shared/protocol';
+import type { WsConfig } from '../config.js';
+import { findUserView } from '../db/users.js';
+import type { HandshakeFailureReason, RealtimeMetrics } from '../metrics.js';
+import { DriverPresenceIndex } from '../presence/driver-presence.js';
+import { LocationFanout, locationFrame } from '../presence/follows.js';
+import type { RealtimeModuleDeps, SessionStateProvider } from './contracts.js';
+import { ReceiptStore } from './dedupe.js';
+import { tokenFromUpgrade } from './handshake.js';
+import { ConnectionHub, type SocketStats } from './hub.js';
+import { MessageDispatcher } from './router.js';
+import { Session, type Connection } from './session.js';
+import type { ConnectionEvents, HandshakeResult, TransportHandlers } from './transport.js';
+
+/** Close code of a shutdown (going away): apps reconnect, to this or another instance. */
+export const CLOSE_GOING_AWAY = 1001;
+/** Frames a client may send before session.state is out; they are handled right after it. */
+const MAX_BACKLOG = 64;
+/** A driver's own fix time is trusted for `ts` only within this skew of the server clock. */
+const MAX_FIX_SKEW_MS = 60_000;
+
+export interface Identity {
+  userId: string;
+  role: Role;
+  user: UserView;
+}
+
+export interface GatewayOptions {
+  ws: WsConfig;
+  jwtPublicKeyPem: string;
+  pool: Pool;
+  logger: Logger;
+  metrics: RealtimeMetrics;
+}
+
+export class RealtimeGateway implements TransportHandlers<Identity> {
+  readonly hub: ConnectionHub;
+  readonly router: MessageDispatcher;
+  readonly presence: DriverPresenceIndex;
+  readonly follows: LocationFanout;
+  private readonly receipts: ReceiptStore;
+  private readonly providers: SessionStateProvider[] = [];
+  private readonly publicKey: KeyObject;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private stopping = false;
+
+  constructor(private readonly options: GatewayOptions) {
+    const { ws, logger, metrics } = options;
+    this.publicKey = createPublicKey(options.jwtPublicKeyPem);
+    this.hub = new ConnectionHub({ backpressureBytes: ws.backpressureBytes, maxBufferedBytes: ws.maxBufferedBytes }, metrics, logger);
+    this.receipts = new ReceiptStore(ws.dedupeTtlMs);
+    this.router = new MessageDispatcher({ hub: this.hub, receipts: this.receipts, metrics, logger, floodCloseAfter: ws.floodCloseAfter });
+    this.presence = new DriverPresenceIndex(ws.driverGraceMs, (error, event, driverId) =>
+      logger.error({ err: error, event, driverId }, 'a presence listener failed'),
+    );
+    this.follows = new LocationFanout((followerId, driverId, frame) => {
+      const session = this.hub.get(followerId);
+      if (session) this.hub.sendLocation(session, driverId, frame);
+    });
+    this.registerTransportMessages();
+
+    const heartbeat = setInterval(() => this.heartbeat(), ws.heartbeatIntervalMs);
+    const sweep = setInterval(() => this.receipts.sweep(Date.now()), Math.min(60_000, ws.dedupeTtlMs));
+    heartbeat.unref();
+    sweep.unref();
+    this.timers.push(heartbeat, sweep);
+  }
+
+  /** What feature modules get (RealtimeModuleDeps). */
+  moduleDeps(): RealtimeModuleDeps {
+    return {
+      router: this.router,
+      notifier: this.hub,
+      presence: this.presence,
+      follows: this.follows,
+      addSessionState: (provider) => this.providers.push(provider),
+    };
+  }
+
+  connectionCounts(): Record<Role, number> {
+    return this.hub.connectionCounts();
+  }
+
+  socketStats(userId: string): SocketStats | undefined {
+    return this.hub.stats(userId);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Transport callbacks
+
+  async authenticate(req: IncomingMessage): Promise<HandshakeResult<Identity>> {
+    const token = tokenFromUpgrade(req);
+    let userId: string;
+    let role: Role;
+    try {
+      const caller = authenticate(token, this.publicKey);
+      userId = caller.userId;
+      role = caller.role;
+    } catch (error) {
+      const code = isAppError(error) ? error.code : 'invalid_token';
+      const reason: HandshakeFailureReason = code === 'unauthenticated' ? 'missing_token' : code === 'token_expired' ? 'token_expired' : 'invalid_token';
+      return this.refuse(reason, isAppError(error) ? error : new AppError('invalid_token', 'the access token is not valid'));
+    }
+    if (!Uuid.safeParse(userId).success) return this.refuse('invalid_token', new AppError('invalid_token', 'the access token is not valid'));
+    let user: UserView | undefined;
+    try {
+      user = await findUserView(this.options.pool, userId);
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'loading the user of a handshake failed');
+      this.options.metrics.handshakeFailed('db_unavailable');
+      const appError = new AppError(isConnectionError(error) ? 'db_unavailable' : 'service_unavailable', 'the service cannot check your account right now');
+      return { ok: false, status: 503, body: appError.toBody() };
+    }
+    if (!user || user.role !== role) return this.refuse('unknown_user', new AppError('invalid_token', 'the account of this token no longer exists'));
+    return { ok: true, identity: { userId, role, user } };
+  }
+
+  connected(connection: Connection, identity: Identity): ConnectionEvents {
+    const { ws } = this.options;
+    const session = new Session(identity.userId, identity.role, identity.user, connection, { perS: ws.ratePerS, burst: ws.rateBurst }, Date.now());
+    this.hub.attach(session);
+    if (session.role === 'driver') this.presence.reconnected(session.userId);
+    void this.sendSessionState(session).finally(() => {
+      const backlog = session.backlog ?? [];
+      session.backlog = null;
+      for (const raw of backlog) this.router.dispatch(session, raw);
+    });
+    return {
+      message: (raw) => {
+        session.alive = true;
+        if (session.backlog === null) {
+          this.router.dispatch(session, raw);
+        } else if (session.backlog.length < MAX_BACKLOG) {
+          session.backlog.push(raw);
+        } else {
+          session.connection.close(1008, 'too many messages before session.state');
+        }
+      },
+      pong: () => {
+        session.alive = true;
+      },
+      closed: () => {
+        const wasCurrent = this.hub.detach(session);
+        if (!wasCurrent || this.stopping) return;
+        this.follows.endClientFollows(session.userId);
+        if (session.role === 'driver') this.presence.disconnected(session.userId);
+      },
+    };
+  }
+
+  error(error: unknown, where: string): void {
+    this.options.logger.error({ err: error, where }, 'realtime transport error');
+  }
+
+  /** Shutdown: no more grace timers, heartbeats or offline announcements (a restart resumes). */
+  stop(): void {
+    this.stopping = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.presence.stop();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private refuse(reason: HandshakeFailureReason, error: AppError): HandshakeResult<Identity> {
+    this.options.metrics.handshakeFailed(reason);
+    return { ok: false, status: 401, body: error.toBody() };
+  }
+
+  private heartbeat(): void {
+    for (const session of this.hub.all()) {
+      if (!session.alive) {
+        session.connection.terminate();
+        continue;
+      }
+      session.alive = false;
+      session.connection.ping();
+    }
+  }
+
+  private async sendSessionState(session: Session): Promise<void> {
+    const caller = { userId: session.userId, role: session.role };
+    const state: Record<string, unknown> = { user: session.user, activeRide: null, openRequest: null };
+    if (session.role === 'driver') {
+      const info = this.presence.get(session.userId);
+      state.driver = { online: info !== undefined, location: info?.location ?? null };
+    }
+    const parts = await Promise.all(
+      this.providers.map((provider) =>
+        provider(caller).catch((error: unknown) => {
+          this.options.logger.error({ err: error, userId: session.userId }, 'a session.state provider failed');
+          return {};
+        }),
+      ),
+    );
+    for (const part of parts) Object.assign(state, part);
+    this.hub.sendFrame(session, 'session.state', JSON.stringify({ type: 'session.state', data: state }));
+  }
+
+  /** driver.online/offline, location.update, driver.follow/unfollow, ping. */
+  private registerTransportMessages(): void {
+    const { router, presence, follows } = this;
+    router.on('driver.online', (ctx, data) => {
+      const now = Date.now();
+      const info = presence.goOnline(ctx.caller.userId, data, now);
+      follows.publish(info, now);
+      return { online: true, location: info.location, activity: info.activity };
+    });
+    router.on('driver.offline', (ctx) => {
+      presence.goOffline(ctx.caller.userId);
+      return { online: false };
+    });
+    router.on('location.update', (ctx, data) => {
+      const now = Date.now();
+      const info = presence.move(ctx.caller.userId, data, data.heading ?? null, now);
+      if (!info) throw new AppError('driver_offline', 'send driver.online before location.update');
+      const ts = data.ts !== undefined && Math.abs(data.ts - now) <= MAX_FIX_SKEW_MS ? data.ts : now;
+      follows.publish(info, ts);
+      return undefined;
+    });
+    router.on('driver.follow', (ctx, data) => {
+      follows.follow(ctx.caller.userId, data.driverId, 'client');
+      const info = presence.get(data.driverId);
+      if (info) {
+        const session = this.hub.get(ctx.caller.userId);
+        // After the ack (queued first by the router), the driver's last known position.
+        if (session) setImmediate(() => this.hub.sendLocation(session, data.driverId, locationFrame(info)));
+      }
+      return { driverId: data.driverId, online: info !== undefined };
+    });
+    router.on('driver.unfollow', (ctx) => {
+      follows.endClientFollows(ctx.caller.userId);
+      return undefined;
+    });
+    router.on('ping', () => ({ ts: Date.now() }));
+  }
+}

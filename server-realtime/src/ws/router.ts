@@ -1,0 +1,165 @@
+/**
+ * The message router: every inbound frame goes through `dispatch`, which never throws. Order of
+ * checks: rate limit, parse (shared schema), role, dedupe by id, handler. The answer to a frame
+ * with an `id` is an `ack` or an `error` with that id; a frame without id gets no ack, only an
+ * error when it failed.
+ */
+import { isAppError } from '@drivrr/shared';
+import type { Logger } from '@drivrr/shared/logger';
+import { clientMessageRoles, parseClientFrame, type ClientMessage, type ClientMessageType } from '@drivrr/shared/protocol';
+import type { RealtimeMetrics } from '../metrics.js';
+import type { HandlerContext, MessageHandler, MessageRouter } from './contracts.js';
+import type { ReceiptStore } from './dedupe.js';
+import type { ConnectionHub } from './hub.js';
+import type { Session } from './session.js';
+
+/** Close code for a sustained flood past the rate limit (policy violation). */
+export const CLOSE_POLICY_VIOLATION = 1008;
+
+type AnyHandler = (ctx: HandlerContext, data: unknown) => unknown;
+
+export interface RouterOptions {
+  hub: ConnectionHub;
+  receipts: ReceiptStore;
+  metrics: RealtimeMetrics;
+  logger: Logger;
+  floodCloseAfter: number;
+  now?: () => number;
+}
+
+export class MessageDispatcher implements MessageRouter {
+  private readonly handlers = new Map<ClientMessageType, AnyHandler>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: RouterOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  on<T extends ClientMessageType>(type: T, handler: MessageHandler<T>): void {
+    if (this.handlers.has(type)) throw new Error(`a handler for ${type} is already registered`);
+    this.handlers.set(type, handler as AnyHandler);
+  }
+
+  handles(type: ClientMessageType): boolean {
+    return this.handlers.has(type);
+  }
+
+  /** Handles one inbound frame of `session`. Never throws. */
+  dispatch(session: Session, raw: Buffer | string): void {
+    if (session.closed) return;
+    const now = this.now();
+    const parsed = parseClientFrame(raw);
+    if (!session.bucket.take(now)) {
+      this.rateLimited(session, parsed.ok ? parsed.message.id : parsed.id);
+      return;
+    }
+    session.strikes = 0;
+    if (!parsed.ok) {
+      this.options.metrics.messageIn('invalid');
+      this.sendError(session, parsed.id, parsed.code, parsed.message, parsed.details);
+      return;
+    }
+    const message = parsed.message;
+    this.options.metrics.messageIn(message.type);
+    if (!clientMessageRoles[message.type].includes(session.role)) {
+      this.sendError(session, message.id, 'forbidden', `${session.role}s may not send ${message.type}`);
+      return;
+    }
+    const handler = this.handlers.get(message.type);
+    if (!handler) {
+      this.sendError(session, message.id, 'service_unavailable', `${message.type} is not served by this deployment`);
+      return;
+    }
+    if (message.id === undefined) {
+      this.run(session, handler, message, (frame) => {
+        // Without an id there is nothing to acknowledge; failures are still reported.
+        if (frame.startsWith('{"type":"error"')) this.options.hub.sendFrame(session, 'error', frame);
+      });
+      return;
+    }
+    const messageId = message.id;
+    const receipts = this.options.receipts;
+    const earlier = receipts.find(session.userId, messageId, now);
+    if (earlier) {
+      this.options.metrics.dedupeReplayed();
+      void earlier.answer.then((frame) => this.sendAnswer(session, frame));
+      return;
+    }
+    const answer = new Promise<string>((resolve) => this.run(session, handler, message, resolve));
+    receipts.record(session.userId, messageId, answer, now);
+    void answer.then((frame) => this.sendAnswer(session, frame));
+  }
+
+  /** Runs a handler; calls `done` exactly once with the answer frame (ack or error). */
+  private run(session: Session, handler: AnyHandler, message: ClientMessage, done: (frame: string) => void): void {
+    const ctx: HandlerContext = { caller: { userId: session.userId, role: session.role }, messageId: message.id };
+    let result: unknown;
+    try {
+      result = handler(ctx, message.data);
+    } catch (error) {
+      done(this.errorFrameFor(error, message));
+      return;
+    }
+    if (isThenable(result)) {
+      result.then(
+        (data) => done(this.ackOrError(message, data)),
+        (error: unknown) => done(this.errorFrameFor(error, message)),
+      );
+      return;
+    }
+    done(this.ackOrError(message, result));
+  }
+
+  private ackOrError(message: ClientMessage, data: unknown): string {
+    try {
+      return ackFrame(message.id, data);
+    } catch (error) {
+      return this.errorFrameFor(error, message);
+    }
+  }
+
+  private sendAnswer(session: Session, frame: string): void {
+    this.options.hub.sendFrame(session, frame.startsWith('{"type":"ack"') ? 'ack' : 'error', frame);
+  }
+
+  private errorFrameFor(error: unknown, message: ClientMessage): string {
+    if (isAppError(error)) {
+      this.options.metrics.errorSent(error.code);
+      const details = error.retryAfterS === undefined ? error.details : { ...error.details, retryAfterS: error.retryAfterS };
+      return errorFrame(message.id, error.code, error.message, details);
+    }
+    this.options.logger.error({ err: error, type: message.type }, 'a message handler failed unexpectedly');
+    this.options.metrics.errorSent('internal_error');
+    return errorFrame(message.id, 'internal_error', 'the server could not handle this message');
+  }
+
+  private rateLimited(session: Session, id: string | undefined): void {
+    session.strikes += 1;
+    this.options.metrics.messageIn('rate_limited');
+    const retryAfterS = Math.round(session.bucket.retryAfterS() * 1000) / 1000;
+    this.sendError(session, id, 'rate_limited', 'too many messages; slow down', { retryAfterS });
+    if (session.strikes >= this.options.floodCloseAfter) {
+      this.options.logger.warn({ userId: session.userId }, 'closing a socket that kept flooding past the rate limit');
+      session.connection.close(CLOSE_POLICY_VIOLATION, 'rate limit exceeded');
+      session.closed = true;
+    }
+  }
+
+  private sendError(session: Session, id: string | undefined, code: string, message: string, details?: Record<string, unknown>): void {
+    this.options.metrics.errorSent(code);
+    this.options.hub.sendFrame(session, 'error', errorFrame(id, code, message, details));
+  }
+}
+
+export function ackFrame(id: string | undefined, data: unknown): string {
+  const idPart = id === undefined ? '' : `,"id":${JSON.stringify(id)}`;
+  return data === undefined ? `{"type":"ack"${idPart}}` : `{"type":"ack"${idPart},"data":${JSON.stringify(data)}}`;
+}
+
+export function errorFrame(id: string | undefined, code: string, message: string, details?: Record<string, unknown>): string {
+  return JSON.stringify({ type: 'error', ...(id === undefined ? {} : { id }), error: { code, message, ...(details ? { details } : {}) } });
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}

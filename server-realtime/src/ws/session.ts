@@ -1,0 +1,44 @@
+/**
+ * One authenticated connection and what the transport keeps for it. Kept small on purpose: an idle
+ * socket must cost little memory (docs/performance.md), so per-socket maps are created lazily.
+ */
+import type { Role, UserView } from '@drivrr/shared/protocol';
+import type { ClientSocket } from './contracts.js';
+import { TokenBucket } from './rate-limit.js';
+
+/** What the transport (the only file that sees `ws`) hands to the rest of ws/. */
+export interface Connection extends ClientSocket {
+  /** Drops the connection without a close handshake (dead or hopelessly slow peers). */
+  terminate(): void;
+  /** Calls `callback` once, when the bytes queued for this socket have been written out. */
+  onceDrained(callback: () => void): void;
+  /** Sends a WebSocket ping (heartbeat). */
+  ping(): void;
+}
+
+export class Session {
+  /** Heartbeat: set on every pong or frame, cleared at every ping tick. */
+  alive = true;
+  /** Until session.state is out, inbound frames wait here (so it is always the first frame). */
+  backlog: (string | Buffer)[] | null = [];
+  /** rate_limited answers since the last accepted frame. */
+  strikes = 0;
+  /** Latest undelivered driver.location frame per driver while the socket is backed up. */
+  pendingLocations: Map<string, string> | null = null;
+  waitingForDrain = false;
+  closed = false;
+  /** Set when a newer login of the same user took over: this socket's close must not start the grace. */
+  replaced = false;
+  readonly bucket: TokenBucket;
+
+  constructor(
+    readonly userId: string,
+    readonly role: Role,
+    readonly user: UserView,
+    readonly connection: Connection,
+    rate: { perS: number; burst: number },
+    now: number,
+  ) {
+    this.bucket = new TokenBucket(rate.perS, rate.burst, now);
+  }
+}
