@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from '../../test-support/db.js';
 import { BIN, drivrr, freePort, isAlive, requireBuilt } from './helpers.js';
 
 describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
@@ -135,6 +136,25 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
     expect(pids.filter((pid) => isAlive(pid))).toEqual([]);
     await expect(stat(path.join(home, 'state.json'))).rejects.toThrow();
     expect(stderr).toMatch(/realtime service stopped[\s\S]*stopped\n$/);
+  });
+
+  it('uses DATABASE_URL instead of the embedded database, migrating it first', async () => {
+    const db = await createTestDatabase({ migrate: false });
+    try {
+      const up = await drivrr(['up', '--detach', '--json', '--auth-port', String(authPort), '--realtime-port', String(realtimePort)], { ...env, DATABASE_URL: db.url });
+      expect(up.code).toBe(0);
+      const summary = JSON.parse(up.stdout);
+      expect(summary.database.kind).toBe('external');
+      expect(summary.pids.postgres).toBeUndefined();
+      seenPids.push(summary.pids.supervisor, summary.pids.auth, summary.pids.realtime);
+      const status = await drivrr(['migrate', 'status', '--json'], { ...env, DATABASE_URL: db.url });
+      expect(JSON.parse(status.stdout).pending).toBe(0);
+      expect((await drivrr(['health', '--json'], env)).code).toBe(0);
+      expect((await drivrr(['down'], env)).code).toBe(0);
+      expect([summary.pids.supervisor, summary.pids.auth, summary.pids.realtime].filter((pid: number) => isAlive(pid))).toEqual([]);
+    } finally {
+      await db.drop();
+    }
   });
 
   it('refuses a port already in use with one line and starts nothing', async () => {
