@@ -170,8 +170,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     );
     options.progress(appliedMigrations.length ? `applied ${appliedMigrations.length} migration(s): ${appliedMigrations.join(', ')}` : 'database schema is up to date');
 
+    // test phones are for development: in production the auth service (rightly) refuses them
+    const devDefaults = options.env.NODE_ENV === 'production' ? {} : DEV_DEFAULT_ENV;
     const baseEnv: NodeJS.ProcessEnv = {
-      ...DEV_DEFAULT_ENV,
+      ...devDefaults,
       ...options.env,
       DATABASE_URL: databaseUrl,
       JWT_PRIVATE_KEY: keys.privateKeyPem,
