@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { envField, parseEnv, type Env } from '@drivrr/shared';
 import { ridesConfigFrom, ridesEnvShape, type RidesConfig } from './rides/config.js';
+import { opsConfigFrom, opsEnvShape, type OpsConfig } from './ops/config.js';
 
 const schema = z.object({
   NODE_ENV: envField.nodeEnv(),
@@ -29,6 +30,7 @@ const schema = z.object({
   /** How long stop() waits for clients to close after the 1001 close frame before terminating them. */
   WS_CLOSE_TIMEOUT_MS: envField.int(3_000, 0, 60_000),
   ...ridesEnvShape,
+  ...opsEnvShape,
 });
 
 /** Transport limits and timers of the WebSocket layer (src/ws, src/presence). */
@@ -54,6 +56,8 @@ export type RealtimeConfig = {
   ws: WsConfig;
   /** Pricing, matching, timers and payments of rides (src/rides/config.ts). */
   rides: RidesConfig;
+  /** The live operations map (src/ops/config.ts). */
+  ops: OpsConfig;
 };
 
 export function loadRealtimeConfig(env: Env = process.env): RealtimeConfig {
@@ -77,5 +81,6 @@ export function loadRealtimeConfig(env: Env = process.env): RealtimeConfig {
       closeTimeoutMs: e.WS_CLOSE_TIMEOUT_MS,
     },
     rides: ridesConfigFrom(e),
+    ops: opsConfigFrom(e),
   };
 }

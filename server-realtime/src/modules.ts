@@ -9,6 +9,7 @@
 import type { Pool } from '@drivrr/shared/db';
 import type { Logger } from '@drivrr/shared/logger';
 import type { RealtimeConfig } from './config.js';
+import { createOpsModule } from './ops/module.js';
 import type { RealtimeModule, RealtimeModuleDeps } from './ws/contracts.js';
 
 export interface FeatureModuleDeps extends RealtimeModuleDeps {
@@ -20,6 +21,7 @@ export interface FeatureModuleDeps extends RealtimeModuleDeps {
 export type RealtimeModuleFactory = (deps: FeatureModuleDeps) => RealtimeModule;
 
 export const realtimeModules: RealtimeModuleFactory[] = [
+  (deps) => createOpsModule(deps),
 ];
 
 /** Builds every module; a factory that throws aborts the start (the caller cleans up). */

@@ -16,7 +16,7 @@ export const opsEnvShape = {
   OPS_MAP_DIR: z.string().min(1).optional(),
 };
 
-type OpsEnv = { [K in keyof typeof opsEnvShape]: z.output<(typeof opsEnvShape)[K]> };
+type OpsEnv = z.output<z.ZodObject<typeof opsEnvShape>>;
 
 export interface OpsConfig {
   snapshotIntervalMs: number;
