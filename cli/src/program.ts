@@ -6,6 +6,11 @@ import { register as registerDown } from './commands/down.js';
 import { register as registerHealth } from './commands/health.js';
 import { register as registerMigrate } from './commands/migrate.js';
 import { register as registerLan } from './commands/lan.js';
+import { register as registerSimulate } from './commands/simulate.js';
+import { register as registerScenario } from './commands/scenario.js';
+import { register as registerOtp } from './commands/otp.js';
+import { register as registerLogin } from './commands/login.js';
+import { register as registerUsers } from './commands/users.js';
 
 export const CLI_VERSION = packageVersion(new URL('../package.json', import.meta.url));
 
@@ -37,4 +42,9 @@ const registrations: Registration[] = [
   registerHealth,
   registerMigrate,
   registerLan,
+  registerSimulate,
+  registerScenario,
+  registerOtp,
+  registerLogin,
+  registerUsers,
 ];
