@@ -10,6 +10,7 @@ import type { Pool } from '@drivrr/shared/db';
 import type { Logger } from '@drivrr/shared/logger';
 import type { RealtimeConfig } from './config.js';
 import { createOpsModule } from './ops/module.js';
+import { createRidesModule } from './rides/module.js';
 import type { RealtimeModule, RealtimeModuleDeps } from './ws/contracts.js';
 
 export interface FeatureModuleDeps extends RealtimeModuleDeps {
@@ -21,6 +22,7 @@ export interface FeatureModuleDeps extends RealtimeModuleDeps {
 export type RealtimeModuleFactory = (deps: FeatureModuleDeps) => RealtimeModule;
 
 export const realtimeModules: RealtimeModuleFactory[] = [
+  (deps) => createRidesModule(deps),
   (deps) => createOpsModule(deps),
 ];
 

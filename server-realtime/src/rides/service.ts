@@ -8,7 +8,7 @@ import { AppError, distanceM } from '@drivrr/shared';
 import { pgErrorCode, PG_UNIQUE_VIOLATION, type Pool } from '@drivrr/shared/db';
 import { getWalletBalance, settleRide } from '@drivrr/shared/ledger';
 import type { Logger } from '@drivrr/shared/logger';
-import type { ActiveRide, BidView, ClientMessageDataOf, LatLng, RideStatus, RideView } from '@drivrr/shared/protocol';
+import type { ActiveRide, BidView, ClientMessageDataOf, DriverPartyView, LatLng, PartyView, RideStatus, RideView } from '@drivrr/shared/protocol';
 import { getActiveRideForUser, rideRowToView } from '@drivrr/shared/rides-read';
 import { insertBid, closeBid, findOpenBid, lockBid, openBidDriverIds, readBidView, rejectOpenBids, withdrawOpenBidsOfDriver, listOpenBids, type WithdrawnBid } from '../db/bids.js';
 import { insertRideEvent, insertRideEvents, listOffersForRides, type RideEventKind } from '../db/ride-events.js';
@@ -60,6 +60,24 @@ interface OpenRequest {
   expiryTimer: NodeJS.Timeout | undefined;
   tickTimer: NodeJS.Timeout | undefined;
   ticking: boolean;
+}
+
+interface EffectExtras {
+  /** Bids the transaction rejected (their drivers are told). */
+  rejectedBids?: { id: string; driverId: string }[];
+  parties?: { customer: PartyView; driver: DriverPartyView | null } | undefined;
+}
+
+/** What the effects of one transition share while they are carried out. */
+interface EffectContext {
+  row: RideWriteRow;
+  ride: RideView;
+  actor: RideActor;
+  extra: EffectExtras;
+  /** Drivers already told the ride is gone for them (one `ride.withdrawn` each). */
+  toldDrivers: Set<string>;
+  /** The open request, once stop_matching took it out of the registry (its offers are needed after). */
+  request: OpenRequest | undefined;
 }
 
 /** Bids expire this long after their time, so a timer never beats the stored expiry by a hair. */
@@ -497,77 +515,79 @@ export class RideService {
   // Effects: after the commit, announce and update in-memory state
   // -------------------------------------------------------------------------------------------
 
-  private applyEffects(
-    row: RideWriteRow,
-    effects: readonly RideEffect[],
-    actor: RideActor,
-    extra: { rejectedBids?: { id: string; driverId: string }[]; parties?: Awaited<ReturnType<typeof readRideParties>> },
-  ): void {
-    const { notifier, presence, follows } = this.deps;
-    const ride = rideRowToView(row);
-    let request: OpenRequest | undefined;
-    const toldDrivers = new Set<string>();
-    if (row.driver_id) toldDrivers.add(row.driver_id);
+  private applyEffects(row: RideWriteRow, effects: readonly RideEffect[], actor: RideActor, extra: EffectExtras): void {
+    const context: EffectContext = { row, ride: rideRowToView(row), actor, extra, toldDrivers: new Set(row.driver_id ? [row.driver_id] : []), request: undefined };
     for (const effect of effects) {
-      switch (effect.type) {
-        case 'stop_matching':
-          request = this.closeRequest(row.id);
-          break;
-        case 'reject_open_bids':
-          for (const bid of extra.rejectedBids ?? []) {
-            this.clearBidTimer(bid.id);
-            notifier.notify(bid.driverId, 'bid.rejected', { rideId: row.id, bidId: bid.id });
-            if (!toldDrivers.has(bid.driverId)) notifier.notify(bid.driverId, 'ride.withdrawn', { rideId: row.id, reason: effect.reason });
-            toldDrivers.add(bid.driverId);
-          }
-          break;
-        case 'withdraw_offers':
-          for (const driverId of request?.offers.keys() ?? []) {
-            if (toldDrivers.has(driverId)) continue;
-            notifier.notify(driverId, 'ride.withdrawn', { rideId: row.id, reason: effect.reason });
-            toldDrivers.add(driverId);
-          }
-          break;
-        case 'driver_busy':
-          this.engagedDrivers.add(effect.driverId);
-          presence.setActivity(effect.driverId, 'on_ride');
-          break;
-        case 'driver_free':
-          this.engagedDrivers.delete(effect.driverId);
-          presence.setActivity(effect.driverId, 'idle');
-          break;
-        case 'follow_driver':
-          follows.follow(effect.customerId, effect.driverId);
-          break;
-        case 'unfollow_driver':
-          follows.unfollow(effect.customerId, effect.driverId);
-          break;
-        case 'settle':
-          break; // done inside the transaction
-        case 'announce_assigned': {
-          const driverId = row.driver_id as string;
-          for (const bid of extra.rejectedBids ?? []) this.clearBidTimer(bid.id);
-          if (row.accepted_bid_id) this.clearBidTimer(row.accepted_bid_id);
-          notifier.notify(driverId, 'ride.assigned', { ride, ...(extra.parties ? { customer: extra.parties.customer } : {}) });
-          notifier.notify(row.customer_id, 'ride.assigned', { ride, ...(extra.parties?.driver ? { driver: extra.parties.driver } : {}) });
-          break;
-        }
-        case 'announce_status':
-          notifier.notify(row.customer_id, 'ride.status', { rideId: row.id, status: effect.status });
-          if (row.driver_id) notifier.notify(row.driver_id, 'ride.status', { rideId: row.id, status: effect.status });
-          break;
-        case 'announce_cancelled': {
-          const frame = { rideId: row.id, by: effect.by, reason: effect.reason };
-          if (actor.role !== 'customer') notifier.notify(row.customer_id, 'ride.cancelled', frame);
-          if (actor.role !== 'driver' && row.driver_id) notifier.notify(row.driver_id, 'ride.cancelled', frame);
-          break;
-        }
-        case 'announce_expired':
-          notifier.notify(row.customer_id, 'ride.expired', { rideId: row.id });
-          break;
+      try {
+        this.applyEffect(effect, context);
+      } catch (error) {
+        // The change is committed: one failed announcement must not stop the others.
+        this.deps.logger.error({ err: error, rideId: row.id, effect: effect.type }, 'rides: applying an effect failed');
       }
     }
-    this.deps.logger.debug({ rideId: row.id, status: ride.status }, 'ride transition');
+    this.deps.logger.debug({ rideId: row.id, status: row.status }, 'ride transition');
+  }
+
+  private applyEffect(effect: RideEffect, context: EffectContext): void {
+    const { notifier, presence, follows } = this.deps;
+    const { row, ride, actor, extra, toldDrivers } = context;
+    switch (effect.type) {
+      case 'stop_matching':
+        context.request = this.closeRequest(row.id);
+        break;
+      case 'reject_open_bids':
+        for (const bid of extra.rejectedBids ?? []) {
+          this.clearBidTimer(bid.id);
+          notifier.notify(bid.driverId, 'bid.rejected', { rideId: row.id, bidId: bid.id });
+          if (!toldDrivers.has(bid.driverId)) notifier.notify(bid.driverId, 'ride.withdrawn', { rideId: row.id, reason: effect.reason });
+          toldDrivers.add(bid.driverId);
+        }
+        break;
+      case 'withdraw_offers':
+        for (const driverId of context.request?.offers.keys() ?? []) {
+          if (toldDrivers.has(driverId)) continue;
+          notifier.notify(driverId, 'ride.withdrawn', { rideId: row.id, reason: effect.reason });
+          toldDrivers.add(driverId);
+        }
+        break;
+      case 'driver_busy':
+        this.engagedDrivers.add(effect.driverId);
+        presence.setActivity(effect.driverId, 'on_ride');
+        break;
+      case 'driver_free':
+        this.engagedDrivers.delete(effect.driverId);
+        presence.setActivity(effect.driverId, 'idle');
+        break;
+      case 'follow_driver':
+        follows.follow(effect.customerId, effect.driverId);
+        break;
+      case 'unfollow_driver':
+        follows.unfollow(effect.customerId, effect.driverId);
+        break;
+      case 'settle':
+        break; // done inside the transaction
+      case 'announce_assigned': {
+        const driverId = row.driver_id as string;
+        for (const bid of extra.rejectedBids ?? []) this.clearBidTimer(bid.id);
+        if (row.accepted_bid_id) this.clearBidTimer(row.accepted_bid_id);
+        notifier.notify(driverId, 'ride.assigned', { ride, ...(extra.parties ? { customer: extra.parties.customer } : {}) });
+        notifier.notify(row.customer_id, 'ride.assigned', { ride, ...(extra.parties?.driver ? { driver: extra.parties.driver } : {}) });
+        break;
+      }
+      case 'announce_status':
+        notifier.notify(row.customer_id, 'ride.status', { rideId: row.id, status: effect.status });
+        if (row.driver_id) notifier.notify(row.driver_id, 'ride.status', { rideId: row.id, status: effect.status });
+        break;
+      case 'announce_cancelled': {
+        const frame = { rideId: row.id, by: effect.by, reason: effect.reason };
+        if (actor.role !== 'customer') notifier.notify(row.customer_id, 'ride.cancelled', frame);
+        if (actor.role !== 'driver' && row.driver_id) notifier.notify(row.driver_id, 'ride.cancelled', frame);
+        break;
+      }
+      case 'announce_expired':
+        notifier.notify(row.customer_id, 'ride.expired', { rideId: row.id });
+        break;
+    }
   }
 
   private announceWithdrawnBids(withdrawn: readonly WithdrawnBid[], reason: 'driver_offline' | 'driver_busy'): void {

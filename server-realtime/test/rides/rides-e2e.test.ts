@@ -1,0 +1,202 @@
+/**
+ * Whole rides driven through real WebSockets against the real realtime service and PostgreSQL,
+ * as the apps would: tokens, driver.online, location updates, haggling, the ride, a restart.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KARACHI_CENTER, moveM } from '@drivrr/shared';
+import { silentLogger } from '@drivrr/shared/logger';
+import type { LatLng } from '@drivrr/shared/protocol';
+import { loadRealtimeConfig, startRealtimeServer, type RealtimeServer } from '@drivrr/server-realtime';
+import { createUser, startTestStack, type TestStack, type TestUser } from '../../../test-support/stack.js';
+import { WsTestClient } from './support/ws-client.js';
+
+const FAST = {
+  MATCH_STEP_MS: '200',
+  REQUEST_TTL_MS: '2500',
+  BID_TTL_MS: '3000',
+  COMMISSION_PCT: '10',
+};
+
+const PICKUP: LatLng = KARACHI_CENTER;
+const DROPOFF: LatLng = moveM(KARACHI_CENTER, 45, 6_000);
+
+let stack: TestStack;
+/** The realtime server the tests talk to (replaced by the restart test). */
+let realtime: RealtimeServer;
+const extraServers: RealtimeServer[] = [];
+const clients: WsTestClient[] = [];
+
+beforeAll(async () => {
+  stack = await startTestStack({ auth: false, realtimeEnv: FAST });
+  realtime = stack.realtime!;
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  for (const server of extraServers) await server.stop();
+  await stack.stop();
+});
+
+async function connect(user: TestUser) {
+  const { client, state } = await WsTestClient.session(realtime.wsUrl, user.token);
+  clients.push(client);
+  return { client, state };
+}
+
+async function onlineDriver(at: LatLng, name?: string) {
+  const user = await createUser(stack, 'driver', name ? { name } : {});
+  const { client } = await connect(user);
+  await client.request('driver.online', at);
+  return { user, client };
+}
+
+interface RequestAck {
+  rideId: string;
+  estimate: { distanceM: number; durationS: number; suggestedFare: number; minimumFare: number };
+  ride: { id: string; status: string; expiresAt: string };
+}
+
+describe('rides over WebSockets', () => {
+  it('takes a ride from request to completion: offer, bid, accept, live location, status, settlement', async () => {
+    const customerUser = await createUser(stack, 'customer', { name: 'Bilal' });
+    const { client: customer, state } = await connect(customerUser);
+    expect(state).toMatchObject({ activeRide: null, openRequest: null });
+    const driver = await onlineDriver(moveM(PICKUP, 180, 600), 'Kashif');
+
+    const ack = await customer.request<RequestAck>('ride.request', { pickup: { ...PICKUP, address: 'Saddar' }, dropoff: DROPOFF, fare: 50_000, paymentMethod: 'cash' });
+    expect(ack.estimate.distanceM).toBeGreaterThan(7_000);
+    expect(ack.ride.status).toBe('requested');
+    const offer = await driver.client.waitFor('ride.requested', (d) => d.ride.id === ack.rideId);
+    expect(offer.distanceToPickupM).toBeGreaterThan(550);
+    expect(offer.ride.pickup.address).toBe('Saddar');
+
+    const placed = await driver.client.request<{ bid: { id: string } }>('bid.place', { rideId: ack.rideId, fare: 55_000 });
+    const received = await customer.waitFor('bid.received', (d) => d.bid.id === placed.bid.id);
+    expect(received.bid).toMatchObject({ fare: 55_000, driver: { name: 'Kashif', vehicle: { make: 'Suzuki' } } });
+
+    const accepted = await customer.request<{ ride: { status: string; agreedFare: number } }>('bid.accept', { rideId: ack.rideId, bidId: placed.bid.id });
+    expect(accepted.ride).toMatchObject({ status: 'assigned', agreedFare: 55_000 });
+    expect((await driver.client.waitFor('ride.assigned')).customer).toMatchObject({ id: customerUser.id, name: 'Bilal' });
+    expect((await customer.waitFor('ride.assigned')).driver).toMatchObject({ id: driver.user.id, name: 'Kashif' });
+
+    await driver.client.request('location.update', { ...moveM(PICKUP, 180, 300), heading: 0 });
+    const fix = await customer.waitFor('driver.location', (d) => d.driverId === driver.user.id);
+    expect(fix.lat).toBeCloseTo(moveM(PICKUP, 180, 300).lat, 6);
+
+    for (const [type, status] of [['ride.arrived', 'arrived'], ['ride.start', 'in_progress'], ['ride.complete', 'completed']] as const) {
+      await driver.client.request(type, { rideId: ack.rideId });
+      await customer.waitFor('ride.status', (d) => d.rideId === ack.rideId && d.status === status);
+    }
+
+    const ride = await stack.query(`SELECT status, agreed_fare, driver_id FROM rides WHERE id = $1`, [ack.rideId]);
+    expect(ride.rows[0]).toMatchObject({ status: 'completed', agreed_fare: 55_000, driver_id: driver.user.id });
+    const commission = await stack.query<{ balance: string }>(`SELECT balance FROM ledger_accounts WHERE owner_id = $1 AND kind = 'driver_wallet'`, [driver.user.id]);
+    expect(Number(commission.rows[0]!.balance)).toBe(-5_500);
+    const events = await stack.query<{ type: string }>(`SELECT type FROM ride_events WHERE ride_id = $1 ORDER BY id`, [ack.rideId]);
+    expect(events.rows.map((r) => r.type)).toEqual(['requested', 'offered', 'bid_placed', 'assigned', 'arrived', 'started', 'completed']);
+
+    // The follow ended with the ride: further fixes are not sent to the customer.
+    const before = customer.all('driver.location').length;
+    await driver.client.request('location.update', moveM(PICKUP, 0, 100));
+    await customer.request('ping', {});
+    expect(customer.all('driver.location')).toHaveLength(before);
+  });
+
+  it('refuses bad requests with clear codes: below the floor, short wallet, a second live ride', async () => {
+    const user = await createUser(stack, 'customer');
+    const { client } = await connect(user);
+    const low = await client.request('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 100, paymentMethod: 'cash' }).catch((e: unknown) => e);
+    expect(low).toMatchObject({ code: 'fare_below_minimum', details: { minimumFare: expect.any(Number), suggestedFare: expect.any(Number) } });
+    expect(await client.errorOf('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 50_000, paymentMethod: 'wallet' })).toBe('insufficient_funds');
+    expect(await client.errorOf('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: -5, paymentMethod: 'cash' })).toBe('validation_failed');
+    const first = await client.request<RequestAck>('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 50_000, paymentMethod: 'cash' });
+    expect(await client.errorOf('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 50_000, paymentMethod: 'cash' })).toBe('active_ride_exists');
+    await client.request('ride.cancel', { rideId: first.rideId, reason: 'testing' });
+  });
+
+  it('expires a request no driver answered and tells the customer', async () => {
+    const user = await createUser(stack, 'customer');
+    const { client } = await connect(user);
+    const far = moveM(PICKUP, 0, 40_000);
+    const ack = await client.request<RequestAck>('ride.request', { pickup: far, dropoff: moveM(far, 90, 3_000), fare: 50_000, paymentMethod: 'cash' });
+    await client.waitFor('ride.expired', (d) => d.rideId === ack.rideId, 8_000);
+    const row = await stack.query(`SELECT status FROM rides WHERE id = $1`, [ack.rideId]);
+    expect(row.rows[0]).toMatchObject({ status: 'expired' });
+  });
+
+  it('serves two customers and many drivers at once, each driver on at most one ride', async () => {
+    const east = moveM(PICKUP, 90, 15_000);
+    const drivers = await Promise.all(Array.from({ length: 12 }, (_, i) => onlineDriver(moveM(i < 6 ? PICKUP : east, i * 60, 300 + i * 50))));
+    const customers = await Promise.all([createUser(stack, 'customer'), createUser(stack, 'customer')].map(async (p) => connect(await p)));
+    const acks = await Promise.all(
+      customers.map(({ client }, i) => {
+        const from = i === 0 ? PICKUP : east;
+        return client.request<RequestAck>('ride.request', { pickup: from, dropoff: moveM(from, 0, 4_000), fare: 40_000, paymentMethod: 'cash' });
+      }),
+    );
+    // Every driver near a pickup bids on the ride offered to them.
+    await Promise.all(
+      drivers.map(async (driver) => {
+        const offer = await driver.client.waitFor('ride.requested', (d) => acks.some((a) => a.rideId === d.ride.id));
+        await driver.client.request('bid.place', { rideId: offer.ride.id, fare: offer.ride.fare });
+      }),
+    );
+    const chosen = await Promise.all(
+      customers.map(async ({ client }, i) => {
+        const first = await client.waitFor('bid.received', (d) => d.rideId === acks[i]!.rideId);
+        await client.request('bid.accept', { rideId: acks[i]!.rideId, bidId: first.bid.id });
+        return first.bid.driver.id;
+      }),
+    );
+    expect(new Set(chosen).size).toBe(2);
+    for (const driver of drivers) {
+      const assigned = driver.client.all('ride.assigned');
+      expect(assigned.length).toBeLessThanOrEqual(1);
+      if (!chosen.includes(driver.user.id)) await driver.client.waitFor('ride.withdrawn', (d) => d.reason === 'taken');
+    }
+    const rows = await stack.query<{ driver_id: string }>(`SELECT driver_id FROM rides WHERE id = ANY($1::uuid[]) AND status = 'assigned'`, [acks.map((a) => a.rideId)]);
+    expect(rows.rows.map((r) => r.driver_id).sort()).toEqual([...chosen].sort());
+    // the chosen drivers are not offered a new request nearby
+    const third = await connect(await createUser(stack, 'customer'));
+    const ack3 = await third.client.request<RequestAck>('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 50_000, paymentMethod: 'cash' });
+    const idle = drivers.find((d) => !chosen.includes(d.user.id) && d.client.all('ride.requested').length > 0 && drivers.indexOf(d) < 6)!;
+    await idle.client.waitFor('ride.requested', (d) => d.ride.id === ack3.rideId);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    for (const driver of drivers.filter((d) => chosen.includes(d.user.id))) {
+      expect(driver.client.all('ride.requested').filter((d) => d.ride.id === ack3.rideId)).toHaveLength(0);
+    }
+    for (const [i, { client }] of customers.entries()) await client.request('ride.cancel', { rideId: acks[i]!.rideId, reason: 'test over' });
+    await third.client.request('ride.cancel', { rideId: ack3.rideId, reason: 'test over' });
+    for (const driver of drivers) await driver.client.request('driver.offline', {});
+  });
+
+  it('survives a restart of the realtime service mid-ride: both apps get their active ride and the ride completes', async () => {
+    const customerUser = await createUser(stack, 'customer');
+    const { client: customer } = await connect(customerUser);
+    const driver = await onlineDriver(moveM(PICKUP, 270, 400));
+    const ack = await customer.request<RequestAck>('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 50_000, paymentMethod: 'cash' });
+    await driver.client.waitFor('ride.requested', (d) => d.ride.id === ack.rideId);
+    const placed = await driver.client.request<{ bid: { id: string } }>('bid.place', { rideId: ack.rideId, fare: 50_000 });
+    await customer.request('bid.accept', { rideId: ack.rideId, bidId: placed.bid.id });
+    await driver.client.request('ride.arrived', { rideId: ack.rideId });
+
+    await realtime.stop();
+    realtime = await startRealtimeServer(loadRealtimeConfig({ ...stack.env, ...FAST }), { logger: silentLogger });
+    extraServers.push(realtime);
+
+    const again = await connect(customerUser);
+    expect(again.state.activeRide).toMatchObject({ id: ack.rideId, status: 'arrived', driver: { id: driver.user.id } });
+    const driverAgain = await connect(driver.user);
+    expect(driverAgain.state.activeRide).toMatchObject({ id: ack.rideId, status: 'arrived', customer: { id: customerUser.id } });
+    // Back online after the restart, the driver shows as on a ride again (not offered others).
+    expect(await driverAgain.client.request('driver.online', moveM(PICKUP, 0, 10))).toMatchObject({ online: true, activity: 'on_ride' });
+
+    await driverAgain.client.request('location.update', moveM(PICKUP, 0, 20));
+    await again.client.waitFor('driver.location', (d) => d.driverId === driver.user.id);
+    await driverAgain.client.request('ride.start', { rideId: ack.rideId });
+    await again.client.waitFor('ride.status', (d) => d.status === 'in_progress');
+    await driverAgain.client.request('ride.complete', { rideId: ack.rideId });
+    await again.client.waitFor('ride.status', (d) => d.status === 'completed');
+    const row = await stack.query(`SELECT status FROM rides WHERE id = $1`, [ack.rideId]);
+    expect(row.rows[0]).toMatchObject({ status: 'completed' });
+  });
+});
