@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '@drivrr/shared/logger';
 import { describeListenError, packageVersion } from '@drivrr/shared/service';
 import { createApp } from './app.js';
 import type { AuthConfig } from './config.js';
+import { startHousekeeping } from './usecases/housekeeping.js';
 
 export interface AuthServer {
   port: number;
@@ -37,12 +38,14 @@ export async function startAuthServer(config: AuthConfig, options: { logger?: Lo
 
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, host: config.host }, 'auth service listening');
+  const stopHousekeeping = startHousekeeping(pool, logger);
   let stopped: Promise<void> | undefined;
   return {
     port,
     url: `http://127.0.0.1:${port}`,
     stop() {
       stopped ??= (async () => {
+        await stopHousekeeping();
         // finish in-flight requests, refuse new ones, then end the pool
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

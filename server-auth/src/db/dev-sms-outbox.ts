@@ -27,3 +27,8 @@ export async function latestOutboxMessages(
   );
   return rows.map((r) => ({ id: Number(r.id), phone: r.phone, role: r.role, code: r.code, body: r.body, createdAt: r.created_at.toISOString() }));
 }
+
+export async function purgeOldOutboxMessages(db: Queryable, olderThanS: number): Promise<number> {
+  const { rowCount } = await db.query(`DELETE FROM dev_sms_outbox WHERE created_at < now() - make_interval(secs => $1)`, [olderThanS]);
+  return rowCount ?? 0;
+}

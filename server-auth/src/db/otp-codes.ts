@@ -128,3 +128,9 @@ export async function recordWrongGuess(db: Queryable, id: string): Promise<{ att
   const r = rows[0];
   return r && { attempts: r.attempts, maxAttempts: r.max_attempts };
 }
+
+/** Deletes codes created more than `olderThanS` seconds ago (the hourly limits need the last hour only). */
+export async function purgeOldCodes(db: Queryable, olderThanS: number): Promise<number> {
+  const { rowCount } = await db.query(`DELETE FROM otp_codes WHERE created_at < now() - make_interval(secs => $1)`, [olderThanS]);
+  return rowCount ?? 0;
+}

@@ -56,3 +56,13 @@ export async function familyOfToken(db: Queryable, tokenHash: string): Promise<s
   const { rows } = await db.query<{ family_id: string }>(`SELECT family_id FROM refresh_tokens WHERE token_hash = $1`, [tokenHash]);
   return rows[0]?.family_id;
 }
+
+/** Deletes tokens that expired (or were revoked) more than `olderThanS` seconds ago. */
+export async function purgeDeadRefreshTokens(db: Queryable, olderThanS: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM refresh_tokens
+     WHERE expires_at < now() - make_interval(secs => $1) OR revoked_at < now() - make_interval(secs => $1)`,
+    [olderThanS],
+  );
+  return rowCount ?? 0;
+}
