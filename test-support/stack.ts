@@ -6,7 +6,7 @@ import pg from 'pg';
 import { generateSigningKeys, signAccessToken, type SigningKeys } from '@drivrr/shared';
 import type { Role } from '@drivrr/shared/protocol';
 import { loadAuthConfig, startAuthServer, type AuthServer } from '@drivrr/server-auth';
-import { loadRealtimeConfig, startRealtimeServer, type RealtimeServer } from '@drivrr/server-realtime';
+import { loadRealtimeConfig, startRealtimeServer, type RealtimeModuleFactory, type RealtimeServer } from '@drivrr/server-realtime';
 import { silentLogger } from '@drivrr/shared/logger';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
@@ -28,6 +28,8 @@ export interface StackOptions {
   authEnv?: Record<string, string>;
   /** Extra env for the realtime service. */
   realtimeEnv?: Record<string, string>;
+  /** Feature modules of the realtime service instead of the default list (server-realtime/src/modules.ts). */
+  realtimeModules?: RealtimeModuleFactory[];
 }
 
 export async function startTestStack(options: StackOptions = {}): Promise<TestStack> {
@@ -52,7 +54,10 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
   let realtime: RealtimeServer | undefined;
   try {
     if (options.auth !== false) auth = await startAuthServer(loadAuthConfig({ ...env, ...options.authEnv }), { logger: silentLogger });
-    if (options.realtime !== false) realtime = await startRealtimeServer(loadRealtimeConfig({ ...env, ...options.realtimeEnv }), { logger: silentLogger });
+    if (options.realtime !== false) realtime = await startRealtimeServer(loadRealtimeConfig({ ...env, ...options.realtimeEnv }), {
+        logger: silentLogger,
+        ...(options.realtimeModules ? { modules: options.realtimeModules } : {}),
+      });
   } catch (error) {
     await auth?.stop();
     await pool.end();

@@ -12,7 +12,7 @@ import { describeListenError, packageVersion } from '@drivrr/shared/service';
 import type { RealtimeConfig } from './config.js';
 import { RealtimeMetrics } from './metrics.js';
 import { createModules, realtimeModules, startModules, stopModules, type RealtimeModuleFactory } from './modules.js';
-import type { DriverPresence, RealtimeModule } from './ws/contracts.js';
+import type { DriverPresence, LocationFollows, RealtimeModule } from './ws/contracts.js';
 import { CLOSE_GOING_AWAY, RealtimeGateway } from './ws/gateway.js';
 import type { SocketStats } from './ws/hub.js';
 import { WebSocketTransport } from './ws/transport.js';
@@ -28,6 +28,7 @@ export interface RealtimeServer {
     connections(): Record<Role, number>;
     socketStats(userId: string): SocketStats | undefined;
     presence: DriverPresence;
+    follows: LocationFollows;
   };
   stop(): Promise<void>;
 }
@@ -129,6 +130,7 @@ export async function startRealtimeServer(config: RealtimeConfig, options: Realt
       connections: () => liveGateway.connectionCounts(),
       socketStats: (userId) => liveGateway.socketStats(userId),
       presence: liveGateway.presence,
+      follows: liveGateway.follows,
     },
     stop() {
       stopped ??= (async () => {

@@ -16,6 +16,9 @@ import type { Connection } from './session.js';
  */
 export const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
 
+/** How soon a backed-up socket is looked at again when no 'drain' event will come. */
+const DRAIN_POLL_MS = 10;
+
 export type HandshakeResult<I> = { ok: true; identity: I } | { ok: false; status: number; body: unknown };
 
 export interface ConnectionEvents {
@@ -105,7 +108,10 @@ export class WebSocketTransport<I> {
       },
       onceDrained(callback) {
         if (raw.destroyed) return;
-        raw.once('drain', callback);
+        // 'drain' only fires after a write was refused (queue past the stream's highWaterMark);
+        // below that the queue empties without an event, so look again shortly instead.
+        if ((raw as Duplex & { writableNeedDrain?: boolean }).writableNeedDrain) raw.once('drain', callback);
+        else setTimeout(callback, DRAIN_POLL_MS).unref();
       },
       ping() {
         if (ws.readyState === ws.OPEN) ws.ping();

@@ -144,3 +144,17 @@ export function refusedHandshake(ws: WebSocket): Promise<{ status: number; body:
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Retries `check` until it stops throwing (state the server reaches asynchronously). */
+export async function eventually(check: () => void | Promise<void>, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await delay(20);
+    }
+  }
+}

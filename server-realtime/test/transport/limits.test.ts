@@ -1,0 +1,59 @@
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createUser, startTestStack, type TestStack } from '../../../test-support/stack.js';
+import { connect, delay, eventually, TestClient } from '../support/client.js';
+
+const HEARTBEAT_MS = 150;
+
+describe('per-socket rate limit and heartbeats', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack({
+      auth: false,
+      realtimeEnv: { WS_RATE_PER_S: '5', WS_RATE_BURST: '10', WS_FLOOD_CLOSE_AFTER: '30', HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS) },
+    });
+  });
+  afterAll(async () => stack.stop());
+
+  it('answers past the burst with rate_limited and a retry hint, and serves again after a pause', async () => {
+    const user = await createUser(stack, 'customer');
+    const client = await connect(stack.realtime!.wsUrl, user.token);
+    for (let i = 0; i < 15; i++) client.send('ping', {}, `p-${i}`);
+    const answers = await Promise.all(Array.from({ length: 15 }, (_, i) => client.next((f) => f.id === `p-${i}`)));
+    expect(answers.filter((a) => a.type === 'ack')).toHaveLength(10);
+    const limited = answers.filter((a) => a.type === 'error');
+    expect(limited).toHaveLength(5);
+    expect(limited[0]).toMatchObject({ error: { code: 'rate_limited', details: { retryAfterS: expect.any(Number) } } });
+
+    await delay(400);
+    expect((await client.request('ping', {})).type).toBe('ack');
+    await client.close();
+  });
+
+  it('closes a socket that keeps flooding with 1008', async () => {
+    const user = await createUser(stack, 'customer');
+    const client = await connect(stack.realtime!.wsUrl, user.token);
+    for (let i = 0; i < 200; i++) client.send('ping', {});
+    expect(await client.closed).toBe(1008);
+    expect(client.closeReason).toBe('rate limit exceeded');
+  });
+
+  it('keeps a socket that answers pings and drops one that stopped answering within two intervals', async () => {
+    const user = await createUser(stack, 'driver');
+    const healthy = await connect(stack.realtime!.wsUrl, user.token);
+    const other = await createUser(stack, 'customer');
+    const deafSocket = new WebSocket(stack.realtime!.wsUrl, { headers: { authorization: `Bearer ${other.token}` }, autoPong: false });
+    const deaf = new TestClient(deafSocket);
+    await deaf.nextOfType('session.state');
+    expect(stack.realtime!.inspect.connections()).toMatchObject({ driver: 1, customer: 1 });
+
+    const closedWith = await deaf.closed;
+    expect(closedWith).toBe(1006);
+    await eventually(() => expect(stack.realtime!.inspect.connections()).toMatchObject({ driver: 1, customer: 0 }));
+    await delay(HEARTBEAT_MS * 3);
+    expect(healthy.ws.readyState).toBe(WebSocket.OPEN);
+    expect((await healthy.request('ping', {})).type).toBe('ack');
+    await healthy.close();
+  });
+});
