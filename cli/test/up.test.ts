@@ -4,7 +4,7 @@
  * no process behind.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -108,6 +108,21 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
     expect((await drivrr(['health', '--json'], env)).code).toBe(0);
     expect((await drivrr(['down'], env)).code).toBe(0);
     expect([fresh.pids.supervisor, fresh.pids.auth, fresh.pids.realtime, fresh.pids.postgres].filter((pid: number) => isAlive(pid))).toEqual([]);
+  });
+
+  it("shows PostgreSQL's own FATAL line when the embedded database cannot start", async () => {
+    const conf = path.join(home, 'pg', 'postgresql.conf');
+    const original = await readFile(conf, 'utf8');
+    await writeFile(conf, `${original}\nshared_buffers = 'lots'\n`);
+    try {
+      const up = await drivrr(['up', '--auth-port', String(authPort), '--realtime-port', String(realtimePort)], env);
+      expect(up.code).toBe(1);
+      const last = up.stderr.trim().split('\n').at(-1);
+      expect(last).toMatch(/^error: the embedded PostgreSQL did not start: FATAL: .*postgresql\.conf.* \(log: .*postgres\.log\)$/);
+      await expect(stat(path.join(home, 'state.json'))).rejects.toThrow();
+    } finally {
+      await writeFile(conf, original);
+    }
   });
 
   it('runs in the foreground until Ctrl-C, then stops the services, the database, and removes its state', async () => {
