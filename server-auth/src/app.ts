@@ -35,7 +35,7 @@ export function createApp(deps: AppDeps): express.Express {
   const routers: Router[] = [
     healthRouter(deps),
     accountsRouter({ pool: deps.pool, config: deps.config, logger: deps.logger, requireAuth: authenticate }),
-    ridesPaymentsRouter({ pool: deps.pool, config: deps.config }),
+    ridesPaymentsRouter({ pool: deps.pool, config: deps.config, authenticate }),
     docsRouter(deps.version),
   ];
   for (const router of routers) app.use(router);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type Pool } from '@drivrr/shared/db';
 import { ActiveRide, ErrorBodySchema, RideDetailView, RidePage } from '@drivrr/shared/protocol';
 import { decodeRideCursor, getActiveRideForUser, getRideDetail } from '@drivrr/shared/rides-read';
-import { createUser, startTestStack, type TestStack, type TestUser } from '../../test-support/stack.js';
+import { createUser, startTestStack, tokenFor, type TestStack, type TestUser } from '../../test-support/stack.js';
 import { insertBid, insertRide, insertRideEvent } from '../../test-support/ride-fixtures.js';
 
 let stack: TestStack;
@@ -193,10 +193,11 @@ describe('GET /api/rides/:id (detail)', () => {
     }
   });
 
-  it('answers 404 to a customer token carrying the driver id (the role must match the side)', async () => {
-    const forged = { ...driver, token: (await import('../../test-support/stack.js')).tokenFor(stack.keys, driver.id, 'customer') };
-    const { status } = await get(forged, `/api/rides/${rideId}`);
-    expect(status).toBe(404);
+  it("refuses a token whose role is not the account's (the side of the ride comes from the verified role)", async () => {
+    const wrongRole = { ...driver, token: tokenFor(stack.keys, driver.id, 'customer') };
+    const { status, body } = await get(wrongRole, `/api/rides/${rideId}`);
+    expect(status).toBe(401);
+    expect(ErrorBodySchema.parse(body).error.code).toBe('invalid_token');
   });
 
   it('refuses a malformed ride id with validation_failed', async () => {
@@ -250,5 +251,18 @@ describe('shared read queries (used by the realtime service and the ops map)', (
     for (const raw of ['', '!!!', Buffer.from('{}').toString('base64url'), Buffer.from('["2026-01-01T00:00:00.000000Z","nope"]').toString('base64url')]) {
       expect(() => decodeRideCursor(raw)).toThrow(expect.objectContaining({ code: 'validation_failed' }) as unknown as Error);
     }
+  });
+});
+
+describe('OpenAPI document', () => {
+  it('describes every rides, ratings and payments endpoint', async () => {
+    const doc = (await (await fetch(`${stack.auth!.url}/api/docs/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.paths['/api/rides'] ?? {})).toContain('get');
+    expect(Object.keys(doc.paths['/api/rides/{id}'] ?? {})).toContain('get');
+    expect(Object.keys(doc.paths['/api/rides/{id}/rating'] ?? {})).toContain('post');
+    expect(Object.keys(doc.paths['/api/payments/wallet'] ?? {})).toContain('get');
+    expect(Object.keys(doc.paths['/api/payments/wallet/topup'] ?? {})).toContain('post');
+    expect(Object.keys(doc.paths['/api/payments/transactions'] ?? {})).toContain('get');
+    expect(JSON.stringify(doc.paths['/api/payments/wallet/topup'])).toContain('Idempotency-Key');
   });
 });

@@ -7,7 +7,8 @@ import type { Pool } from '@drivrr/shared/db';
 import { getWalletBalanceOfKind, listWalletTransactions, topUpWalletWithOutcome } from '@drivrr/shared/ledger';
 import { PageQuery, TopupBody, type TransactionPage, type TransactionView, type WalletView } from '@drivrr/shared/protocol';
 import { parseIdempotencyKey, walletKindFor } from '../domain/payments.js';
-import { parseOrFail, type CallerOf } from './rides-support.js';
+import type { CallerOf } from './rides-support.js';
+import { validate } from './validate.js';
 
 export interface PaymentsRouterDeps {
   pool: Pool;
@@ -18,6 +19,9 @@ export interface PaymentsRouterDeps {
 
 /** Header set on a top-up answered from an earlier request with the same Idempotency-Key. */
 export const IDEMPOTENT_REPLAY_HEADER = 'Idempotent-Replayed';
+
+const parseTopupBody = validate(TopupBody, 'body');
+const parsePageQuery = validate(PageQuery, 'query');
 
 export function paymentsRouter(deps: PaymentsRouterDeps): Router {
   const router = Router();
@@ -33,7 +37,7 @@ export function paymentsRouter(deps: PaymentsRouterDeps): Router {
     const caller = deps.callerOf(req);
     const wallet = walletKindFor(caller.role);
     const idempotencyKey = parseIdempotencyKey(req.header('idempotency-key'));
-    const body = parseOrFail(TopupBody, req.body ?? {}, 'body');
+    const body = parseTopupBody(req.body ?? {});
     // the per-top-up cap (MAX_TOPUP_AMOUNT) is enforced by the ledger: validation_failed, details.max
     const outcome = await topUpWalletWithOutcome(deps.pool, { userId: caller.userId, amount: body.amount, currency: deps.currency, idempotencyKey, wallet });
     // A retry is answered exactly like the first request (201, same body), marked by a header.
@@ -44,7 +48,7 @@ export function paymentsRouter(deps: PaymentsRouterDeps): Router {
 
   router.get('/api/payments/transactions', deps.authenticate, async (req, res) => {
     const caller = deps.callerOf(req);
-    const query = parseOrFail(PageQuery, req.query, 'query');
+    const query = parsePageQuery(req.query);
     const page: TransactionPage = await listWalletTransactions(deps.pool, {
       userId: caller.userId,
       wallet: walletKindFor(caller.role),

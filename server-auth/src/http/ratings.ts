@@ -6,7 +6,8 @@ import { averageRating } from '@drivrr/shared/rides-read';
 import { RatingBody, type RatingView } from '@drivrr/shared/protocol';
 import { insertRating, lockRideForRating } from '../db/ratings.js';
 import { decideRating } from '../domain/ratings.js';
-import { parseOrFail, rideIdParam, type CallerOf } from './rides-support.js';
+import { rideIdParam, type CallerOf } from './rides-support.js';
+import { validate } from './validate.js';
 
 export interface RatingsRouterDeps {
   pool: Pool;
@@ -14,13 +15,15 @@ export interface RatingsRouterDeps {
   callerOf: CallerOf;
 }
 
+const parseRatingBody = validate(RatingBody, 'body');
+
 export function ratingsRouter(deps: RatingsRouterDeps): Router {
   const router = Router();
 
   router.post('/api/rides/:id/rating', deps.authenticate, async (req, res) => {
     const caller = deps.callerOf(req);
     const rideId = rideIdParam(req);
-    const body = parseOrFail(RatingBody, req.body ?? {}, 'body');
+    const body = parseRatingBody(req.body ?? {});
     const stored = await withTransaction(deps.pool, async (client) => {
       const ride = await lockRideForRating(client, rideId);
       if (!ride) throw new AppError('not_found', 'no such ride');

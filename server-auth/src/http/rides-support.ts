@@ -1,56 +1,23 @@
-/**
- * Small HTTP helpers of the rides, ratings and payments routers: who the caller is, and turning a
- * zod failure into the contract's validation_failed.
- */
-import type { Request, RequestHandler } from 'express';
-import type { z } from 'zod';
-import { AppError, bearerFromHeader, verifyAccessToken } from '@drivrr/shared';
+/** Small HTTP helpers shared by the rides, ratings and payments routers. */
+import type { Request } from 'express';
 import { Uuid } from '@drivrr/shared/protocol';
 import type { Caller } from '../domain/rides.js';
+import { callerOf } from './authenticate.js';
+import { validate } from './validate.js';
 
 /** Resolves the verified caller of a request (throws AppError unauthenticated when none). */
 export type CallerOf = (req: Request) => Caller;
 
-/**
- * Verifies the bearer access token with the public key and puts the caller in `res.locals.caller`.
- * Identity comes only from the verified token.
- */
-export function bearerCaller(publicKeyPem: string): RequestHandler {
-  return (req, res, next) => {
-    const token = bearerFromHeader(req.header('authorization'));
-    if (token === undefined) {
-      next(new AppError('unauthenticated', 'an access token is required (Authorization: Bearer ...)'));
-      return;
-    }
-    try {
-      const claims = verifyAccessToken(token, publicKeyPem);
-      res.locals.caller = { userId: claims.sub, role: claims.role } satisfies Caller;
-      next();
-    } catch (error) {
-      next(error);
-    }
-  };
-}
-
-/** Reads the caller set by `bearerCaller` (or any middleware that sets `res.locals.caller`). */
-export const callerFromLocals: CallerOf = (req) => {
-  const caller = (req.res?.locals as { caller?: Caller } | undefined)?.caller;
-  if (caller === undefined) throw new AppError('unauthenticated', 'an access token is required');
-  return caller;
+/** The caller that requireAuth verified (identity only ever from the token). */
+export const callerOfRequest: CallerOf = (req) => {
+  if (req.res === undefined) throw new Error('request without a response');
+  const { userId, role } = callerOf(req.res);
+  return { userId, role };
 };
 
-/** Parses `value` with `schema` or throws validation_failed listing the failing fields. */
-export function parseOrFail<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'path'): z.infer<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new AppError('validation_failed', `the request ${where} is not valid`, {
-    details: {
-      issues: result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
-    },
-  });
-}
+const parseRideId = validate(Uuid, 'path');
 
-/** A ride id from the path: a malformed id is a 400, not a 404. */
+/** A ride id from the path: a malformed id is a 400 validation_failed, not a 404. */
 export function rideIdParam(req: Request): string {
-  return parseOrFail(Uuid, req.params.id, 'path');
+  return parseRideId(req.params.id);
 }

@@ -5,7 +5,8 @@ import type { Pool } from '@drivrr/shared/db';
 import { RidesQuery, type RideDetailView, type RidePage } from '@drivrr/shared/protocol';
 import { getRideDetail, getRideParties, listRidesForUser } from '../db/rides.js';
 import { partySideOf } from '../domain/rides.js';
-import { parseOrFail, rideIdParam, type CallerOf } from './rides-support.js';
+import { rideIdParam, type CallerOf } from './rides-support.js';
+import { validate } from './validate.js';
 
 export interface RidesRouterDeps {
   pool: Pool;
@@ -14,13 +15,15 @@ export interface RidesRouterDeps {
   callerOf: CallerOf;
 }
 
+const parseRidesQuery = validate(RidesQuery, 'query');
+
 export function ridesRouter(deps: RidesRouterDeps): Router {
   const router = Router();
 
   router.get('/api/rides', deps.authenticate, async (req, res) => {
     const caller = deps.callerOf(req);
     if (caller.role !== 'customer' && caller.role !== 'driver') throw new AppError('forbidden', 'ride history is for customers and drivers');
-    const query = parseOrFail(RidesQuery, req.query, 'query');
+    const query = parseRidesQuery(req.query);
     const page: RidePage = await listRidesForUser(deps.pool, {
       userId: caller.userId,
       role: caller.role,

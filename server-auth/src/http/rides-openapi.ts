@@ -1,0 +1,104 @@
+/** OpenAPI registration of the rides, ratings and payments endpoints (same schemas that validate them). */
+import { z } from 'zod';
+import {
+  PageQuery,
+  RatingBody,
+  RatingView,
+  RideDetailView,
+  RidePage,
+  RidesQuery,
+  TopupBody,
+  TransactionPage,
+  TransactionView,
+  Uuid,
+  WalletView,
+} from '@drivrr/shared/protocol';
+import { MAX_TOPUP_AMOUNT } from '@drivrr/shared/ledger';
+import { IDEMPOTENCY_KEY_MAX } from '../domain/payments.js';
+import { bearerSecurity, errorResponses, jsonContent, registerPath } from './openapi.js';
+
+const rideIdParams = z.object({ id: Uuid });
+const AUTH = ['unauthenticated', 'invalid_token', 'token_expired'] as const;
+
+registerPath({
+  method: 'get',
+  path: '/api/rides',
+  tags: ['rides'],
+  security: bearerSecurity,
+  summary: "The caller's rides, newest first (as customer or as driver, by the token's role)",
+  description: 'Keyset-paginated: pass `nextCursor` back as `cursor`; it is null on the last page.',
+  request: { query: RidesQuery },
+  responses: {
+    200: jsonContent(RidePage, 'a page of rides'),
+    ...errorResponses('validation_failed', ...AUTH, 'forbidden'),
+  },
+});
+
+registerPath({
+  method: 'get',
+  path: '/api/rides/{id}',
+  tags: ['rides'],
+  security: bearerSecurity,
+  summary: 'One ride with both parties, its bids and its event timeline (parties only)',
+  description: 'Anyone but the customer and the assigned driver gets 404, as for a ride that does not exist. A driver sees only their own bids.',
+  request: { params: rideIdParams },
+  responses: {
+    200: jsonContent(RideDetailView, 'the ride'),
+    ...errorResponses('validation_failed', ...AUTH, 'not_found'),
+  },
+});
+
+registerPath({
+  method: 'post',
+  path: '/api/rides/{id}/rating',
+  tags: ['rides'],
+  security: bearerSecurity,
+  summary: 'Rate the other party of a completed ride (customer rates driver, driver may rate customer), once',
+  request: { params: rideIdParams, body: jsonContent(RatingBody, 'the rating') },
+  responses: {
+    201: jsonContent(RatingView, "the stored rating and the ratee's new average"),
+    ...errorResponses('validation_failed', 'invalid_json', ...AUTH, 'not_found', 'already_rated', 'ride_not_completed'),
+  },
+});
+
+registerPath({
+  method: 'get',
+  path: '/api/payments/wallet',
+  tags: ['payments'],
+  security: bearerSecurity,
+  summary: "The caller's wallet balance (drivers: negative = commission owed)",
+  responses: {
+    200: jsonContent(WalletView, 'the balance in minor units'),
+    ...errorResponses(...AUTH, 'forbidden'),
+  },
+});
+
+registerPath({
+  method: 'post',
+  path: '/api/payments/wallet/topup',
+  tags: ['payments'],
+  security: bearerSecurity,
+  summary: 'Top up the wallet (simulated payment; idempotent by Idempotency-Key)',
+  description: `At most ${MAX_TOPUP_AMOUNT} minor units per top-up. A retry with the same key and amount answers the same 201 and transaction, with the header Idempotent-Replayed: true; the same key with another amount is a 409 conflict.`,
+  request: {
+    headers: z.object({ 'Idempotency-Key': z.string().min(1).max(IDEMPOTENCY_KEY_MAX) }),
+    body: jsonContent(TopupBody, 'the amount in minor units'),
+  },
+  responses: {
+    201: jsonContent(TransactionView, 'the top-up transaction (the same one for a retry)'),
+    ...errorResponses('missing_idempotency_key', 'validation_failed', 'invalid_json', ...AUTH, 'forbidden', 'conflict'),
+  },
+});
+
+registerPath({
+  method: 'get',
+  path: '/api/payments/transactions',
+  tags: ['payments'],
+  security: bearerSecurity,
+  summary: "Transactions touching the caller's wallet, newest first, with the signed amount and balance after",
+  request: { query: PageQuery },
+  responses: {
+    200: jsonContent(TransactionPage, 'a page of transactions'),
+    ...errorResponses('validation_failed', ...AUTH, 'forbidden'),
+  },
+});
