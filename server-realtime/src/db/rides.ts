@@ -153,6 +153,19 @@ export async function shareLockRide(client: PoolClient, rideId: string): Promise
   return rows[0];
 }
 
+/** Namespace of the rides module's advisory locks ('RIDE'), so they never meet another module's. */
+const DRIVER_LOCK_CLASS = 0x52494445;
+
+/**
+ * Serialises, per driver, what decides whether they are free: a bid being placed and an accept
+ * making them busy. Taken after the ride's lock (always in that order), held to the end of the
+ * transaction. Without it, a bid committed while the same driver is being assigned elsewhere
+ * could stay open on a ride they can no longer serve.
+ */
+export async function lockDriver(client: PoolClient, driverId: string): Promise<void> {
+  await client.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [DRIVER_LOCK_CLASS, driverId]);
+}
+
 const STATUS_TIMESTAMP: Partial<Record<RideStatus, string>> = {
   assigned: 'assigned_at',
   arrived: 'arrived_at',

@@ -19,6 +19,7 @@ import {
   isDriverBusy,
   listEngagedRides,
   listOpenRequests,
+  lockDriver,
   lockRide,
   persistRideTransition,
   readRide,
@@ -253,6 +254,7 @@ export class RideService {
       outcome = await withRideTransaction(pool, async (client) => {
         const ride = await shareLockRide(client, data.rideId);
         if (!ride) throw new AppError('not_found', 'no such ride');
+        await lockDriver(client, driverId);
         const openBid = await findOpenBid(client, ride.id, driverId);
         const decision = orThrow(
           decidePlaceBid({
@@ -400,6 +402,7 @@ export class RideService {
         ).state;
         if (decision.kind === 'already_accepted') return { repeat: true as const, ride: row };
         const chosen = decision.bid;
+        await lockDriver(client, chosen.driverId);
         if (await isDriverBusy(client, chosen.driverId)) throw new AppError('driver_busy', 'that driver has just taken another ride');
         if (row.payment_method === 'wallet') {
           const balance = await getWalletBalance(client, row.customer_id, row.currency);

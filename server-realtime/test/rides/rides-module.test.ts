@@ -257,9 +257,9 @@ describe('rides module', () => {
     const { hub } = await startRides();
     const customers = [await createUser(stack, 'customer'), await createUser(stack, 'customer'), await createUser(stack, 'customer')];
     const [driver, other] = await onlineDrivers(hub, 2);
-    const rides = [];
+    const rides: Awaited<ReturnType<typeof request>>[] = [];
     for (const customer of customers) rides.push(await request(hub, customer));
-    const bids = [];
+    const bids: Awaited<ReturnType<typeof bid>>[] = [];
     for (const ride of rides) bids.push(await bid(hub, driver!, ride.rideId, 60_000));
     const otherBid = await bid(hub, other!, rides[2]!.rideId, 60_000);
     await hub.send(as(customers[0]!), 'bid.accept', { rideId: rides[0]!.rideId, bidId: bids[0]!.bid.id });
@@ -269,6 +269,28 @@ describe('rides module', () => {
     await hub.waitFor(customers[2]!.id, 'bid.withdrawn', (d) => d.bidId === otherBid.bid.id && d.reason === 'driver_offline');
     const open = await stack.query(`SELECT id FROM bids WHERE status = 'open' AND ride_id = ANY($1::uuid[])`, [rides.map((r) => r.rideId)]);
     expect(open.rows).toHaveLength(0);
+  });
+
+  it('never leaves a driver with an open bid once assigned, however a bid and the accept interleave', async () => {
+    const { hub } = await startRides();
+    for (let round = 0; round < 8; round += 1) {
+      const [first, second] = [await createUser(stack, 'customer'), await createUser(stack, 'customer')];
+      const [driver] = await onlineDrivers(hub, 1);
+      const rideA = await request(hub, first);
+      const rideB = await request(hub, second);
+      const bidA = await bid(hub, driver!, rideA.rideId, 60_000);
+      const [accepted, placed] = await Promise.all([
+        hub.sendExpectingError(as(first), 'bid.accept', { rideId: rideA.rideId, bidId: bidA.bid.id }),
+        hub.sendExpectingError(as(driver!), 'bid.place', { rideId: rideB.rideId, fare: 60_000 }),
+      ]);
+      expect(accepted).toBe('ok');
+      expect(['ok', 'driver_busy']).toContain(placed);
+      const open = await stack.query(`SELECT id FROM bids WHERE driver_id = $1 AND status = 'open'`, [driver!.id]);
+      expect(open.rows).toHaveLength(0);
+      await hub.send(as(first), 'ride.cancel', { rideId: rideA.rideId, reason: 'round over' });
+      await hub.send(as(second), 'ride.cancel', { rideId: rideB.rideId, reason: 'round over' });
+      hub.goOffline(driver!.id);
+    }
   });
 
   it('answers a repeated accept of the winning bid with the same ride, and refuses another bid', async () => {
