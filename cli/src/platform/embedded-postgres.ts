@@ -215,10 +215,16 @@ async function recoverStalePostmaster(dataDir: string, log: (line: string) => vo
   await rm(pidFile, { force: true });
 }
 
+/** PostgreSQL's own reason from its log: the last FATAL/PANIC/ERROR line (plus the line naming the bad setting). */
 function lastMeaningfulLine(text: string): string | undefined {
   const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-  const fatal = [...lines].reverse().find((l) => /\b(FATAL|PANIC|ERROR)\b/.test(l));
-  return (fatal ?? lines.at(-1))?.replace(/^.*?\b(FATAL|PANIC|ERROR):\s*/, '$1: ');
+  const index = lines.findLastIndex((l) => /\b(FATAL|PANIC|ERROR):/.test(l));
+  const strip = (line: string) => line.replace(/^.*?\b(FATAL|PANIC|ERROR|LOG):\s*/, '$1: ');
+  if (index < 0) return lines.at(-1);
+  const reason = strip(lines[index]!);
+  const previous = lines[index - 1];
+  if (/contains errors/.test(reason) && previous) return `${reason}: ${previous.replace(/^.*?\b(LOG|ERROR):\s*/, '')}`;
+  return reason;
 }
 
 async function logTail(logFile: string, fromByte: number): Promise<string> {
