@@ -137,7 +137,7 @@ export function refusedHandshake(ws: WebSocket): Promise<{ status: number; body:
       res.on('data', (chunk: Buffer) => (text += chunk.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
     });
-    ws.on('error', () => {});
+    ws.on('error', (error) => reject(error));
   });
 }
 
