@@ -266,3 +266,20 @@ describe('OpenAPI document', () => {
     expect(JSON.stringify(doc.paths['/api/payments/wallet/topup'])).toContain('Idempotency-Key');
   });
 });
+
+describe('wrong methods', () => {
+  it.each([
+    ['DELETE', '/api/rides', 'GET'],
+    ['PUT', '/api/rides/00000000-0000-4000-8000-000000000000', 'GET'],
+    ['GET', '/api/rides/00000000-0000-4000-8000-000000000000/rating', 'POST'],
+    ['POST', '/api/payments/wallet', 'GET'],
+    ['GET', '/api/payments/wallet/topup', 'POST'],
+    ['DELETE', '/api/payments/transactions', 'GET'],
+  ])('answers %s %s with 405 and Allow: %s', async (method, path, allow) => {
+    const user = await createUser(stack, 'customer');
+    const res = await fetch(`${stack.auth!.url}${path}`, { method, headers: { authorization: `Bearer ${user.token}` } });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe(allow);
+    expect(ErrorBodySchema.parse(await res.json()).error.code).toBe('method_not_allowed');
+  });
+});

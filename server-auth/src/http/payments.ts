@@ -8,7 +8,7 @@ import { getWalletBalanceOfKind, listWalletTransactions, topUpWalletWithOutcome 
 import { PageQuery, TopupBody, type TransactionPage, type TransactionView, type WalletView } from '@drivrr/shared/protocol';
 import { parseIdempotencyKey, walletKindFor } from '../domain/payments.js';
 import type { CallerOf } from './rides-support.js';
-import { validate } from './validate.js';
+import { methodNotAllowed, validate } from './validate.js';
 
 export interface PaymentsRouterDeps {
   pool: Pool;
@@ -32,6 +32,7 @@ export function paymentsRouter(deps: PaymentsRouterDeps): Router {
     const view: WalletView = { balance, currency: deps.currency };
     res.json(view);
   });
+  router.all('/api/payments/wallet', methodNotAllowed(['GET']));
 
   router.post('/api/payments/wallet/topup', deps.authenticate, async (req, res) => {
     const caller = deps.callerOf(req);
@@ -45,6 +46,7 @@ export function paymentsRouter(deps: PaymentsRouterDeps): Router {
     const view: TransactionView = outcome.transaction;
     res.status(201).json(view);
   });
+  router.all('/api/payments/wallet/topup', methodNotAllowed(['POST']));
 
   router.get('/api/payments/transactions', deps.authenticate, async (req, res) => {
     const caller = deps.callerOf(req);
@@ -58,6 +60,7 @@ export function paymentsRouter(deps: PaymentsRouterDeps): Router {
     });
     res.json(page);
   });
+  router.all('/api/payments/transactions', methodNotAllowed(['GET']));
 
   return router;
 }

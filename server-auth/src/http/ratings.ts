@@ -7,7 +7,7 @@ import { RatingBody, type RatingView } from '@drivrr/shared/protocol';
 import { insertRating, lockRideForRating } from '../db/ratings.js';
 import { decideRating } from '../domain/ratings.js';
 import { rideIdParam, type CallerOf } from './rides-support.js';
-import { validate } from './validate.js';
+import { methodNotAllowed, validate } from './validate.js';
 
 export interface RatingsRouterDeps {
   pool: Pool;
@@ -46,6 +46,7 @@ export function ratingsRouter(deps: RatingsRouterDeps): Router {
     };
     res.status(201).json(view);
   });
+  router.all('/api/rides/:id/rating', methodNotAllowed(['POST']));
 
   return router;
 }

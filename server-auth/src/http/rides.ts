@@ -6,7 +6,7 @@ import { RidesQuery, type RideDetailView, type RidePage } from '@drivrr/shared/p
 import { getRideDetail, getRideParties, listRidesForUser } from '../db/rides.js';
 import { partySideOf } from '../domain/rides.js';
 import { rideIdParam, type CallerOf } from './rides-support.js';
-import { validate } from './validate.js';
+import { methodNotAllowed, validate } from './validate.js';
 
 export interface RidesRouterDeps {
   pool: Pool;
@@ -33,6 +33,7 @@ export function ridesRouter(deps: RidesRouterDeps): Router {
     });
     res.json(page);
   });
+  router.all('/api/rides', methodNotAllowed(['GET']));
 
   router.get('/api/rides/:id', deps.authenticate, async (req, res) => {
     const caller = deps.callerOf(req);
@@ -46,6 +47,7 @@ export function ridesRouter(deps: RidesRouterDeps): Router {
     if (!detail) throw new AppError('not_found', 'no such ride');
     res.json(detail);
   });
+  router.all('/api/rides/:id', methodNotAllowed(['GET']));
 
   return router;
 }
