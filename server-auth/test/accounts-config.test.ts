@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, generateSigningKeys } from '@drivrr/shared';
 import { loadAuthConfig } from '@drivrr/server-auth';
@@ -60,5 +63,22 @@ describe('accounts configuration', () => {
   it('names malformed OTP_TEST_PHONES and OPERATOR_PHONES entries', () => {
     expect(problemsOf({ ...base, OTP_TEST_PHONES: '+92399*=12' })).toContain('OTP_TEST_PHONES');
     expect(problemsOf({ ...base, OPERATOR_PHONES: '0300123' })).toContain('OPERATOR_PHONES');
+  });
+});
+
+describe('the built service (node server-auth/dist/main.js)', () => {
+  const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+  it('exits 1 at start-up with one message naming OTP_TEST_PHONES in production', async () => {
+    if (!existsSync(main)) throw new Error(`${main} is missing: run "npx tsc -b" first`);
+    const env = { PATH: process.env.PATH ?? '', ...production, OTP_TEST_PHONES: '+92399*=000000', AUTH_PORT: '0' };
+    const run = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(process.execPath, [main], { env, timeout: 20_000 }, (error, _stdout, stderr) => {
+        resolve({ code: error && typeof error.code === 'number' ? error.code : error ? 1 : 0, stderr });
+      });
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('OTP_TEST_PHONES');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 });

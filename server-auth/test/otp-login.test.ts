@@ -183,6 +183,14 @@ describe('OTP abuse', () => {
     expect(Number(sixth.headers.get('retry-after'))).toBeGreaterThan(3000);
   });
 
+  it('lets exactly one of several concurrent sends to one phone through', async () => {
+    const phone = uniquePhone();
+    const answers = await Promise.all(Array.from({ length: 6 }, () => http.post('/api/auth/otp/send', { phone, role: 'customer' })));
+    expect(answers.map((a) => a.status).sort()).toEqual([202, 429, 429, 429, 429, 429]);
+    const { rows } = await stack.query(`SELECT 1 FROM dev_sms_outbox WHERE phone = $1`, [phone]);
+    expect(rows).toHaveLength(1);
+  });
+
   it('refuses malformed phones with invalid_phone', async () => {
     for (const phone of ['12', '+92399123', 'abc', '++923001234567', '+0000000000', '0300-12']) {
       const answer = await http.post('/api/auth/otp/send', { phone, role: 'customer' });

@@ -27,7 +27,9 @@ export function createProfile(pool: Pool) {
       return insertAddress(pool, caller.userId, body);
     },
     async updateAddress(caller: Caller, id: string, body: AddressPatchBody): Promise<AddressView> {
-      return (await updateAddress(pool, caller.userId, id, body)) ?? Promise.reject(addressNotFound());
+      const address = await updateAddress(pool, caller.userId, id, body);
+      if (!address) throw addressNotFound();
+      return address;
     },
     async deleteAddress(caller: Caller, id: string): Promise<void> {
       if (!(await deleteAddress(pool, caller.userId, id))) throw addressNotFound();
