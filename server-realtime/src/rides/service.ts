@@ -197,12 +197,15 @@ export class RideService {
       const excluded = new Set([...request.offers.keys(), ...busy]);
       const plan = planMatchTick(config.match, request.match, candidates, excluded);
       request.match = plan.state;
-      if (plan.offers.length === 0 || this.requests.get(rideId) !== request) return;
-      const offers = plan.offers.map((offer) => ({ driverId: offer.driverId, distanceM: Math.round(offer.distanceM) }));
+      // A driver assigned while we queried is never offered (engagedDrivers is updated on assignment).
+      const chosen = plan.offers.filter((offer) => !this.engagedDrivers.has(offer.driverId));
+      if (chosen.length === 0 || this.requests.get(rideId) !== request) return;
+      const offers = chosen.map((offer) => ({ driverId: offer.driverId, distanceM: Math.round(offer.distanceM) }));
       await insertRideEvent(pool, { rideId, type: 'offered', actorRole: 'system', data: { radiusM: plan.radiusM, drivers: offers } });
       // The request may have been taken, cancelled or expired while we wrote: then offer nothing.
       if (this.requests.get(rideId) !== request) return;
       for (const offer of offers) {
+        if (this.engagedDrivers.has(offer.driverId)) continue;
         request.offers.set(offer.driverId, offer.distanceM);
         this.deps.notifier.notify(offer.driverId, 'ride.requested', { ride: request.ride, distanceToPickupM: offer.distanceM, expiresAt: request.ride.expiresAt });
       }
