@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import readline from 'node:readline';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateSigningKeys } from '@drivrr/shared';
+import WebSocket from 'ws';
+import { generateSigningKeys, signAccessToken, type SigningKeys } from '@drivrr/shared';
 import { createTestDatabase, type TestDatabase } from '../../test-support/db.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -53,11 +54,12 @@ async function listeningPort(proc: Spawned): Promise<number> {
 describe('services as processes', () => {
   let db: TestDatabase;
   let env: Record<string, string>;
+  let keys: SigningKeys;
   const running: Spawned[] = [];
   beforeAll(async () => {
     for (const main of Object.values(MAINS)) if (!existsSync(main)) throw new Error(`${main} is missing: run "npx tsc -b" first (npm test does)`);
     db = await createTestDatabase();
-    const keys = generateSigningKeys();
+    keys = generateSigningKeys();
     env = { NODE_ENV: 'test', DATABASE_URL: db.url, JWT_PRIVATE_KEY: keys.privateKeyPem, JWT_PUBLIC_KEY: keys.publicKeyPem, AUTH_HOST: '127.0.0.1', REALTIME_HOST: '127.0.0.1', AUTH_PORT: '0', REALTIME_PORT: '0' };
   });
   afterAll(async () => {
@@ -122,5 +124,31 @@ describe('services as processes', () => {
     } finally {
       await admin.end();
     }
+  });
+
+  it('realtime closes open WebSockets with 1001 (going away) on SIGTERM and still exits 0', async () => {
+    const proc = start('realtime', env);
+    running.push(proc);
+    const port = await listeningPort(proc);
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    let userId: string;
+    try {
+      const { rows } = await admin.query<{ id: string }>(`INSERT INTO users (phone, role, name) VALUES ('+923001110001', 'customer', 'Shutdown Test') RETURNING id`);
+      userId = rows[0]!.id;
+    } finally {
+      await admin.end();
+    }
+    const token = signAccessToken({ sub: userId, role: 'customer' }, { privateKey: keys.privateKeyPem, kid: keys.kid }).token;
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { authorization: `Bearer ${token}` } });
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+
+    proc.child.kill('SIGTERM');
+    expect(await closed).toBe(1001);
+    expect((await proc.exit).code).toBe(0);
   });
 });
