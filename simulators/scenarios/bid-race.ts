@@ -22,7 +22,7 @@ export default scenario({
     },
     askPrice('maryam', 'Cantt Station', 'Dolmen Mall Clifton'),
     {
-      say: 'Maryam asks for a ride at {{suggested}}',
+      say: 'Maryam asks for a ride at {{suggested|money}}',
       actor: 'maryam',
       send: 'ride.request',
       data: { pickup: place('Cantt Station'), dropoff: place('Dolmen Mall Clifton'), fare: '$suggested', paymentMethod: 'cash' },

@@ -8,7 +8,7 @@ import { place, type SendStep, type Vars } from '../src/scenario/dsl.js';
  */
 export function askPrice(actor: string, from: string, to: string, say?: string): SendStep {
   return {
-    say: say ?? `${actor} checks the price from ${from} to ${to}: a 1-rupee ask is refused with the suggested fare`,
+    say: say ?? `{{${actor}.name}} checks the price from ${from} to ${to}: a 1-rupee ask is refused with the suggested fare`,
     actor,
     send: 'ride.request',
     data: { pickup: place(from), dropoff: place(to), fare: 100, paymentMethod: 'cash' },

@@ -17,7 +17,7 @@ export default scenario({
       ],
     },
     askPrice('sana', 'Empress Market', 'Clifton'),
-    { say: 'Sana asks for a ride at {{suggested}}', actor: 'sana', send: 'ride.request', data: { pickup: place('Empress Market'), dropoff: place('Clifton'), fare: '$suggested', paymentMethod: 'cash' }, save: { rideId: 'rideId' } },
+    { say: 'Sana asks for a ride at {{suggested|money}}', actor: 'sana', send: 'ride.request', data: { pickup: place('Empress Market'), dropoff: place('Clifton'), fare: '$suggested', paymentMethod: 'cash' }, save: { rideId: 'rideId' } },
     {
       parallel: [
         { actor: 'ahmed', expectFrame: 'ride.requested', where: { ride: { id: '$rideId' } } },
@@ -26,7 +26,7 @@ export default scenario({
     },
     { let: { counter: (v) => roundFare(num(v, 'suggested') * 1.2) } },
     { say: 'Ahmed bids the ask', actor: 'ahmed', send: 'bid.place', data: { rideId: '$rideId', fare: '$suggested' }, save: { ahmedBid: 'bid.id' } },
-    { say: 'Junaid counters at {{counter}}', actor: 'junaid', send: 'bid.place', data: { rideId: '$rideId', fare: '$counter' }, save: { junaidBid: 'bid.id' } },
+    { say: 'Junaid counters at {{counter|money}}', actor: 'junaid', send: 'bid.place', data: { rideId: '$rideId', fare: '$counter' }, save: { junaidBid: 'bid.id' } },
     { actor: 'sana', expectFrame: 'bid.received', where: { bid: { id: '$ahmedBid' } } },
     { actor: 'sana', expectFrame: 'bid.received', where: { bid: { id: '$junaidBid' } } },
     { say: 'Sana changes her mind and cancels', actor: 'sana', send: 'ride.cancel', data: { rideId: '$rideId', reason: 'Changed my mind' }, ackMatches: { ride: { status: 'cancelled', cancelledBy: 'customer' } } },

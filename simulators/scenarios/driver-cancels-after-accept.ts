@@ -11,7 +11,7 @@ export default scenario({
   steps: [
     { say: 'Usman waits near Burns Road', actor: 'usman', send: 'driver.online', data: near('Burns Road', 300) },
     askPrice('zainab', 'Burns Road', 'Port Grand'),
-    { say: 'Zainab asks for a ride at {{suggested}}', actor: 'zainab', send: 'ride.request', data: { pickup: place('Burns Road'), dropoff: place('Port Grand'), fare: '$suggested', paymentMethod: 'cash' }, save: { rideId: 'rideId' } },
+    { say: 'Zainab asks for a ride at {{suggested|money}}', actor: 'zainab', send: 'ride.request', data: { pickup: place('Burns Road'), dropoff: place('Port Grand'), fare: '$suggested', paymentMethod: 'cash' }, save: { rideId: 'rideId' } },
     { actor: 'usman', expectFrame: 'ride.requested', where: { ride: { id: '$rideId' } } },
     { say: 'Usman bids', actor: 'usman', send: 'bid.place', data: { rideId: '$rideId', fare: '$suggested' }, save: { bidId: 'bid.id' } },
     { actor: 'zainab', expectFrame: 'bid.received', where: { bid: { id: '$bidId' } } },

@@ -18,7 +18,7 @@ export default scenario({
     },
     askPrice('fatima', 'Frere Hall', 'Tariq Road'),
     {
-      say: 'Fatima asks the lowest fare allowed, {{minimum}} (suggested {{suggested}})',
+      say: 'Fatima asks the lowest fare allowed, {{minimum|money}} (suggested {{suggested|money}})',
       actor: 'fatima',
       send: 'ride.request',
       data: { pickup: place('Frere Hall'), dropoff: place('Tariq Road'), fare: '$minimum', paymentMethod: 'cash' },
@@ -46,7 +46,7 @@ export default scenario({
     },
     { say: 'A bid below the ask is refused too', actor: 'kashif', send: 'bid.place', data: { rideId: '$rideId', fare: '$belowAsk' }, expect: { error: 'fare_below_minimum' } },
     {
-      say: 'Imran counters at {{imranCounter}}',
+      say: 'Imran counters at {{imranCounter|money}}',
       actor: 'imran',
       send: 'bid.place',
       data: { rideId: '$rideId', fare: '$imranCounter' },
@@ -54,7 +54,7 @@ export default scenario({
       save: { imranBid: 'bid.id' },
     },
     {
-      say: 'Kashif counters at {{kashifCounter}}',
+      say: 'Kashif counters at {{kashifCounter|money}}',
       actor: 'kashif',
       send: 'bid.place',
       data: { rideId: '$rideId', fare: '$kashifCounter' },
@@ -66,7 +66,7 @@ export default scenario({
       { actor: 'fatima', expectFrame: 'bid.received', where: { rideId: '$rideId', bid: { id: '$kashifBid', fare: '$kashifCounter', driver: { name: 'Kashif Memon' } } } },
     ] },
     {
-      say: "Fatima takes Imran's cheaper counter: the agreed fare is {{imranCounter}}, above her ask",
+      say: "Fatima takes Imran's cheaper counter: the agreed fare is {{imranCounter|money}}, above her ask",
       actor: 'fatima',
       send: 'bid.accept',
       data: { rideId: '$rideId', bidId: '$imranBid' },

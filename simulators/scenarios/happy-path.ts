@@ -12,7 +12,7 @@ export default scenario({
     { say: 'Bilal goes online 300 m from Saddar', actor: 'bilal', send: 'driver.online', data: near('Saddar', 300) },
     askPrice('ayesha', 'Saddar', 'Clifton'),
     {
-      say: 'Ayesha asks for the ride at the suggested fare of {{suggested}}, paying cash',
+      say: 'Ayesha asks for the ride at the suggested fare of {{suggested|money}}, paying cash',
       actor: 'ayesha',
       send: 'ride.request',
       data: { pickup: place('Saddar'), dropoff: place('Clifton'), fare: '$suggested', paymentMethod: 'cash' },

@@ -16,7 +16,7 @@ export default scenario({
     { say: 'Amna’s wallet is empty', actor: 'amna', http: { method: 'GET', path: '/api/payments/wallet' }, expectStatus: 200, expectBody: { balance: 0 } },
     askPrice('amna', 'PECHS', 'Mazar-e-Quaid'),
     {
-      say: 'Paying {{suggested}} from an empty wallet is refused up front',
+      say: 'Paying {{suggested|money}} from an empty wallet is refused up front',
       actor: 'amna',
       send: 'ride.request',
       data: { pickup: place('PECHS'), dropoff: place('Mazar-e-Quaid'), fare: '$suggested', paymentMethod: 'wallet' },
@@ -49,7 +49,7 @@ export default scenario({
     { actor: 'nadeem', send: 'ride.start', data: { rideId: '$rideId' } },
     { actor: 'nadeem', send: 'ride.complete', data: { rideId: '$rideId' }, ackMatches: { ride: { status: 'completed' } } },
     { let: { amnaAfter: (v) => TOP_UP - num(v, 'suggested') } },
-    { say: 'The fare left Amna’s wallet: {{amnaAfter}} remain', actor: 'amna', http: { method: 'GET', path: '/api/payments/wallet' }, expectStatus: 200, expectBody: { balance: '$amnaAfter' } },
+    { say: 'The fare left Amna’s wallet: {{amnaAfter|money}} remain', actor: 'amna', http: { method: 'GET', path: '/api/payments/wallet' }, expectStatus: 200, expectBody: { balance: '$amnaAfter' } },
     {
       say: 'Nadeem received the fare less the platform commission',
       actor: 'nadeem',

@@ -173,7 +173,11 @@ export class Fleet {
         phase(`running for ${Math.round(options.durationMs / 1000)} s${options.ratePerMin ? ` at ${options.ratePerMin} requests/min` : ''}`);
         if (options.ratePerMin && options.ratePerMin > 0) this.paceRequests(customers, options.ratePerMin);
         else for (const customer of customers) customer.start();
+        const steadyCpu = process.cpuUsage();
+        const steadyFixes = ctx.stats.locationUpdates;
         await this.sleepUntil(runStart + options.durationMs);
+        const used = process.cpuUsage(steadyCpu);
+        ctx.stats.steady = { cpuS: (used.user + used.system) / 1e6, wallS: (Date.now() - runStart) / 1000, fixes: ctx.stats.locationUpdates - steadyFixes };
       }
     } finally {
       phase('stopping: cancelling open requests, drivers going offline, logging everyone off');

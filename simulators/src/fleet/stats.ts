@@ -96,7 +96,19 @@ export interface FleetSummary {
   protocolErrors: number;
   protocolErrorKinds: Record<string, number>;
   protocolErrorSamples: ProtocolErrorSample[];
-  simulator: { cpuS: number; schedulerLagP95Ms: number; fixesPerS: number; cpuUsPerFix: number | null };
+  /**
+   * The simulator's own cost. `steady*` covers the running phase only (after logins, before the
+   * stop): CPU % of one core and CPU microseconds per location fix (everything included: moving,
+   * haggling, frames in and out), which says how many drivers one process can drive at 1 fix/s.
+   */
+  simulator: {
+    cpuS: number;
+    schedulerLagP95Ms: number;
+    fixesPerS: number;
+    steadyCpuPct: number | null;
+    steadyFixesPerS: number | null;
+    cpuUsPerFix: number | null;
+  };
 }
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
@@ -117,6 +129,8 @@ export class FleetStats {
   readonly protocolErrorKinds: Record<string, number> = {};
   readonly protocolErrorSamples: ProtocolErrorSample[] = [];
   protocolErrors = 0;
+  /** CPU and fixes of the running phase (set by the fleet). */
+  steady: { cpuS: number; wallS: number; fixes: number } | undefined;
   private eventWindow: { at: number; count: number }[] = [];
 
   addRequest(record: RequestRecord): void {
@@ -204,7 +218,9 @@ export class FleetStats {
         cpuS: round(meta.cpuS, 2),
         schedulerLagP95Ms: meta.schedulerLagP95Ms,
         fixesPerS: durationS > 0 ? round(this.locationUpdates / durationS) : 0,
-        cpuUsPerFix: this.locationUpdates > 0 ? round((meta.cpuS * 1e6) / this.locationUpdates) : null,
+        steadyCpuPct: this.steady && this.steady.wallS > 0 ? round((100 * this.steady.cpuS) / this.steady.wallS) : null,
+        steadyFixesPerS: this.steady && this.steady.wallS > 0 ? round(this.steady.fixes / this.steady.wallS) : null,
+        cpuUsPerFix: this.steady && this.steady.fixes > 0 ? round((this.steady.cpuS * 1e6) / this.steady.fixes) : null,
       },
     };
   }

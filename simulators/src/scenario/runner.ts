@@ -72,28 +72,32 @@ class StepFailure extends Error {}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The title of a step in reports: its narration, else a description of what it does. */
-export function stepTitle(step: Step): string {
+/**
+ * The title of a step in reports: its narration, else a description of what it does, with the
+ * actors' display names when known.
+ */
+export function stepTitle(step: Step, nameOf: (actor: string) => string = (actor) => actor): string {
   if (step.say) return step.say;
-  if ('send' in step) return `${step.actor} sends ${step.send}`;
-  if ('expectFrame' in step) return `${step.actor} receives ${step.expectFrame}`;
-  if ('expectNoFrame' in step) return `${step.actor} receives no ${step.expectNoFrame} for ${step.during} ms`;
-  if ('http' in step) return `${step.actor} calls ${step.http.method} ${typeof step.http.path === 'string' ? step.http.path : '(computed path)'}`;
+  if ('send' in step) return `${nameOf(step.actor)} sends ${step.send}`;
+  if ('expectFrame' in step) return `${nameOf(step.actor)} receives ${step.expectFrame}`;
+  if ('expectNoFrame' in step) return `${nameOf(step.actor)} receives no ${step.expectNoFrame} for ${step.during} ms`;
+  if ('http' in step) return `${nameOf(step.actor)} calls ${step.http.method} ${typeof step.http.path === 'string' ? step.http.path : '(computed path)'}`;
   if ('wait' in step) return `wait ${typeof step.wait === 'number' ? `${step.wait} ms` : ''}`.trim();
   if ('let' in step) return `compute ${Object.keys(step.let).join(', ')}`;
-  if ('drop' in step) return `${step.actor} loses the connection`;
-  if ('reconnect' in step) return `${step.actor} reconnects`;
-  if ('parallel' in step) return `at once: ${step.parallel.map(stepTitle).join('; ')}`;
-  if ('race' in step) return `race: ${step.race.map((entry) => stepTitle(entry.step)).join(' vs ')}`;
+  if ('drop' in step) return `${nameOf(step.actor)} loses the connection`;
+  if ('reconnect' in step) return `${nameOf(step.actor)} reconnects`;
+  if ('parallel' in step) return `at once: ${step.parallel.map((inner) => stepTitle(inner, nameOf)).join('; ')}`;
+  if ('race' in step) return `race: ${step.race.map((entry) => stepTitle(entry.step, nameOf)).join(' vs ')}`;
   return 'check';
 }
 
-/** Fills `{{var.path}}` in narration from the variables. */
+/** Fills `{{var.path}}` in narration from the variables; `{{fare|money}}` shows minor units as rupees. */
 export function narrate(text: string | undefined, vars: Vars): string | undefined {
   if (!text) return text;
-  return text.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, path: string) => {
+  return text.replace(/\{\{\s*([\w.]+)\s*(\|money)?\s*\}\}/g, (whole, path: string, money: string | undefined) => {
     const value = getPath(vars, path);
-    return value === undefined ? `{{${path}}}` : String(value);
+    if (value === undefined) return whole;
+    return money && typeof value === 'number' ? `Rs ${(value / 100).toLocaleString('en-US', { maximumFractionDigits: 2 })}` : String(value);
   });
 }
 
@@ -275,15 +279,20 @@ export async function runScenario(scenario: Scenario, options: ScenarioRunOption
     for (let i = 0; i < scenario.steps.length; i += 1) {
       const step = scenario.steps[i]!;
       const result = results[i]!;
-      if (options.pauseMs) await sleep(options.pauseMs);
       let narration: string | undefined;
       try {
         narration = narrate(step.say, vars);
       } catch {
         narration = step.say;
       }
-      result.title = narration ?? result.title;
+      const nameOf = (actor: string) => {
+        const known = vars[actor] as { name?: string } | undefined;
+        return known?.name ?? actor;
+      };
+      result.title = narration ?? stepTitle(step, nameOf);
       emit({ kind: 'step', index: i + 1, total: scenario.steps.length, title: result.title, narration });
+      // Demo pacing: the narration first, then a pause (to read it, and to watch the ops map), then the step.
+      if (options.pauseMs) await sleep(options.pauseMs);
       const stepStarted = Date.now();
       try {
         const skipped = await runStep(step);

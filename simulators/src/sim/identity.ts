@@ -21,7 +21,8 @@ export const MAX_CUSTOMERS = 2000;
 export function fleetPhone(seed: number, role: 'driver' | 'customer', index: number): string {
   const limit = role === 'driver' ? MAX_DRIVERS : MAX_CUSTOMERS;
   if (!Number.isInteger(index) || index < 0 || index >= limit) throw new RangeError(`a fleet has at most ${limit} ${role}s`);
-  const block = hashLabel(`fleet:${seed}`) % SEED_BLOCKS;
+  // Block 0 is left out: +923990000000 is the development operator phone.
+  const block = 1 + (hashLabel(`fleet:${seed}`) % (SEED_BLOCKS - 1));
   const offset = role === 'driver' ? index : MAX_DRIVERS + index;
   return `${TEST_PHONE_PREFIX}${String(block * BLOCK + offset).padStart(7, '0')}`;
 }
