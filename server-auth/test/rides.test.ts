@@ -144,12 +144,13 @@ describe('GET /api/rides/:id (detail)', () => {
     await insertBid(stack, { rideId, driverId: losingDriver.id, fare: 55_000, status: 'rejected' });
     const winning = await insertBid(stack, { rideId, driverId: driver.id, fare: 50_000, status: 'accepted', etaS: 180 });
     await stack.query(`UPDATE rides SET accepted_bid_id = $2 WHERE id = $1`, [rideId, winning]);
-    await insertRideEvent(stack, { rideId, type: 'ride.requested', toStatus: 'requested', actorRole: 'customer', actorId: customer.id, data: { fare: 45_000 } });
-    await insertRideEvent(stack, { rideId, type: 'bid.placed', actorRole: 'driver', actorId: losingDriver.id, data: { fare: 55_000 } });
-    await insertRideEvent(stack, { rideId, type: 'bid.placed', actorRole: 'driver', actorId: driver.id, data: { fare: 50_000 } });
-    await insertRideEvent(stack, { rideId, type: 'bid.accepted', fromStatus: 'requested', toStatus: 'assigned', actorRole: 'customer', actorId: customer.id });
-    await insertRideEvent(stack, { rideId, type: 'ride.arrived', fromStatus: 'assigned', toStatus: 'arrived', actorRole: 'driver', actorId: driver.id });
-    await insertRideEvent(stack, { rideId, type: 'ride.started', fromStatus: 'arrived', toStatus: 'in_progress', actorRole: 'driver', actorId: driver.id });
+    await insertRideEvent(stack, { rideId, type: 'requested', toStatus: 'requested', actorRole: 'customer', actorId: customer.id, data: { fare: 45_000 } });
+    await insertRideEvent(stack, { rideId, type: 'offered', actorRole: 'system', data: { radiusM: 1500, drivers: [{ driverId: losingDriver.id }, { driverId: driver.id }] } });
+    await insertRideEvent(stack, { rideId, type: 'bid_placed', actorRole: 'driver', actorId: losingDriver.id, data: { fare: 55_000 } });
+    await insertRideEvent(stack, { rideId, type: 'bid_placed', actorRole: 'driver', actorId: driver.id, data: { fare: 50_000 } });
+    await insertRideEvent(stack, { rideId, type: 'assigned', fromStatus: 'requested', toStatus: 'assigned', actorRole: 'customer', actorId: customer.id });
+    await insertRideEvent(stack, { rideId, type: 'arrived', fromStatus: 'assigned', toStatus: 'arrived', actorRole: 'driver', actorId: driver.id });
+    await insertRideEvent(stack, { rideId, type: 'started', fromStatus: 'arrived', toStatus: 'in_progress', actorRole: 'driver', actorId: driver.id });
   });
 
   it('shows the customer the ride, both parties, every bid with its driver, and the timeline in order', async () => {
@@ -165,20 +166,27 @@ describe('GET /api/rides/:id (detail)', () => {
       ['Bilal', 50_000, 'accepted'],
     ]);
     expect(detail.bids[1]).toMatchObject({ etaS: 180, driver: { rating: 4.67, vehicle: { color: 'White' } } });
-    expect(detail.events.map((e) => e.type)).toEqual(['ride.requested', 'bid.placed', 'bid.placed', 'bid.accepted', 'ride.arrived', 'ride.started']);
-    expect(detail.events[3]).toMatchObject({ fromStatus: 'requested', toStatus: 'assigned', actorRole: 'customer', actorId: customer.id });
+    expect(detail.events.map((e) => e.type)).toEqual(['requested', 'offered', 'bid_placed', 'bid_placed', 'assigned', 'arrived', 'started']);
+    expect(detail.events[4]).toMatchObject({ fromStatus: 'requested', toStatus: 'assigned', actorRole: 'customer', actorId: customer.id });
     expect(detail.events[0]!.data).toEqual({ fare: 45_000 });
     expect(detail.rating).toBeNull();
     expect(JSON.stringify(body)).not.toContain(customer.phone);
   });
 
-  it("shows the assigned driver the ride with only their own bid, never the competitors' offers", async () => {
+  it("shows the assigned driver only their own bid and events, never the competitors' offers", async () => {
     const { status, body } = await get(driver, `/api/rides/${rideId}`);
 
     expect(status).toBe(200);
     const detail = RideDetailView.parse(body);
     expect(detail.bids.map((b) => b.driver.id)).toEqual([driver.id]);
-    expect(detail.events).toHaveLength(6);
+    expect(detail.events.map((e) => [e.type, e.actorId])).toEqual([
+      ['requested', customer.id],
+      ['bid_placed', driver.id],
+      ['assigned', customer.id],
+      ['arrived', driver.id],
+      ['started', driver.id],
+    ]);
+    expect(JSON.stringify(body)).not.toContain(losingDriver.id);
     expect(JSON.stringify(body)).not.toContain(customer.phone);
   });
 

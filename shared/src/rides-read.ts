@@ -328,9 +328,23 @@ export async function listBidsForRide(q: Queryable, rideId: string, filter: BidF
   return rows.map(bidRowToView);
 }
 
+export interface EventFilter {
+  /**
+   * The timeline as this driver may see it: status changes, the customer's events and the
+   * driver's own; not the competitors' bids, nor whom else the ride was offered to.
+   */
+  visibleToDriver?: string;
+}
+
 /** The timeline of a ride, in the order it happened. */
-export async function listEventsForRide(q: Queryable, rideId: string): Promise<RideEventView[]> {
-  const { rows } = await q.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM ride_events e WHERE e.ride_id = $1 ORDER BY e.id`, [rideId]);
+export async function listEventsForRide(q: Queryable, rideId: string, filter: EventFilter = {}): Promise<RideEventView[]> {
+  const params: unknown[] = [rideId];
+  let where = 'e.ride_id = $1';
+  if (filter.visibleToDriver !== undefined) {
+    params.push(filter.visibleToDriver);
+    where += ` AND (e.to_status IS NOT NULL OR e.actor_role = 'customer' OR e.actor_id = $2 OR e.data->>'driverId' = $2::text)`;
+  }
+  const { rows } = await q.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM ride_events e WHERE ${where} ORDER BY e.id`, params);
   return rows.map(eventRowToView);
 }
 
@@ -343,15 +357,17 @@ export async function getRide(q: Queryable, rideId: string): Promise<RideView | 
 /**
  * A ride with both parties, its bids (with drivers), its timeline and the customer's rating of
  * the driver. Undefined when no such ride. Access control is the caller's job (parties only).
- * `bids.driverId` restricts the bids to one driver's (use it when a driver is the viewer).
+ * `viewerDriverId`: the ride as that driver may see it (only their own bids and the events
+ * `EventFilter.visibleToDriver` keeps); omit it for the customer and for operators.
  */
-export async function getRideDetail(q: Queryable, rideId: string, options: { bids?: BidFilter } = {}): Promise<RideDetailView | undefined> {
+export async function getRideDetail(q: Queryable, rideId: string, options: { viewerDriverId?: string } = {}): Promise<RideDetailView | undefined> {
   const { rows } = await q.query<RideWithPartiesRow>(`${RIDE_WITH_PARTIES} WHERE r.id = $1`, [rideId]);
   const row = rows[0];
   if (!row) return undefined;
   // One after the other: `q` may be a single client inside the caller's transaction.
-  const bids = await listBidsForRide(q, rideId, options.bids);
-  const events = await listEventsForRide(q, rideId);
+  const driverView = options.viewerDriverId;
+  const bids = await listBidsForRide(q, rideId, driverView === undefined ? {} : { driverId: driverView });
+  const events = await listEventsForRide(q, rideId, driverView === undefined ? {} : { visibleToDriver: driverView });
   const rating = await q.query<{ stars: number; comment: string | null }>(
     `SELECT stars, comment FROM ratings WHERE ride_id = $1 AND rater_id = $2`,
     [rideId, row.customer_id],

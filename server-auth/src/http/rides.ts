@@ -42,8 +42,8 @@ export function ridesRouter(deps: RidesRouterDeps): Router {
     // a stranger gets the same 404 as for a ride that does not exist: existence is not leaked
     const side = parties ? partySideOf(parties, caller) : undefined;
     if (side === undefined) throw new AppError('not_found', 'no such ride');
-    // the assigned driver sees only their own bids, never the competitors' offers
-    const detail: RideDetailView | undefined = await getRideDetail(deps.pool, rideId, side === 'driver' ? { bids: { driverId: caller.userId } } : {});
+    // the assigned driver sees only their own bids and events, never the competitors' offers
+    const detail: RideDetailView | undefined = await getRideDetail(deps.pool, rideId, side === 'driver' ? { viewerDriverId: caller.userId } : {});
     if (!detail) throw new AppError('not_found', 'no such ride');
     res.json(detail);
   });
