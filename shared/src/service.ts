@@ -13,15 +13,26 @@ export function exitOnSignals(stop: () => Promise<void>, logger: Logger): void {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     stop().then(
-      () => process.exit(0),
+      () => exitSoon(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        exitSoon(1);
       },
     );
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+}
+
+/**
+ * Exits once the event loop has drained, or after `graceMs` at the latest. Exiting at once from
+ * inside a callback can hang: when stdout is a pipe whose reader died (a supervisor killed hard),
+ * pino's exit-time flushSync retries the broken write forever unless the pending write's EPIPE
+ * has been delivered first (pino then turns the stream off). Letting the loop run a moment does that.
+ */
+function exitSoon(code: number, graceMs = 250): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), graceMs).unref();
 }
 
 /** The version in a package.json next to the given module directory's parent. */
