@@ -103,7 +103,7 @@ export const ROADS: readonly NamedPath[] = [
 /** Neighbourhood labels. */
 export const PLACES: readonly { name: string; lat: number; lng: number }[] = [
   { name: 'Saddar', lat: 24.8575, lng: 67.0295 },
-  { name: 'Kemari', lat: 24.829, lng: 66.99 },
+  { name: 'Kemari', lat: 24.852, lng: 66.972 },
   { name: 'Lyari', lat: 24.866, lng: 67.005 },
   { name: 'Clifton', lat: 24.82, lng: 67.035 },
   { name: 'DHA', lat: 24.805, lng: 67.07 },

@@ -12,9 +12,15 @@ export interface DriverTrack {
   heading: number | null;
   from: LatLng;
   to: LatLng;
-  /** ms (page clock) when the move from `from` to `to` began. */
+  /** ms (page clock) when the move from `from` to `to` began, and how long it lasts. */
   startedAt: number;
+  durationMs: number;
+  /** The server's time of the fix being shown (ms), to tell a new fix from a repeated one. */
+  reportedAt: number;
 }
+
+/** A glide never lasts longer than this, so a driver that reports rarely still arrives soon. */
+export const MAX_GLIDE_MS = 1_500;
 
 export class OpsModel {
   readonly drivers = new Map<string, DriverTrack>();
@@ -47,20 +53,26 @@ export class OpsModel {
     const target = { lat: d.lat, lng: d.lng };
     const track = this.drivers.get(d.id);
     if (!track) {
-      this.drivers.set(d.id, { id: d.id, status: d.status, heading: d.heading, from: target, to: target, startedAt: now });
+      this.drivers.set(d.id, { id: d.id, status: d.status, heading: d.heading, from: target, to: target, startedAt: now, durationMs: 0, reportedAt: d.updatedAt });
       return;
     }
-    // Start the next glide from where the driver is drawn now, so it never jumps back.
+    track.status = d.status;
+    track.heading = d.heading;
+    // The same fix again (another driver moved): let the current glide go on.
+    if (d.updatedAt === track.reportedAt && target.lat === track.to.lat && target.lng === track.to.lng) return;
+    // A new fix: glide from where the driver is drawn now (never jumping back) over about the
+    // time between its fixes, so a driver reporting every second moves all the time, not in hops.
+    const sinceLastFix = d.updatedAt - track.reportedAt;
     track.from = this.positionOf(track, now);
     track.to = target;
     track.startedAt = now;
-    track.status = d.status;
-    track.heading = d.heading;
+    track.durationMs = Math.min(MAX_GLIDE_MS, Math.max(this.intervalMs, Number.isFinite(sinceLastFix) ? sinceLastFix : 0));
+    track.reportedAt = d.updatedAt;
   }
 
-  /** Where a driver is drawn at `now`: linear between its last two reported positions. */
+  /** Where a driver is drawn at `now`: linear from where it was drawn to its latest fix. */
   positionOf(track: DriverTrack, now: number): LatLng {
-    const t = Math.min(1, Math.max(0, (now - track.startedAt) / Math.max(1, this.intervalMs)));
+    const t = Math.min(1, Math.max(0, (now - track.startedAt) / Math.max(1, track.durationMs)));
     return { lat: track.from.lat + (track.to.lat - track.from.lat) * t, lng: track.from.lng + (track.to.lng - track.from.lng) * t };
   }
 

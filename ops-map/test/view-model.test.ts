@@ -73,12 +73,12 @@ describe('MapView', () => {
   });
 });
 
-function snapshot(seq: number, lat: number, status: 'idle' | 'offered' | 'on_ride' = 'idle'): OpsSnapshot {
+function snapshot(seq: number, lat: number, status: 'idle' | 'offered' | 'on_ride' = 'idle', updatedAt = seq * 1_000): OpsSnapshot {
   return {
     seq,
     at: new Date(0).toISOString(),
     intervalMs: 250,
-    drivers: [{ id: D1, lat, lng: 67.0, heading: null, status, updatedAt: 0 }],
+    drivers: [{ id: D1, lat, lng: 67.0, heading: null, status, updatedAt }],
     requests: [],
     rides: [],
     counters: {
@@ -95,22 +95,41 @@ function snapshot(seq: number, lat: number, status: 'idle' | 'offered' | 'on_rid
 }
 
 describe('OpsModel', () => {
-  it('glides a driver from where it is drawn to its new fix over one interval', () => {
+  it('glides a driver to its new fix over the time between its fixes', () => {
     const model = new OpsModel();
     model.apply(snapshot(1, 24.0), 0);
-    model.apply(snapshot(2, 25.0), 1_000);
+    model.apply(snapshot(2, 25.0), 1_000); // fixes 1 s apart
     const track = model.drivers.get(D1)!;
     expect(model.positionOf(track, 1_000).lat).toBeCloseTo(24.0);
-    expect(model.positionOf(track, 1_125).lat).toBeCloseTo(24.5);
-    expect(model.positionOf(track, 1_250).lat).toBeCloseTo(25.0);
+    expect(model.positionOf(track, 1_500).lat).toBeCloseTo(24.5);
+    expect(model.positionOf(track, 2_000).lat).toBeCloseTo(25.0);
     expect(model.positionOf(track, 9_999).lat).toBeCloseTo(25.0);
+  });
+
+  it('glides at least one snapshot interval and at most 1.5 s', () => {
+    const model = new OpsModel();
+    model.apply(snapshot(1, 24.0, 'idle', 0), 0);
+    model.apply(snapshot(2, 25.0, 'idle', 10), 100); // fixes 10 ms apart
+    expect(model.drivers.get(D1)!.durationMs).toBe(250);
+    model.apply(snapshot(3, 26.0, 'idle', 60_000), 200); // a minute of silence
+    expect(model.drivers.get(D1)!.durationMs).toBe(1_500);
+  });
+
+  it('keeps gliding through snapshots that repeat the same fix', () => {
+    const model = new OpsModel();
+    model.apply(snapshot(1, 24.0, 'idle', 0), 0);
+    model.apply(snapshot(2, 25.0, 'idle', 1_000), 1_000);
+    model.apply(snapshot(3, 25.0, 'idle', 1_000), 1_250); // same fix
+    const track = model.drivers.get(D1)!;
+    expect(track.startedAt).toBe(1_000);
+    expect(model.positionOf(track, 1_500).lat).toBeCloseTo(24.5);
   });
 
   it('starts the next glide from the drawn position, never jumping back', () => {
     const model = new OpsModel();
     model.apply(snapshot(1, 24.0), 0);
     model.apply(snapshot(2, 25.0), 1_000);
-    model.apply(snapshot(3, 26.0), 1_125); // mid-glide, at 24.5
+    model.apply(snapshot(3, 26.0), 1_500); // mid-glide, at 24.5
     expect(model.drivers.get(D1)!.from.lat).toBeCloseTo(24.5);
   });
 
