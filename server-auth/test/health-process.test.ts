@@ -151,4 +151,14 @@ describe('services as processes', () => {
     expect(await closed).toBe(1001);
     expect((await proc.exit).code).toBe(0);
   });
+
+  it.each(['auth', 'realtime'] as const)('%s still stops on SIGTERM after whoever read its logs went away (broken stdout pipe)', async (service) => {
+    const proc = start(service, env);
+    running.push(proc);
+    await listeningPort(proc);
+    // the log reader dies (a supervisor killed hard): every later write to stdout fails with EPIPE
+    proc.child.stdout!.destroy();
+    proc.child.kill('SIGTERM');
+    expect((await proc.exit).code).toBe(0);
+  });
 });
