@@ -156,6 +156,28 @@ describe('POST /api/payments/wallet/topup', () => {
     });
   });
 
+  it("credits a driver's top-up to the driver wallet, paying off commission owed", async () => {
+    const customer = await createUser(stack, 'customer');
+    const driver = await createUser(stack, 'driver');
+    const rideId = await insertRide(stack, { customerId: customer.id, driverId: driver.id, status: 'completed', fare: 20_000, paymentMethod: 'cash' });
+    await withTransaction(pool, (client) =>
+      settleRide(client, { rideId, customerId: customer.id, driverId: driver.id, fare: 20_000, currency: 'PKR', paymentMethod: 'cash', commissionPct: 15 }),
+    );
+
+    const { status, body } = await topUp(driver, 3_000, 'pay-off');
+
+    expect(status).toBe(201);
+    expect(TransactionView.parse(body)).toMatchObject({ amount: 3_000, balanceAfter: 0 });
+    expect(await balanceOf(driver)).toBe(0);
+    expect(await balanceOf(customer)).toBe(0);
+  });
+
+  it('refuses operators', async () => {
+    const operator = await createUser(stack, 'operator');
+    const { status } = await topUp(operator, 1_000, 'op');
+    expect(status).toBe(403);
+  });
+
   it('accepts exactly the cap', async () => {
     const customer = await createUser(stack, 'customer');
     expect((await topUp(customer, 1_000_000, 'cap')).status).toBe(201);
