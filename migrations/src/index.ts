@@ -28,7 +28,24 @@ function silentLogger(log?: (line: string) => void) {
   return { debug: () => {}, info: write, warn: write, error: write };
 }
 
+/** How long a run waits for another runner's lock (two stacks starting on one database). */
+const LOCK_WAIT_MS = 60_000;
+
 async function run(direction: 'up' | 'down', options: MigrateOptions): Promise<string[]> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      return await runOnce(direction, options);
+    } catch (error) {
+      // node-pg-migrate takes a try-lock and gives up at once when another run holds it: wait our turn
+      const locked = /Another migration is already running/.test((error as Error)?.message ?? '');
+      if (!locked || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 150));
+    }
+  }
+}
+
+async function runOnce(direction: 'up' | 'down', options: MigrateOptions): Promise<string[]> {
   const applied = await runner({
     databaseUrl: options.databaseUrl,
     dir: MIGRATIONS_DIR,

@@ -87,3 +87,19 @@ describe('migrations', () => {
     }
   });
 });
+
+describe('migrations run twice at once', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrate: false });
+  });
+  afterAll(async () => db.drop());
+
+  it('apply each migration exactly once when two runners race (two stacks starting on one database)', async () => {
+    const [first, second] = await Promise.all([migrateUp({ databaseUrl: db.url }), migrateUp({ databaseUrl: db.url })]);
+    const status = await migrationStatus(db.url);
+    expect([...first, ...second].sort()).toEqual(status.map((m) => m.name).sort());
+    expect(status.every((m) => m.runOn instanceof Date)).toBe(true);
+    expect(await tables(db.url)).toEqual(EXPECTED_TABLES);
+  });
+});

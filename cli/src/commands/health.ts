@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { CliError, EXIT, color, formatTable, printJson, printLine } from '../output.js';
 import { checkStack, type StackHealth } from '../platform/health.js';
-import { parseSeconds, parseUrl } from '../platform/options.js';
+import { parsePositiveInt, parseSeconds, parseUrl } from '../platform/options.js';
 import { sleep } from '../platform/processes.js';
 import { resolveEndpoints } from '../stack-state.js';
 
@@ -36,7 +36,7 @@ export function register(program: Command): void {
     .option('--auth-url <url>', 'auth service base URL (default: $DRIVRR_AUTH_URL, the running stack, or http://127.0.0.1:3000)', parseUrl)
     .option('--realtime-url <url>', 'realtime service base URL (default: $DRIVRR_REALTIME_URL, the running stack, or http://127.0.0.1:8081)', parseUrl)
     .option('--wait <seconds>', 'keep checking until healthy or this many seconds have passed', parseSeconds)
-    .option('--timeout <ms>', 'per-request timeout in milliseconds', (v) => parseSeconds(v), 3000)
+    .option('--timeout <ms>', 'per-request timeout in milliseconds', parsePositiveInt, 3000)
     .addHelpText(
       'after',
       `
