@@ -85,23 +85,47 @@ export class SpatialGrid<T> {
     return true;
   }
 
-  /** Points within `radiusM` of `point` that pass `accept`, nearest first, at most `limit`. */
+  /**
+   * Points within `radiusM` of `point` that pass `accept`, nearest first, at most `limit`.
+   * Keeps a sorted list of the best `limit` so far (no allocation for points that cannot make it)
+   * and stops after the ring whose lower bound reaches the k-th best distance.
+   */
   nearest(point: LatLng, radiusM: number, limit: number, accept?: (p: IndexedPoint<T>) => boolean): Neighbour<T>[] {
-    if (limit <= 0 || radiusM < 0 || this.entries.size === 0) return [];
-    const found: Neighbour<T>[] = [];
-    this.scan(point, radiusM, (entry, d) => {
-      if (accept && !accept(entry)) return;
-      found.push({ point: entry, distanceM: d });
-    }, (ringLowerBoundM) => {
-      // Stop when `limit` candidates are known and every unseen cell is farther than the k-th.
-      if (found.length < limit) return false;
-      found.sort(byDistance);
-      found.length = limit;
-      return (found[limit - 1] as Neighbour<T>).distanceM <= ringLowerBoundM;
-    });
-    found.sort(byDistance);
-    if (found.length > limit) found.length = limit;
-    return found;
+    const best: Neighbour<T>[] = [];
+    if (limit <= 0 || radiusM < 0 || this.entries.size === 0) return best;
+    const row0 = Math.floor((point.lat + 90) / this.cellDeg);
+    const col0 = Math.floor((point.lng + 180) / this.cellDeg);
+    const cellSideM = this.smallestCellSideM(point.lat, radiusM);
+    const maxRing = Math.ceil(radiusM / cellSideM) + 1;
+    const maxRow = Math.floor(180 / this.cellDeg);
+    for (let ring = 0; ring <= maxRing; ring++) {
+      for (let row = row0 - ring; row <= row0 + ring; row++) {
+        if (row < 0 || row > maxRow) continue;
+        const step = row === row0 - ring || row === row0 + ring || ring === 0 ? 1 : 2 * ring;
+        for (let col = col0 - ring; col <= col0 + ring; col += step) {
+          if (col < 0 || col >= this.cellsPerRow) continue;
+          const bucket = this.cells.get(row * this.cellsPerRow + col);
+          if (bucket === undefined) continue;
+          for (const entry of bucket) {
+            const d = distanceM(point, entry);
+            if (d > radiusM) continue;
+            if (best.length === limit && d >= (best[limit - 1] as Neighbour<T>).distanceM) continue;
+            if (accept !== undefined && !accept(entry)) continue;
+            let i = best.length === limit ? limit - 1 : best.length;
+            while (i > 0 && (best[i - 1] as Neighbour<T>).distanceM > d) {
+              best[i] = best[i - 1] as Neighbour<T>;
+              i--;
+            }
+            best[i] = { point: entry, distanceM: d };
+          }
+        }
+      }
+      // Every unvisited cell is at least ring × cellSideM away.
+      const boundM = ring * cellSideM;
+      if (boundM > radiusM) break;
+      if (best.length === limit && (best[limit - 1] as Neighbour<T>).distanceM <= boundM) break;
+    }
+    return best;
   }
 
   /** Every point within `radiusM` of `point`, nearest first. */
@@ -109,16 +133,16 @@ export class SpatialGrid<T> {
     const found: Neighbour<T>[] = [];
     this.scan(point, radiusM, (entry, d) => {
       if (!accept || accept(entry)) found.push({ point: entry, distanceM: d });
-    }, () => false);
+    });
     return found.sort(byDistance);
   }
 
   /**
    * Visits cells in square rings around `point`. After ring r, every cell not yet visited is at
    * least r whole cells away in latitude or longitude, i.e. at least r × (smallest cell side) metres;
-   * `done(thatBound)` may end the scan early, and it ends anyway once the bound exceeds the radius.
+   * the scan ends once that bound exceeds the radius.
    */
-  private scan(point: LatLng, radiusM: number, visit: (entry: Entry<T>, distanceM: number) => void, done: (ringLowerBoundM: number) => boolean): void {
+  private scan(point: LatLng, radiusM: number, visit: (entry: Entry<T>, distanceM: number) => void): void {
     const row0 = Math.floor((point.lat + 90) / this.cellDeg);
     const col0 = Math.floor((point.lng + 180) / this.cellDeg);
     const cellSideM = this.smallestCellSideM(point.lat, radiusM);
@@ -139,8 +163,7 @@ export class SpatialGrid<T> {
           }
         }
       }
-      const boundM = ring * cellSideM;
-      if (boundM > radiusM || done(boundM)) return;
+      if (ring * cellSideM > radiusM) return;
     }
   }
 

@@ -81,7 +81,7 @@ export class WebSocketTransport<I> {
           refuse(socket, 503, { error: { code: 'service_unavailable', message: 'the service is shutting down' } });
           return;
         }
-        this.wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws, socket, result.identity));
+        this.upgrade(req, socket, head, result.identity);
       })
       .catch((error: unknown) => {
         this.handlers.error(error, 'handshake');
@@ -89,34 +89,17 @@ export class WebSocketTransport<I> {
       });
   }
 
+  /**
+   * A method of its own so the upgrade callback's closure does not keep the request (headers,
+   * URL with a token) alive for the socket's lifetime: idle sockets must stay cheap.
+   */
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, identity: I): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws, socket, identity));
+  }
+
   private adopt(ws: WebSocket, raw: Duplex, identity: I): void {
     this.sockets.add(ws);
-    const connection: Connection = {
-      send(frame) {
-        if (ws.readyState !== ws.OPEN) return false;
-        ws.send(frame);
-        return true;
-      },
-      close(code, reason) {
-        if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
-      },
-      terminate() {
-        ws.terminate();
-      },
-      get bufferedAmount() {
-        return ws.bufferedAmount;
-      },
-      onceDrained(callback) {
-        if (raw.destroyed) return;
-        // 'drain' only fires after a write was refused (queue past the stream's highWaterMark);
-        // below that the queue empties without an event, so look again shortly instead.
-        if ((raw as Duplex & { writableNeedDrain?: boolean }).writableNeedDrain) raw.once('drain', callback);
-        else setTimeout(callback, DRAIN_POLL_MS).unref();
-      },
-      ping() {
-        if (ws.readyState === ws.OPEN) ws.ping();
-      },
-    };
+    const connection = new WsConnection(ws, raw);
     let events: ConnectionEvents;
     try {
       events = this.handlers.connected(connection, identity);
@@ -183,6 +166,45 @@ export class WebSocketTransport<I> {
 
   socketCount(): number {
     return this.sockets.size;
+  }
+}
+
+/** The Connection the rest of ws/ sees; methods on the prototype, so a socket costs two fields. */
+class WsConnection implements Connection {
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly raw: Duplex,
+  ) {}
+
+  send(frame: string): boolean {
+    if (this.ws.readyState !== this.ws.OPEN) return false;
+    this.ws.send(frame);
+    return true;
+  }
+
+  close(code: number, reason: string): void {
+    const state = this.ws.readyState;
+    if (state === this.ws.OPEN || state === this.ws.CONNECTING) this.ws.close(code, reason);
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  onceDrained(callback: () => void): void {
+    if (this.raw.destroyed) return;
+    // 'drain' only fires after a write was refused (queue past the stream's highWaterMark);
+    // below that the queue empties without an event, so look again shortly instead.
+    if (this.raw.writableNeedDrain) this.raw.once('drain', callback);
+    else setTimeout(callback, DRAIN_POLL_MS).unref();
+  }
+
+  ping(): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.ping();
   }
 }
 

@@ -1,0 +1,159 @@
+/**
+ * One load-generator process (forked by bench/run.js, pinned to its own core): holds a slice of
+ * the driver/customer pairs, connects them through the real handshake, then on command sends
+ * fixes at a given rate and measures driver -> customer latency from the `ts` each fix carries.
+ * Talks to the orchestrator over IPC only; connects to 127.0.0.1 only.
+ */
+import { rawConnect } from './raw-ws.js';
+
+const HIST_MAX_MS = 10_000;
+let config;
+let drivers = [];
+let customers = [];
+let measuring = false;
+let runStart = 0;
+let received = 0;
+let hist = new Uint32Array(HIST_MAX_MS + 1);
+let maxLatency = 0;
+let acks = 0;
+let errors = 0;
+
+function onCustomerText(payload) {
+  // Cheap scan instead of JSON.parse: what we need is the type and the ts.
+  if (payload[2] === 0x74 && payload.indexOf('"ts":') !== -1 && payload.indexOf('ocation') !== -1) {
+    if (!measuring) return;
+    const i = payload.lastIndexOf('"ts":') + 5;
+    let ts = 0;
+    for (let j = i; j < payload.length; j++) {
+      const c = payload[j];
+      if (c < 0x30 || c > 0x39) break;
+      ts = ts * 10 + (c - 0x30);
+    }
+    if (ts < runStart) return;
+    const latency = Date.now() - ts;
+    received += 1;
+    hist[Math.min(HIST_MAX_MS, Math.max(0, latency))] += 1;
+    if (latency > maxLatency) maxLatency = latency;
+    return;
+  }
+  countAnswer(payload);
+}
+
+function countAnswer(payload) {
+  const text = payload.subarray(0, 20).toString();
+  if (text.startsWith('{"type":"ack"')) acks += 1;
+  else if (text.startsWith('{"type":"error"')) {
+    errors += 1;
+    if (errors < 5) process.stderr.write(`generator: error frame ${payload.toString().slice(0, 200)}\n`);
+  }
+}
+
+async function connectAll() {
+  const { host, port, mode, pairs } = config;
+  const jobs = [];
+  pairs.forEach((pair, i) => {
+    const headersFor = (token) => (mode === 'service' ? { authorization: `Bearer ${token}` } : {});
+    const pathFor = (role) => (mode === 'service' ? '/ws' : `/ws?pair=${pair.index}&role=${role}`);
+    jobs.push(async () => {
+      customers[i] = await rawConnect({ host, port, path: pathFor('customer'), headers: headersFor(pair.customerToken), onText: onCustomerText });
+    });
+    jobs.push(async () => {
+      drivers[i] = await rawConnect({ host, port, path: pathFor('driver'), headers: headersFor(pair.driverToken), onText: countAnswer });
+    });
+  });
+  let failures = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const job = jobs[next++];
+      try {
+        await job();
+      } catch (error) {
+        failures += 1;
+        if (failures < 5) process.stderr.write(`generator: ${error.message}\n`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 50 }, worker));
+  return failures;
+}
+
+async function waitForAcks(expected, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (acks + errors < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+async function setup() {
+  if (config.mode !== 'service') return;
+  acks = 0;
+  errors = 0;
+  config.pairs.forEach((pair, i) => {
+    const lat = 24.8 + (i % 100) * 0.001;
+    const lng = 67.0 + Math.floor(i / 100) * 0.001;
+    drivers[i]?.send(JSON.stringify({ type: 'driver.online', id: `on-${i}`, data: { lat, lng } }));
+  });
+  await waitForAcks(config.pairs.length, 30_000);
+  acks = 0;
+  config.pairs.forEach((pair, i) => customers[i]?.send(JSON.stringify({ type: 'driver.follow', id: `f-${i}`, data: { driverId: pair.driverId } })));
+  await waitForAcks(config.pairs.length, 30_000);
+}
+
+async function run(ratePerDriver, durationMs) {
+  received = 0;
+  maxLatency = 0;
+  hist = new Uint32Array(HIST_MAX_MS + 1);
+  runStart = Date.now();
+  measuring = true;
+  const n = drivers.length;
+  const total = Math.round(ratePerDriver * n * (durationMs / 1000));
+  let sent = 0;
+  let cursor = 0;
+  await new Promise((resolve) => {
+    const timer = setInterval(() => {
+      const now = Date.now();
+      const due = Math.min(total, Math.floor(((now - runStart) / durationMs) * total));
+      while (sent < due) {
+        const i = cursor;
+        cursor = (cursor + 1) % n;
+        const lat = 24.8 + (i % 100) * 0.001 + (sent % 50) * 1e-5;
+        drivers[i]?.send(`{"type":"location.update","data":{"lat":${lat.toFixed(6)},"lng":${(67 + Math.floor(i / 100) * 0.001).toFixed(6)},"ts":${now}}}`);
+        sent += 1;
+      }
+      if (sent >= total) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 5);
+  });
+  // Let fixes in flight arrive (anything later than this is counted as not delivered).
+  await new Promise((r) => setTimeout(r, 1_000));
+  measuring = false;
+  const buckets = [];
+  hist.forEach((count, ms) => {
+    if (count > 0) buckets.push([ms, count]);
+  });
+  return { sent, received, buckets, maxLatency };
+}
+
+process.on('message', async (msg) => {
+  try {
+    if (msg.cmd === 'init') {
+      config = msg.config;
+      process.send({ type: 'init' });
+    } else if (msg.cmd === 'connect') {
+      const failures = await connectAll();
+      process.send({ type: 'connected', failures });
+    } else if (msg.cmd === 'setup') {
+      await setup();
+      process.send({ type: 'ready', acks, errors });
+    } else if (msg.cmd === 'run') {
+      process.send({ type: 'result', ...(await run(msg.ratePerDriver, msg.durationMs)) });
+    } else if (msg.cmd === 'close') {
+      for (const s of [...drivers, ...customers]) s?.close();
+      setTimeout(() => process.exit(0), 300);
+      process.send({ type: 'closed' });
+    }
+  } catch (error) {
+    process.send({ type: 'failed', message: error.message });
+  }
+});

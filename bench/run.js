@@ -1,0 +1,352 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench [-- --quick] [-- --pairs N] [-- --json FILE]`: the realtime benchmark (not a test).
+ *
+ * 1. Micro-benchmark: nearest-10 among 10,000 online drivers (bench/nearest.js).
+ * 2. A scratch database `drivrr_bench_*` on 127.0.0.1:5432 with N drivers and N customers and a
+ *    fresh ES256 key pair; real access tokens.
+ * 3. For the service (server-realtime/dist/main.js) and for the bare `ws` relay baseline
+ *    (bench/baseline-relay.js), alternating: the server pinned to CPU 0, generator processes
+ *    (bench/generator.js) pinned to CPU 1; N drivers + N customers connect through the real
+ *    handshake, drivers go online, each customer follows one driver; idle RSS per socket; a steady
+ *    phase at 1 fix/s per driver; then rising offered rates until p99 >= 100 ms (saturation).
+ * 4. Everything is stopped and the database dropped, whatever happens. Bounded in time.
+ */
+import { fork, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { generateSigningKeys, signAccessToken } from '@drivrr/shared';
+import { migrateUp } from '@drivrr/migrations';
+import { benchNearest } from './nearest.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(`--${name}`);
+const option = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i === -1 ? fallback : args[i + 1];
+};
+const quick = flag('quick');
+const pairs = Number(option('pairs', quick ? 2_500 : 5_000));
+const generatorCount = Number(option('generators', 2));
+const steadyMs = Number(option('steady-s', quick ? 6 : 20)) * 1000;
+const stepMs = Number(option('step-s', quick ? 4 : 8)) * 1000;
+const rounds = Number(option('rounds', quick ? 1 : 2));
+const steps = (option('rates', quick ? '5000,10000,15000' : '5000,10000,15000,20000,25000,30000')).split(',').map(Number);
+const serverCpu = option('server-cpu', '0');
+const generatorCpu = option('generator-cpu', '1');
+const adminUrl = option('database', 'postgres://postgres@127.0.0.1:5432/postgres');
+const jsonOut = option('json', undefined);
+const HARD_LIMIT_MS = Number(option('time-limit-s', quick ? 180 : 900)) * 1000;
+
+const log = (message) => process.stderr.write(`${message}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const hardStop = setTimeout(() => {
+  log(`bench: time limit of ${HARD_LIMIT_MS / 1000} s reached, stopping`);
+  void cleanup().finally(() => process.exit(2));
+}, HARD_LIMIT_MS);
+hardStop.unref();
+
+const children = new Set();
+let dbName;
+
+async function cleanup() {
+  for (const child of children) child.kill('SIGKILL');
+  children.clear();
+  if (dbName) {
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch((e) => log(`bench: drop failed: ${e.message}`));
+    await admin.end();
+    dbName = undefined;
+  }
+}
+process.on('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+
+function pin(pid, cpu) {
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' });
+  } catch {
+    log(`bench: could not pin ${pid} to CPU ${cpu}`);
+  }
+}
+
+function rssBytes(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on ${port}`);
+    await sleep(100);
+  }
+}
+
+function ask(child, message, replyType) {
+  return new Promise((resolve, reject) => {
+    const onMessage = (reply) => {
+      if (reply.type === 'failed') {
+        child.off('message', onMessage);
+        reject(new Error(reply.message));
+      } else if (reply.type === replyType) {
+        child.off('message', onMessage);
+        resolve(reply);
+      }
+    };
+    child.on('message', onMessage);
+    child.send(message);
+  });
+}
+
+async function prepareDatabase() {
+  dbName = `drivrr_bench_${process.pid}_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  await admin.end();
+  const url = adminUrl.replace(/\/[^/]*$/, `/${dbName}`);
+  await migrateUp({ databaseUrl: url });
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  const insert = (prefix, role) =>
+    db.query(
+      `INSERT INTO users (phone, role, name) SELECT '+9239' || $1 || lpad(g::text, 7, '0'), $2, 'Bench ' || $2 || ' ' || g
+       FROM generate_series(1, $3::int) g ORDER BY g RETURNING id`,
+      [prefix, role, pairs],
+    );
+  const drivers = (await insert('1', 'driver')).rows.map((r) => r.id);
+  const customers = (await insert('2', 'customer')).rows.map((r) => r.id);
+  await db.end();
+  const keys = generateSigningKeys();
+  const sign = (sub, role) => signAccessToken({ sub, role }, { privateKey: keys.privateKeyPem, kid: keys.kid }, 3600).token;
+  const pairList = drivers.map((driverId, index) => ({
+    index,
+    driverId,
+    driverToken: sign(driverId, 'driver'),
+    customerToken: sign(customers[index], 'customer'),
+  }));
+  return { url, keys, pairList };
+}
+
+async function startServer(system, port, ctx) {
+  const script = system === 'service' ? `${root}server-realtime/dist/main.js` : `${root}bench/baseline-relay.js`;
+  const env = {
+    PATH: process.env.PATH,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: ctx.url,
+    JWT_PUBLIC_KEY: ctx.keys.publicKeyPem,
+    REALTIME_HOST: '127.0.0.1',
+    REALTIME_PORT: String(port),
+  };
+  const child = fork(script, system === 'service' ? [] : [String(port)], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  children.add(child);
+  pin(child.pid, serverCpu);
+  await waitForPort(port);
+  return child;
+}
+
+async function stopChild(child) {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, sleep(8_000)]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+  children.delete(child);
+}
+
+function summarize(results, durationMs) {
+  const hist = new Map();
+  let sent = 0;
+  let received = 0;
+  let max = 0;
+  for (const r of results) {
+    sent += r.sent;
+    received += r.received;
+    max = Math.max(max, r.maxLatency);
+    for (const [ms, count] of r.buckets) hist.set(ms, (hist.get(ms) ?? 0) + count);
+  }
+  const sorted = [...hist.entries()].sort((a, b) => a[0] - b[0]);
+  const pct = (p) => {
+    if (received === 0) return NaN;
+    const target = received * p;
+    let acc = 0;
+    for (const [ms, count] of sorted) {
+      acc += count;
+      if (acc >= target) return ms;
+    }
+    return sorted.at(-1)[0];
+  };
+  return {
+    offeredPerS: Math.round(sent / (durationMs / 1000)),
+    deliveredPerS: Math.round(received / (durationMs / 1000)),
+    deliveredRatio: sent === 0 ? 0 : received / sent,
+    p50Ms: pct(0.5),
+    p99Ms: pct(0.99),
+    maxMs: max,
+  };
+}
+
+async function runSystem(system, ctx) {
+  const port = await freePort();
+  log(`bench: ${system}: starting on 127.0.0.1:${port} (CPU ${serverCpu})`);
+  const server = await startServer(system, port, ctx);
+  await sleep(1_000);
+  const rssBefore = rssBytes(server.pid);
+  const generators = [];
+  const slice = Math.ceil(ctx.pairList.length / generatorCount);
+  try {
+    for (let g = 0; g < generatorCount; g++) {
+      const child = fork(`${root}bench/generator.js`, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      children.add(child);
+      pin(child.pid, generatorCpu);
+      await ask(child, { cmd: 'init', config: { mode: system, host: '127.0.0.1', port, pairs: ctx.pairList.slice(g * slice, (g + 1) * slice) } }, 'init');
+      generators.push(child);
+    }
+    const t0 = Date.now();
+    const connected = await Promise.all(generators.map((g) => ask(g, { cmd: 'connect' }, 'connected')));
+    const failures = connected.reduce((n, r) => n + r.failures, 0);
+    const connectS = (Date.now() - t0) / 1000;
+    const ready = await Promise.all(generators.map((g) => ask(g, { cmd: 'setup' }, 'ready')));
+    const setupErrors = ready.reduce((n, r) => n + r.errors, 0);
+    await sleep(3_000);
+    const sockets = ctx.pairList.length * 2 - failures;
+    const rssIdle = rssBytes(server.pid);
+    const perSocketKiB = (rssIdle - rssBefore) / sockets / 1024;
+    log(`bench: ${system}: ${sockets} sockets in ${connectS.toFixed(1)} s (${failures} failed, ${setupErrors} setup errors); RSS ${(rssBefore / 2 ** 20).toFixed(0)} -> ${(rssIdle / 2 ** 20).toFixed(0)} MiB = ${perSocketKiB.toFixed(1)} KiB/socket`);
+
+    const measure = async (ratePerDriver, durationMs) => {
+      const cpu0 = cpuSeconds(server.pid);
+      const gcpu0 = generators.map((g) => cpuSeconds(g.pid));
+      const results = await Promise.all(generators.map((g) => ask(g, { cmd: 'run', ratePerDriver, durationMs }, 'result')));
+      const wallS = durationMs / 1000 + 1;
+      const summary = summarize(results, durationMs);
+      summary.serverCpuPct = Math.round(((cpuSeconds(server.pid) - cpu0) / wallS) * 100);
+      summary.generatorCpuPct = Math.round((generators.reduce((s, g, i) => s + cpuSeconds(g.pid) - gcpu0[i], 0) / wallS) * 100);
+      return summary;
+    };
+    const steady = await measure(1, steadyMs);
+    log(`bench: ${system}: steady 1 fix/s/driver: ${JSON.stringify(steady)}`);
+    const saturation = [];
+    for (const rate of steps) {
+      const step = await measure(rate / ctx.pairList.length, stepMs);
+      saturation.push(step);
+      log(`bench: ${system}: offered ${rate}/s: ${JSON.stringify(step)}`);
+      if (step.p99Ms >= 100 || step.deliveredRatio < 0.95) break;
+    }
+    const ok = saturation.filter((s) => s.p99Ms < 100 && s.deliveredRatio >= 0.95);
+    const saturationPerS = ok.length === 0 ? 0 : Math.max(...ok.map((s) => s.deliveredPerS));
+    return { system, sockets, connectS, failures, setupErrors, rssBeforeMiB: rssBefore / 2 ** 20, rssIdleMiB: rssIdle / 2 ** 20, perSocketKiB, steady, saturation, saturationPerS };
+  } finally {
+    await Promise.all(generators.map((g) => ask(g, { cmd: 'close' }, 'closed').catch(() => {})));
+    await sleep(500);
+    for (const g of generators) {
+      g.kill('SIGKILL');
+      children.delete(g);
+    }
+    await stopChild(server);
+  }
+}
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function main() {
+  log(`bench: ${quick ? 'quick' : 'full'} mode, ${pairs} drivers + ${pairs} customers, ${generatorCount} generator process(es), ${rounds} round(s)`);
+  const nearest = benchNearest();
+  log(`bench: nearest-10 among ${nearest.drivers} drivers: p50 ${nearest.p50Ms.toFixed(4)} ms, p99 ${nearest.p99Ms.toFixed(4)} ms`);
+  const ctx = await prepareDatabase();
+  const runs = [];
+  for (let round = 0; round < rounds; round++) {
+    // Alternate which system goes first, so neither always runs on a warmer machine.
+    const order = round % 2 === 0 ? ['service', 'baseline'] : ['baseline', 'service'];
+    for (const system of order) runs.push(await runSystem(system, ctx));
+  }
+  await cleanup();
+
+  const bySystem = (system) => runs.filter((r) => r.system === system);
+  const agg = (system) => {
+    const rs = bySystem(system);
+    return {
+      runs: rs.length,
+      sockets: rs[0].sockets,
+      perSocketKiB: median(rs.map((r) => r.perSocketKiB)),
+      steadyOfferedPerS: median(rs.map((r) => r.steady.offeredPerS)),
+      steadyDeliveredPerS: median(rs.map((r) => r.steady.deliveredPerS)),
+      steadyDeliveredRatio: median(rs.map((r) => r.steady.deliveredRatio)),
+      steadyP50Ms: median(rs.map((r) => r.steady.p50Ms)),
+      steadyP99Ms: median(rs.map((r) => r.steady.p99Ms)),
+      steadyMaxMs: median(rs.map((r) => r.steady.maxMs)),
+      steadyServerCpuPct: median(rs.map((r) => r.steady.serverCpuPct)),
+      saturationPerS: median(rs.map((r) => r.saturationPerS)),
+    };
+  };
+  const service = agg('service');
+  const baseline = agg('baseline');
+  const report = {
+    mode: quick ? 'quick' : 'full',
+    pairs,
+    nearest,
+    service,
+    baseline,
+    ratios: {
+      saturation: service.saturationPerS / baseline.saturationPerS,
+      perSocketRss: service.perSocketKiB / baseline.perSocketKiB,
+    },
+    runs,
+  };
+  const row = (name, s) =>
+    `${name.padEnd(10)} ${String(s.sockets).padStart(7)} ${s.perSocketKiB.toFixed(1).padStart(9)} ${String(s.steadyOfferedPerS).padStart(9)} ${String(s.steadyDeliveredPerS).padStart(9)} ${(s.steadyDeliveredRatio * 100).toFixed(2).padStart(7)}% ${String(s.steadyP50Ms).padStart(5)} ${String(s.steadyP99Ms).padStart(5)} ${String(s.steadyMaxMs).padStart(6)} ${String(s.steadyServerCpuPct).padStart(5)}% ${String(s.saturationPerS).padStart(9)}`;
+  console.log(`\nDrivrr realtime benchmark (${report.mode}; medians of ${rounds} run(s) per system; latency resolution 1 ms)`);
+  console.log(`${'system'.padEnd(10)} ${'sockets'.padStart(7)} ${'KiB/sock'.padStart(9)} ${'offered/s'.padStart(9)} ${'deliv/s'.padStart(9)} ${'deliv'.padStart(8)} ${'p50'.padStart(5)} ${'p99'.padStart(5)} ${'max'.padStart(6)} ${'cpu'.padStart(6)} ${'sat/s'.padStart(9)}`);
+  console.log(row('service', service));
+  console.log(row('bare ws', baseline));
+  console.log(`saturation ratio service/baseline: ${(report.ratios.saturation * 100).toFixed(0)}% (target >= 80%)`);
+  console.log(`RSS per idle authenticated socket: ${service.perSocketKiB.toFixed(1)} KiB (target <= 20 KiB; bare ws ${baseline.perSocketKiB.toFixed(1)} KiB)`);
+  console.log(`nearest-10 among ${nearest.drivers} online drivers: p50 ${nearest.p50Ms.toFixed(4)} ms, p99 ${nearest.p99Ms.toFixed(4)} ms (target p99 < 0.2 ms); move p99 ${nearest.moveP99Ms.toFixed(4)} ms`);
+  for (const system of ['service', 'baseline']) {
+    for (const r of bySystem(system)) {
+      console.log(`${system} run: ${r.saturation.map((s) => `${s.offeredPerS}/s -> ${s.deliveredPerS}/s p99 ${s.p99Ms} ms (server ${s.serverCpuPct}% CPU, generators ${s.generatorCpuPct}%)`).join('; ')}`);
+    }
+  }
+  if (jsonOut) await writeFile(jsonOut, JSON.stringify(report, null, 2));
+}
+
+main()
+  .catch(async (error) => {
+    log(`bench: failed: ${error.stack ?? error.message}`);
+    await cleanup();
+    process.exitCode = 1;
+  })
+  .finally(() => clearTimeout(hardStop));
