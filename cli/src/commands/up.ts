@@ -15,6 +15,10 @@ import { isOurs, terminate } from '../platform/processes.js';
 import { redactUrl, startStack, type RunningStack, type ServiceName } from '../platform/stack.js';
 import { clearStackState, drivrrHome, readStackState, writeStackState, type StackState } from '../stack-state.js';
 
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** The shell's convention for "stopped by Ctrl-C" (128 + SIGINT). */
+const EXIT_INTERRUPTED = 130;
+
 interface UpFlags {
   authPort: number;
   realtimePort: number;
@@ -116,6 +120,10 @@ async function checkNoStackRunning(): Promise<void> {
 async function runStack(flags: UpFlags, report: { ready(summary: ReadySummary): void; failed(error: unknown): void }): Promise<void> {
   const home = drivrrHome();
   const started = performance.now();
+  // Ctrl-C while starting: abort, and startStack stops whatever it had started
+  const interrupted = new AbortController();
+  const onEarlySignal = (signal: NodeJS.Signals) => interrupted.abort(new CliError(`interrupted (${signal}) before the stack was ready; everything started was stopped`, EXIT_INTERRUPTED));
+  for (const signal of STOP_SIGNALS) process.on(signal, onEarlySignal);
   let stack: RunningStack;
   try {
     await checkNoStackRunning();
@@ -128,10 +136,13 @@ async function runStack(flags: UpFlags, report: { ready(summary: ReadySummary): 
       progress: (line) => info(color.dim(`- ${line}`)),
       serviceLog: serviceLogWriter(Boolean(flags.quiet)),
       serviceStdout: flags.supervise && !flags.quiet ? 'inherit' : 'pipe',
+      signal: interrupted.signal,
     });
   } catch (error) {
-    report.failed(error);
+    report.failed(interrupted.signal.aborted ? interrupted.signal.reason : error);
     return;
+  } finally {
+    for (const signal of STOP_SIGNALS) process.off(signal, onEarlySignal);
   }
   const summary = summarize(stack, flags, home, Math.round(performance.now() - started));
   summary.logFile = flags.supervise ? path.join(home, 'logs', 'stack.log') : undefined;
@@ -155,7 +166,7 @@ async function runStack(flags: UpFlags, report: { ready(summary: ReadySummary): 
     info(color.dim('- stopped'));
     process.exit(exitCode);
   };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  for (const signal of STOP_SIGNALS) {
     process.on(signal, () => {
       if (shuttingDown) info(color.dim('- still stopping...'));
       void shutdown(signal, EXIT.ok);
@@ -222,7 +233,8 @@ Examples:
   $ DATABASE_URL=postgres://postgres@127.0.0.1:5432/drivrr npx drivrr up
   $ npx drivrr up --auth-port 4000 --realtime-port 4001 --quiet
 
-Exit codes: 0 stopped cleanly (or detached and healthy), 1 failed to start or a part crashed, 2 bad usage.`,
+Exit codes: 0 stopped cleanly (or detached and healthy), 1 failed to start or a part crashed, 2 bad usage,
+130 interrupted before the stack was ready.`,
     )
     .action(async (flags: UpFlags) => {
       flags.databaseUrl ??= process.env.DATABASE_URL || undefined;

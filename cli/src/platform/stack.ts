@@ -45,6 +45,8 @@ export interface StackOptions {
    */
   serviceStdout?: 'pipe' | 'inherit';
   healthTimeoutMs?: number;
+  /** Ctrl-C during start-up: stop what was started and reject with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface RunningService {
@@ -106,9 +108,10 @@ export function serviceEntry(name: ServiceName): string {
   return require.resolve(`@drivrr/server-${name}/main`);
 }
 
-async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number, lastError: () => string | undefined): Promise<void> {
+async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number, lastError: () => string | undefined, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    signal?.throwIfAborted();
     if (child.exitCode !== null || child.signalCode !== null) {
       await sleep(200); // let its last stderr line arrive
       break;
@@ -128,6 +131,7 @@ async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number, 
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const timings: Record<string, number> = {};
   const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    options.signal?.throwIfAborted();
     const started = performance.now();
     try {
       return await work();
@@ -200,10 +204,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         services.push({ name, pid: child.pid, url: `http://127.0.0.1:${port}`, child, lastError: () => lastStderr?.replace(/^drivrr \w+: /, '') });
       }
       await Promise.all(
-        services.map((s) => waitHealthy(s.url, s.child, options.healthTimeoutMs ?? 30_000, s.lastError)),
+        services.map((s) => waitHealthy(s.url, s.child, options.healthTimeoutMs ?? 30_000, s.lastError, options.signal)),
       );
     });
 
+    options.signal?.throwIfAborted();
     let stopping: Promise<void> | undefined;
     const crashed = new Promise<string>((resolve) => {
       for (const s of services) {
