@@ -52,6 +52,28 @@ export async function findOpenBid(q: Queryable, rideId: string, driverId: string
   return rows[0] ? toState(rows[0]) : undefined;
 }
 
+/** Reads a bid without locking it. */
+export async function readBid(q: Queryable, bidId: string): Promise<BidState | undefined> {
+  const { rows } = await q.query<BidStateRow>(`SELECT id, ride_id, driver_id, fare, status, expires_at FROM bids WHERE id = $1`, [bidId]);
+  return rows[0] ? toState(rows[0]) : undefined;
+}
+
+/**
+ * Locks, in id order, the open bids of a ride and (optionally) the open bids of a driver on any
+ * ride. Every transaction that changes several bids locks them through here first, always in the
+ * same order, so two accepts (each rejecting one ride's bids and withdrawing its driver's others)
+ * cannot deadlock.
+ */
+export async function lockOpenBids(q: Queryable, scope: { rideId: string | null; driverId: string | null }): Promise<BidState[]> {
+  const { rows } = await q.query<BidStateRow>(
+    `SELECT id, ride_id, driver_id, fare, status, expires_at FROM bids
+      WHERE status = 'open' AND (ride_id = $1::uuid OR driver_id = $2::uuid)
+      ORDER BY id FOR UPDATE`,
+    [scope.rideId, scope.driverId],
+  );
+  return rows.map(toState);
+}
+
 export async function lockBid(q: Queryable, bidId: string): Promise<BidState | undefined> {
   const { rows } = await q.query<BidStateRow>(`SELECT id, ride_id, driver_id, fare, status, expires_at FROM bids WHERE id = $1 FOR UPDATE`, [bidId]);
   return rows[0] ? toState(rows[0]) : undefined;

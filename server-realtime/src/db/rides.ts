@@ -34,7 +34,7 @@ const RETRYABLE = new Set(['40P01', '40001']); // deadlock detected, serializati
  * BEGIN/COMMIT on one client, rolling back on error and retrying (a few times) when PostgreSQL
  * aborted the transaction for a deadlock: concurrent accepts lock bids of several rides.
  */
-export async function withRideTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+export async function withRideTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>, onRetry?: (code: string) => void): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     const client = await pool.connect();
     try {
@@ -45,7 +45,10 @@ export async function withRideTransaction<T>(pool: Pool, work: (client: PoolClie
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {});
       const code = pgErrorCode(error);
-      if (attempt < 4 && code !== undefined && RETRYABLE.has(code)) continue;
+      if (attempt < 4 && code !== undefined && RETRYABLE.has(code)) {
+        onRetry?.(code);
+        continue;
+      }
       throw error;
     } finally {
       client.release();
@@ -141,9 +144,15 @@ export async function readRide(q: Queryable, rideId: string): Promise<RideWriteR
   return rows[0];
 }
 
-/** Locks a ride row for the rest of the transaction: accepts, cancels and expiries of one ride queue here. */
+/**
+ * Locks a ride row for the rest of the transaction: accepts, cancels, expiries and bids of one
+ * ride queue here. FOR NO KEY UPDATE, not FOR UPDATE: rows that merely reference the ride
+ * (ride_events, bids) take FOR KEY SHARE on it for their foreign key, and must not wait for us —
+ * an accept writes events on other rides (its driver's withdrawn bids) while those rides' own
+ * accepts hold their rows, which with FOR UPDATE deadlocked.
+ */
 export async function lockRide(client: PoolClient, rideId: string): Promise<RideWriteRow | undefined> {
-  const { rows } = await client.query<RideWriteRow>(`SELECT ${RIDE_WRITE_COLUMNS} FROM rides r WHERE r.id = $1 FOR UPDATE`, [rideId]);
+  const { rows } = await client.query<RideWriteRow>(`SELECT ${RIDE_WRITE_COLUMNS} FROM rides r WHERE r.id = $1 FOR NO KEY UPDATE`, [rideId]);
   return rows[0];
 }
 

@@ -5,12 +5,25 @@
  * (matching, timers, presence activity, location follows).
  */
 import { AppError, distanceM } from '@drivrr/shared';
-import { pgErrorCode, PG_UNIQUE_VIOLATION, type Pool } from '@drivrr/shared/db';
+import { pgErrorCode, PG_UNIQUE_VIOLATION, type Pool, type PoolClient } from '@drivrr/shared/db';
 import { getWalletBalance, settleRide } from '@drivrr/shared/ledger';
 import type { Logger } from '@drivrr/shared/logger';
 import type { ActiveRide, BidView, ClientMessageDataOf, DriverPartyView, LatLng, PartyView, RideStatus, RideView } from '@drivrr/shared/protocol';
 import { getActiveRideForUser, rideRowToView } from '@drivrr/shared/rides-read';
-import { insertBid, closeBid, findOpenBid, lockBid, openBidDriverIds, readBidView, rejectOpenBids, withdrawOpenBidsOfDriver, listOpenBids, type WithdrawnBid } from '../db/bids.js';
+import {
+  closeBid,
+  findOpenBid,
+  insertBid,
+  listOpenBids,
+  lockBid,
+  lockOpenBids,
+  openBidDriverIds,
+  readBid,
+  readBidView,
+  rejectOpenBids,
+  withdrawOpenBidsOfDriver,
+  type WithdrawnBid,
+} from '../db/bids.js';
 import { insertRideEvent, insertRideEvents, listOffersForRides, type RideEventKind } from '../db/ride-events.js';
 import {
   busyDriverIds,
@@ -30,7 +43,7 @@ import {
   withRideTransaction,
   type RideWriteRow,
 } from '../db/rides.js';
-import { applyBidEvent, decideAcceptBid, decidePlaceBid, decideRaiseFare } from '../domain/haggling.js';
+import { applyBidEvent, decideAcceptBid, decidePlaceBid, decideRaiseFare, type BidState } from '../domain/haggling.js';
 import { INITIAL_MATCH_STATE, largestRadiusM, planMatchTick, widen, type MatchState } from '../domain/matching.js';
 import { checkAskedFare, estimateTrip, etaSeconds, maxCounterFare } from '../domain/pricing.js';
 import { orThrow, toAppError } from '../domain/result.js';
@@ -99,6 +112,8 @@ export class RideService {
   private readonly engagedDrivers = new Set<string>();
   private readonly now: () => number;
   private stopped = false;
+  /** Transactions PostgreSQL aborted (deadlock, serialization) and we ran again: the lock order should keep this at 0. */
+  readonly counters = { transactionRetries: 0 };
 
   constructor(private readonly deps: RideServiceDeps) {
     this.now = deps.now ?? Date.now;
@@ -215,7 +230,7 @@ export class RideService {
   }
 
   async expireRequest(rideId: string): Promise<void> {
-    const outcome = await withRideTransaction(this.deps.pool, async (client) => {
+    const outcome = await this.transaction(async (client) => {
       const row = await lockRide(client, rideId);
       if (!row || row.status !== 'requested') return undefined;
       if (row.expires_at.getTime() > this.now()) return { kind: 'rearm' as const, row };
@@ -223,6 +238,7 @@ export class RideService {
       if (!transition.ok) return undefined;
       const updated = await persistRideTransition(client, rideId, row.status, transition.state);
       if (!updated) return undefined;
+      await lockOpenBids(client, { rideId, driverId: null });
       const rejected = await rejectOpenBids(client, rideId, null);
       await insertRideEvent(client, { rideId, type: 'expired', fromStatus: 'requested', toStatus: 'expired', actorRole: 'system', data: { rejectedBids: rejected.map((bid) => bid.id) } });
       return { kind: 'expired' as const, ride: updated, effects: transition.effects, rejected };
@@ -254,7 +270,7 @@ export class RideService {
     if (!here) throw new AppError('driver_offline', 'go online (driver.online) before bidding');
     let outcome: { bidId: string; offer: 'as_offered' | 'counter'; created: boolean; customerId: string };
     try {
-      outcome = await withRideTransaction(pool, async (client) => {
+      outcome = await this.transaction(async (client) => {
         const ride = await shareLockRide(client, data.rideId);
         if (!ride) throw new AppError('not_found', 'no such ride');
         await lockDriver(client, driverId);
@@ -320,7 +336,7 @@ export class RideService {
 
   async expireBid(bidId: string): Promise<void> {
     this.bidTimers.delete(bidId);
-    const expired = await withRideTransaction(this.deps.pool, async (client) => {
+    const expired = await this.transaction(async (client) => {
       const bid = await lockBid(client, bidId);
       if (!bid) return undefined;
       const ride = await readRide(client, bid.rideId);
@@ -343,7 +359,7 @@ export class RideService {
   async raiseFare(caller: Caller, data: ClientMessageDataOf<'ride.raise_fare'>): Promise<{ ride: RideView }> {
     const { pool, config } = this.deps;
     const actor: RideActor = { role: 'customer', userId: caller.userId };
-    const outcome = await withRideTransaction(pool, async (client) => {
+    const outcome = await this.transaction(async (client) => {
       const row = await lockRide(client, data.rideId);
       if (!row || row.customer_id !== caller.userId) throw new AppError('not_found', 'no such ride of yours');
       const decision = orThrow(
@@ -391,21 +407,26 @@ export class RideService {
     const actor: RideActor = { role: 'customer', userId: caller.userId };
     let outcome;
     try {
-      outcome = await withRideTransaction(pool, async (client) => {
+      outcome = await this.transaction(async (client) => {
         const row = await lockRide(client, data.rideId);
         if (!row || row.customer_id !== caller.userId) throw new AppError('not_found', 'no such ride of yours');
-        const bid = await lockBid(client, data.bidId);
-        const decision = orThrow(
-          decideAcceptBid({
-            ride: { id: row.id, status: row.status, customerId: row.customer_id, acceptedBidId: row.accepted_bid_id },
-            bid,
-            actor,
-            now: this.now(),
-          }),
-        ).state;
+        const decide = (bid: BidState | undefined) =>
+          orThrow(
+            decideAcceptBid({
+              ride: { id: row.id, status: row.status, customerId: row.customer_id, acceptedBidId: row.accepted_bid_id },
+              bid,
+              actor,
+              now: this.now(),
+            }),
+          ).state;
+        // Read first (no lock), then lock the driver and every bid this accept changes, in id order.
+        const first = decide(await readBid(client, data.bidId));
+        if (first.kind === 'already_accepted') return { repeat: true as const, ride: row };
+        await lockDriver(client, first.bid.driverId);
+        const locked = await lockOpenBids(client, { rideId: row.id, driverId: first.bid.driverId });
+        const decision = decide(locked.find((bid) => bid.id === data.bidId) ?? (await readBid(client, data.bidId)));
         if (decision.kind === 'already_accepted') return { repeat: true as const, ride: row };
         const chosen = decision.bid;
-        await lockDriver(client, chosen.driverId);
         if (await isDriverBusy(client, chosen.driverId)) throw new AppError('driver_busy', 'that driver has just taken another ride');
         if (row.payment_method === 'wallet') {
           const balance = await getWalletBalance(client, row.customer_id, row.currency);
@@ -449,9 +470,9 @@ export class RideService {
   // -------------------------------------------------------------------------------------------
 
   async advance(caller: Caller, type: 'arrive' | 'start' | 'complete', rideId: string): Promise<{ ride: RideView }> {
-    const { pool, config } = this.deps;
+    const { config } = this.deps;
     const actor: RideActor = { role: 'driver', userId: caller.userId };
-    const outcome = await withRideTransaction(pool, async (client) => {
+    const outcome = await this.transaction(async (client) => {
       const row = await lockRide(client, rideId);
       if (!row || (row.driver_id !== caller.userId && row.customer_id !== caller.userId)) throw new AppError('not_found', 'no such ride of yours');
       const transition = applyRideEvent(rideRowToLifecycle(row), { type }, actor);
@@ -488,7 +509,7 @@ export class RideService {
   }
 
   async cancelAs(actor: RideActor, rideId: string, reason: string, expectedStatus?: RideStatus): Promise<{ ride: RideView }> {
-    const outcome = await withRideTransaction(this.deps.pool, async (client) => {
+    const outcome = await this.transaction(async (client) => {
       const row = await lockRide(client, rideId);
       if (!row) throw new AppError('not_found', 'no such ride');
       if (actor.role !== 'system' && row.customer_id !== actor.userId && row.driver_id !== actor.userId) {
@@ -501,6 +522,7 @@ export class RideService {
       }
       const updated = await persistRideTransition(client, row.id, row.status, transition.state);
       if (!updated) throw new AppError('invalid_transition', 'the ride changed meanwhile; try again');
+      if (row.status === 'requested') await lockOpenBids(client, { rideId: row.id, driverId: null });
       const rejected = row.status === 'requested' ? await rejectOpenBids(client, row.id, null) : [];
       await insertRideEvent(client, {
         rideId: row.id,
@@ -609,7 +631,9 @@ export class RideService {
 
   /** A driver went offline: their open bids are withdrawn (the customers are told). */
   async driverOffline(driverId: string): Promise<void> {
-    const withdrawn = await withRideTransaction(this.deps.pool, async (client) => {
+    const withdrawn = await this.transaction(async (client) => {
+      await lockDriver(client, driverId);
+      await lockOpenBids(client, { rideId: null, driverId });
       const bids = await withdrawOpenBidsOfDriver(client, driverId, null);
       await insertRideEvents(
         client,
@@ -664,6 +688,13 @@ export class RideService {
       if (presence.get(ride.driver_id)) presence.setActivity(ride.driver_id, 'on_ride');
     }
     return { requests: open.length, bids: bids.length, engaged: engaged.length };
+  }
+
+  private transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    return withRideTransaction(this.deps.pool, work, (code) => {
+      this.counters.transactionRetries += 1;
+      this.deps.logger.warn({ code }, 'rides: transaction retried');
+    });
   }
 
   stop(): void {

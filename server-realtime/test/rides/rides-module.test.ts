@@ -293,6 +293,26 @@ describe('rides module', () => {
     }
   });
 
+  it('never deadlocks when drivers who bid on each other\'s rides are all accepted at once', async () => {
+    const { hub, module } = await startRides();
+    const service = (module as unknown as { service: { counters: { transactionRetries: number } } }).service;
+    for (let round = 0; round < 3; round += 1) {
+      const customers = await Promise.all(Array.from({ length: 8 }, () => createUser(stack, 'customer')));
+      const drivers = await onlineDrivers(hub, 8);
+      const rides = await Promise.all(customers.map((customer) => request(hub, customer)));
+      // every driver bids on every ride
+      const bids = await Promise.all(rides.map((ride) => Promise.all(drivers.map((driver) => bid(hub, driver, ride.rideId, 60_000)))));
+      // customer i takes driver i: each accept rejects its ride's bids and withdraws its driver's others, all at once
+      const results = await Promise.all(customers.map((customer, i) => hub.sendExpectingError(as(customer), 'bid.accept', { rideId: rides[i]!.rideId, bidId: bids[i]![i]!.bid.id })));
+      expect(results).toEqual(customers.map(() => 'ok'));
+      const open = await stack.query(`SELECT id FROM bids WHERE ride_id = ANY($1::uuid[]) AND status = 'open'`, [rides.map((r) => r.rideId)]);
+      expect(open.rows).toHaveLength(0);
+      await Promise.all(customers.map((customer, i) => hub.send(as(customer), 'ride.cancel', { rideId: rides[i]!.rideId, reason: 'round over' })));
+      for (const driver of drivers) hub.goOffline(driver.id);
+    }
+    expect(service.counters.transactionRetries).toBe(0);
+  });
+
   it('answers a repeated accept of the winning bid with the same ride, and refuses another bid', async () => {
     const { hub } = await startRides();
     const customer = await createUser(stack, 'customer');
