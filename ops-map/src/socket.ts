@@ -25,6 +25,12 @@ export class OpsSocket {
   private ws: WebSocket | undefined;
   private readonly pending = new Map<string, Pending>();
   private nextId = 1;
+  /**
+   * Message ids must be unique per user for minutes: the service answers a repeated id with the
+   * first answer without applying it again (reconnect dedupe), so a reloaded page counting from 1
+   * would never be subscribed. getRandomValues works on plain http (LAN) too, unlike randomUUID.
+   */
+  private readonly idPrefix = `ops-${Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('')}-`;
   private retryMs = 500;
   private closedByUs = false;
   private refusals = 0;
@@ -83,7 +89,7 @@ export class OpsSocket {
   request<T = unknown>(type: string, data: unknown, timeoutMs = 10_000): Promise<T> {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) return Promise.reject(new Error('not connected'));
-    const id = `ops-${this.nextId++}`;
+    const id = `${this.idPrefix}${this.nextId++}`;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);

@@ -188,6 +188,13 @@ describe('the live operations map', () => {
     }
   });
 
+  it('subscribes again after a reload (new message ids: not a replay of the first subscribe)', async () => {
+    await page.reload();
+    await eventually(attr(page.getByTestId('link-state'), 'data-state')).toBe('live');
+    await eventually(() => page.evaluate(() => window.drivrrOps.seq())).toBeGreaterThan(0);
+    await eventually(count(entity('driver'))).toBe(3);
+  });
+
   it('stays responsive with 500 drivers moving (frame time measured)', async () => {
     const n = 500;
     // 500 real driver accounts and sockets, moving about every second around central Karachi.
