@@ -62,16 +62,35 @@ export class OpsSocket {
         this.pending.delete(id);
       }
       if (this.closedByUs) return;
-      if (!opened) this.refusals += 1;
-      // Two handshakes in a row refused: the token is no good any more.
-      if (this.refusals >= 2 || event.code === 1008) {
-        this.events.state('refused', event.reason || 'the service refused the session (expired or invalid token)');
+      if (event.code === 1008) {
+        this.events.state('refused', event.reason || 'the service closed the session');
         return;
       }
-      this.events.state('reconnecting');
-      setTimeout(() => this.connect(), this.retryMs);
-      this.retryMs = Math.min(10_000, this.retryMs * 2);
+      void (async () => {
+        // A socket that never opened: either the service is down (retry) or it refused the
+        // handshake (401: expired or bad token). A browser cannot see the status, so ask the
+        // service's health endpoint: any HTTP answer means it is up and the token is the problem.
+        if (!opened && (await this.serviceAnswers())) this.refusals += 1;
+        if (this.refusals >= 2) {
+          this.events.state('refused', 'the service refused the session (expired or invalid token)');
+          return;
+        }
+        this.events.state('reconnecting');
+        setTimeout(() => this.connect(), this.retryMs);
+        this.retryMs = Math.min(10_000, this.retryMs * 2);
+      })();
     };
+  }
+
+  private async serviceAnswers(): Promise<boolean> {
+    const health = new URL('/api/health', this.url.replace(/^ws/, 'http'));
+    try {
+      // no-cors: an opaque answer still proves the service answered; only a network error rejects.
+      await fetch(health, { cache: 'no-store', mode: 'no-cors' });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Reconnects with a fresh token (after a new login or a refresh). */

@@ -188,6 +188,20 @@ describe('the live operations map', () => {
     }
   });
 
+  it('asks to sign in again when the service refuses its token', async () => {
+    const other = await browser.newPage();
+    try {
+      const forged = tokenFor(stack.keys, '00000000-0000-4000-8000-000000000000', 'operator', -60); // expired
+      await other.goto(`${stack.realtime!.url}/ops?token=${forged}&auth=${encodeURIComponent(stack.auth!.url)}`);
+      expect(other.url()).not.toContain('token=');
+      await expect.poll(() => other.getByTestId('login').isVisible(), { timeout: 15_000, interval: 100 }).toBe(true);
+      await expect.poll(async () => (await other.getByTestId('login-message').textContent()) ?? '', { timeout: 5_000 }).toContain('Signed out');
+      expect(await other.getByTestId('link-state').getAttribute('data-state')).toBe('refused');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('subscribes again after a reload (new message ids: not a replay of the first subscribe)', async () => {
     await page.reload();
     await eventually(attr(page.getByTestId('link-state'), 'data-state')).toBe('live');
