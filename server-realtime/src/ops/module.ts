@@ -27,12 +27,15 @@ export interface OpsModuleDeps extends RealtimeModuleDeps {
 export interface OpsModule extends RealtimeModule {
   /** Serves `/ops` and its assets; returns false for other paths. */
   httpHandler: HttpRouteHandler;
-  /** For tests and metrics: operators currently subscribed. */
+  /** For tests and metrics: operators currently subscribed, snapshots skipped for slow sockets. */
   subscriberCount(): number;
+  skippedSnapshots(): number;
 }
 
 /** A quiet picture is still re-sent this often, so the page can show the link is alive. */
 const KEEPALIVE_MS = 2_000;
+/** An operator's socket with more than this still queued skips a snapshot. */
+export const SKIP_WHEN_QUEUED_BYTES = 256 * 1024;
 
 function requireOperator(caller: Caller): void {
   if (caller.role !== 'operator') throw new AppError('forbidden', 'only operators may use the ops channel');
@@ -51,6 +54,7 @@ export function createOpsModule(deps: OpsModuleDeps): OpsModule {
   let boardTimer: NodeJS.Timeout | undefined;
   let boardReading: Promise<void> | undefined;
   let stopped = false;
+  let skipped = 0;
 
   function refreshBoard(): Promise<void> {
     boardReading ??= readOpsBoard(deps.pool)
@@ -79,6 +83,12 @@ export function createOpsModule(deps: OpsModuleDeps): OpsModule {
     for (const userId of userIds) {
       if (!deps.notifier.isConnected(userId)) {
         subscribers.delete(userId);
+        continue;
+      }
+      // A slow operator (a phone on weak Wi-Fi) skips this picture and gets the next, fresher
+      // one: snapshots replace each other, so nothing is lost and nothing piles up.
+      if ((deps.notifier.queuedBytes?.(userId) ?? 0) > SKIP_WHEN_QUEUED_BYTES) {
+        skipped += 1;
         continue;
       }
       deps.notifier.notify(userId, 'ops.snapshot', snapshot);
@@ -146,6 +156,7 @@ export function createOpsModule(deps: OpsModuleDeps): OpsModule {
     name: 'ops',
     httpHandler: createOpsStaticHandler(config.mapDir ?? defaultOpsMapDir()),
     subscriberCount: () => subscribers.size,
+    skippedSnapshots: () => skipped,
     async stop() {
       stopped = true;
       pause();

@@ -42,6 +42,11 @@ export interface MessageRouter {
 export interface Notifier {
   notify<T extends ServerMessageType>(userId: string, type: T, data: ServerMessageDataOf<T>): boolean;
   isConnected(userId: string): boolean;
+  /**
+   * Bytes queued on the user's socket (0 when not connected). Senders of large periodic frames
+   * (the ops map's snapshots) skip a beat for a socket that has not drained, instead of queueing.
+   */
+  queuedBytes?(userId: string): number;
 }
 
 export type DriverActivity = 'idle' | 'on_ride';

@@ -73,6 +73,10 @@ export class ConnectionHub implements Notifier {
     return this.sessions.has(userId);
   }
 
+  queuedBytes(userId: string): number {
+    return this.sessions.get(userId)?.connection.bufferedAmount ?? 0;
+  }
+
   notify<T extends ServerMessageType>(userId: string, type: T, data: ServerMessageDataOf<T>): boolean {
     const session = this.sessions.get(userId);
     if (!session) return false;
