@@ -387,7 +387,8 @@ export class RideService {
         if (effect.type === 'reoffer_non_bidders') {
           const bidders = await openBidDriverIds(pool, ride.id);
           for (const [driverId, distance] of request.offers) {
-            if (!bidders.has(driverId)) this.deps.notifier.notify(driverId, 'ride.requested', { ride, distanceToPickupM: distance, expiresAt: ride.expiresAt });
+            if (bidders.has(driverId) || this.engagedDrivers.has(driverId)) continue;
+            this.deps.notifier.notify(driverId, 'ride.requested', { ride, distanceToPickupM: distance, expiresAt: ride.expiresAt });
           }
         } else {
           request.match = widen(config.match, request.match);

@@ -12,8 +12,8 @@ import { WsTestClient } from './support/ws-client.js';
 
 const FAST = {
   MATCH_STEP_MS: '200',
-  REQUEST_TTL_MS: '2500',
-  BID_TTL_MS: '3000',
+  REQUEST_TTL_MS: '3000',
+  BID_TTL_MS: '1200',
   COMMISSION_PCT: '10',
 };
 
@@ -166,6 +166,132 @@ describe('rides over WebSockets', () => {
     }
     for (const [i, { client }] of customers.entries()) await client.request('ride.cancel', { rideId: acks[i]!.rideId, reason: 'test over' });
     await third.client.request('ride.cancel', { rideId: ack3.rideId, reason: 'test over' });
+    for (const driver of drivers) await driver.client.request('driver.offline', {});
+  });
+
+  it('haggles: a counter-offer within bounds, a raised fare re-offered to drivers who did not bid', async () => {
+    const { client: customer } = await connect(await createUser(stack, 'customer'));
+    const counter = await onlineDriver(moveM(PICKUP, 0, 300));
+    const silent = await onlineDriver(moveM(PICKUP, 90, 400));
+    const ack = await customer.request<RequestAck>('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 40_000, paymentMethod: 'cash' });
+    await silent.client.waitFor('ride.requested', (d) => d.ride.id === ack.rideId);
+    expect(await counter.client.errorOf('bid.place', { rideId: ack.rideId, fare: 39_000 })).toBe('fare_below_minimum');
+    expect(await counter.client.errorOf('bid.place', { rideId: ack.rideId, fare: 120_001 })).toBe('fare_above_maximum');
+    const placed = await counter.client.request<{ bid: { id: string }; offer: string }>('bid.place', { rideId: ack.rideId, fare: 48_000 });
+    expect(placed.offer).toBe('counter');
+    await customer.waitFor('bid.received', (d) => d.bid.id === placed.bid.id && d.bid.fare === 48_000);
+
+    expect(await customer.errorOf('ride.raise_fare', { rideId: ack.rideId, fare: 39_000 })).toBe('validation_failed');
+    const raised = await customer.request<{ ride: { fare: number } }>('ride.raise_fare', { rideId: ack.rideId, fare: 45_000 });
+    expect(raised.ride.fare).toBe(45_000);
+    await silent.client.waitFor('ride.requested', (d) => d.ride.id === ack.rideId && d.ride.fare === 45_000);
+    const asOffered = await silent.client.request<{ bid: { id: string }; offer: string }>('bid.place', { rideId: ack.rideId, fare: 45_000 });
+    expect(asOffered.offer).toBe('as_offered');
+    expect(counter.client.all('ride.requested').filter((d) => d.ride.id === ack.rideId && d.ride.fare === 45_000)).toHaveLength(0);
+
+    await customer.request('bid.accept', { rideId: ack.rideId, bidId: placed.bid.id });
+    await silent.client.waitFor('bid.rejected', (d) => d.bidId === asOffered.bid.id);
+    await silent.client.waitFor('ride.withdrawn', (d) => d.rideId === ack.rideId && d.reason === 'taken');
+    const row = await stack.query(`SELECT status, fare, agreed_fare FROM rides WHERE id = $1`, [ack.rideId]);
+    expect(row.rows[0]).toMatchObject({ status: 'assigned', fare: 45_000, agreed_fare: 48_000 });
+    await customer.request('ride.cancel', { rideId: ack.rideId, reason: 'test over' });
+  });
+
+  it('expires an unanswered bid: both sides are told and it can no longer be accepted', async () => {
+    const { client: customer } = await connect(await createUser(stack, 'customer'));
+    const driver = await onlineDriver(moveM(PICKUP, 0, 300));
+    const ack = await customer.request<RequestAck>('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 50_000, paymentMethod: 'cash' });
+    const placed = await driver.client.request<{ bid: { id: string } }>('bid.place', { rideId: ack.rideId, fare: 50_000 });
+    await customer.waitFor('bid.expired', (d) => d.bidId === placed.bid.id, 8_000);
+    await driver.client.waitFor('bid.expired', (d) => d.bidId === placed.bid.id);
+    expect(await customer.errorOf('bid.accept', { rideId: ack.rideId, bidId: placed.bid.id })).toBe('bid_expired');
+    await customer.request('ride.cancel', { rideId: ack.rideId, reason: 'test over' });
+  });
+
+  describe('cancellations at each stage', () => {
+    async function assigned() {
+      const customerUser = await createUser(stack, 'customer');
+      const { client: customer } = await connect(customerUser);
+      const driver = await onlineDriver(moveM(PICKUP, 180, 300));
+      const ack = await customer.request<RequestAck>('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 50_000, paymentMethod: 'cash' });
+      const placed = await driver.client.request<{ bid: { id: string } }>('bid.place', { rideId: ack.rideId, fare: 50_000 });
+      await customer.request('bid.accept', { rideId: ack.rideId, bidId: placed.bid.id });
+      return { customer, driver: driver.client, rideId: ack.rideId };
+    }
+    const rowOf = async (rideId: string) => (await stack.query(`SELECT status, cancelled_by, cancelled_from, cancel_reason FROM rides WHERE id = $1`, [rideId])).rows[0];
+
+    it('the customer cancels while drivers bid: bids rejected, offers withdrawn', async () => {
+      const { client: customer } = await connect(await createUser(stack, 'customer'));
+      const bidder = await onlineDriver(moveM(PICKUP, 0, 200));
+      const ack = await customer.request<RequestAck>('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 50_000, paymentMethod: 'cash' });
+      const placed = await bidder.client.request<{ bid: { id: string } }>('bid.place', { rideId: ack.rideId, fare: 50_000 });
+      await customer.request('ride.cancel', { rideId: ack.rideId, reason: 'found a bus', expectedStatus: 'requested' });
+      await bidder.client.waitFor('bid.rejected', (d) => d.bidId === placed.bid.id);
+      await bidder.client.waitFor('ride.withdrawn', (d) => d.rideId === ack.rideId && d.reason === 'cancelled');
+      expect(await rowOf(ack.rideId)).toMatchObject({ status: 'cancelled', cancelled_by: 'customer', cancelled_from: 'requested', cancel_reason: 'found a bus' });
+    });
+
+    it('the driver cancels an assigned ride and the customer is told', async () => {
+      const { customer, driver, rideId } = await assigned();
+      await driver.request('ride.cancel', { rideId, reason: 'flat tyre' });
+      expect(await customer.waitFor('ride.cancelled', (d) => d.rideId === rideId)).toEqual({ rideId, by: 'driver', reason: 'flat tyre' });
+      expect(await rowOf(rideId)).toMatchObject({ status: 'cancelled', cancelled_by: 'driver', cancelled_from: 'assigned' });
+    });
+
+    it('the customer cancels once the driver arrived and the driver is told', async () => {
+      const { customer, driver, rideId } = await assigned();
+      await driver.request('ride.arrived', { rideId });
+      await customer.request('ride.cancel', { rideId, reason: 'took too long' });
+      expect(await driver.waitFor('ride.cancelled', (d) => d.rideId === rideId)).toEqual({ rideId, by: 'customer', reason: 'took too long' });
+      expect(await rowOf(rideId)).toMatchObject({ status: 'cancelled', cancelled_from: 'arrived' });
+    });
+
+    it('neither side may cancel a trip in progress; steps out of order are refused', async () => {
+      const { customer, driver, rideId } = await assigned();
+      expect(await driver.errorOf('ride.start', { rideId })).toBe('invalid_transition');
+      await driver.request('ride.arrived', { rideId });
+      await driver.request('ride.start', { rideId });
+      expect(await customer.errorOf('ride.cancel', { rideId, reason: 'x' })).toBe('invalid_transition');
+      expect(await driver.errorOf('ride.cancel', { rideId, reason: 'x' })).toBe('invalid_transition');
+      expect(await customer.errorOf('ride.arrived', { rideId })).not.toBe('ok');
+      await driver.request('ride.complete', { rideId });
+      expect(await customer.errorOf('ride.cancel', { rideId, reason: 'x' })).toBe('invalid_transition');
+      expect(await rowOf(rideId)).toMatchObject({ status: 'completed', cancelled_by: null });
+    });
+  });
+
+  it('50 drivers bid and the customer accepts several bids while cancelling: exactly one outcome, in the database too', async () => {
+    const drivers = await Promise.all(Array.from({ length: 50 }, (_, i) => onlineDriver(moveM(PICKUP, i * 7, 150 + i * 60))));
+    for (let round = 0; round < 3; round += 1) {
+      const customerUser = await createUser(stack, 'customer');
+      const { client: customer } = await connect(customerUser);
+      const ack = await customer.request<RequestAck>('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 50_000, paymentMethod: 'cash' });
+      const bids = await Promise.all(drivers.map((d, i) => d.client.request<{ bid: { id: string } }>('bid.place', { rideId: ack.rideId, fare: 50_000 + i * 100 })));
+      // All sent at once on the customer's socket, the cancel first in one round, last in another.
+      const accepts = [3, 17, 42].map((i) => () => customer.errorOf('bid.accept', { rideId: ack.rideId, bidId: bids[(i + round) % 50]!.bid.id }));
+      const cancel = () => customer.errorOf('ride.cancel', { rideId: ack.rideId, reason: 'changed my mind', expectedStatus: 'requested' });
+      const racers = round === 1 ? [cancel, ...accepts] : [...accepts, cancel];
+      const results = await Promise.all(racers.map((start) => start()));
+      expect(results.filter((r) => r === 'ok')).toHaveLength(1);
+      for (const r of results.filter((x) => x !== 'ok')) expect(['ride_not_open', 'invalid_transition']).toContain(r);
+
+      const ride = (await stack.query(`SELECT status, accepted_bid_id, driver_id FROM rides WHERE id = $1`, [ack.rideId])).rows[0]!;
+      const counts = Object.fromEntries(
+        (await stack.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM bids WHERE ride_id = $1 GROUP BY status`, [ack.rideId])).rows.map((r) => [r.status, r.n]),
+      );
+      const events = (await stack.query<{ type: string }>(`SELECT type FROM ride_events WHERE ride_id = $1 AND type IN ('assigned', 'cancelled', 'expired')`, [ack.rideId])).rows.map((r) => r.type);
+      if (ride['status'] === 'assigned') {
+        expect(counts).toEqual({ accepted: 1, rejected: 49 });
+        expect(events).toEqual(['assigned']);
+        const winner = drivers.find((d) => d.user.id === ride['driver_id'])!;
+        await winner.client.waitFor('ride.assigned', (d) => d.ride.id === ack.rideId);
+        await customer.request('ride.cancel', { rideId: ack.rideId, reason: 'round over' });
+      } else {
+        expect(ride).toMatchObject({ status: 'cancelled', accepted_bid_id: null, driver_id: null });
+        expect(counts).toEqual({ rejected: 50 });
+        expect(events).toEqual(['cancelled']);
+      }
+    }
     for (const driver of drivers) await driver.client.request('driver.offline', {});
   });
 
