@@ -88,7 +88,10 @@ export class EntityList {
 
   update(model: OpsModel, frame: FrameResult | undefined): void {
     const wanted = new Map<string, Record<string, string>>();
-    for (const track of model.drivers.values()) wanted.set(`driver:${track.id}`, { kind: 'driver', id: track.id, status: track.status });
+    // Drivers: their latest reported fix (not the glide), which changes at most once per fix.
+    for (const track of model.drivers.values()) {
+      wanted.set(`driver:${track.id}`, { kind: 'driver', id: track.id, status: track.status, lat: String(track.to.lat), lng: String(track.to.lng) });
+    }
     for (const r of model.requests) {
       const drawn = frame?.rides.get(r.rideId);
       wanted.set(`request:${r.rideId}`, {

@@ -103,6 +103,8 @@ describe('the live operations map', () => {
     await eventually(count(entity('driver'))).toBe(3);
     await eventually(attr(entity('driver', drivers[0]!.user.id), 'data-status')).toBe('idle');
     await eventually(() => counter('counter-drivers-online')).toBe(3);
+    await drivers[2]!.client.request('location.update', { lat: 24.8611, lng: 67.0344 });
+    await eventually(async () => [await entity('driver', drivers[2]!.user.id).getAttribute('data-lat'), await entity('driver', drivers[2]!.user.id).getAttribute('data-lng')]).toEqual(['24.8611', '67.0344']);
   });
 
   it('shows a request with its asked fare and the bids arriving', async () => {
