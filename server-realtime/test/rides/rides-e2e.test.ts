@@ -208,6 +208,25 @@ describe('rides over WebSockets', () => {
     await customer.request('ride.cancel', { rideId: ack.rideId, reason: 'test over' });
   });
 
+  it('gives a reconnecting driver their open offers, and withdraws their bids when they go offline', async () => {
+    const customerUser = await createUser(stack, 'customer');
+    const { client: customer } = await connect(customerUser);
+    const driver = await onlineDriver(moveM(PICKUP, 45, 350));
+    const ack = await customer.request<RequestAck>('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 50_000, paymentMethod: 'cash' });
+    await driver.client.waitFor('ride.requested', (d) => d.ride.id === ack.rideId);
+    const placed = await driver.client.request<{ bid: { id: string } }>('bid.place', { rideId: ack.rideId, fare: 52_000 });
+
+    await driver.client.close();
+    const back = await connect(driver.user);
+    expect(back.state.offers).toEqual([expect.objectContaining({ ride: expect.objectContaining({ id: ack.rideId }), distanceToPickupM: expect.any(Number) })]);
+    const customerBack = await connect(customerUser);
+    expect(customerBack.state.openRequest).toMatchObject({ id: ack.rideId, status: 'requested', bids: [{ id: placed.bid.id, status: 'open', fare: 52_000 }] });
+
+    await back.client.request('driver.offline', {});
+    expect(await customerBack.client.waitFor('bid.withdrawn', (d) => d.bidId === placed.bid.id)).toEqual({ rideId: ack.rideId, bidId: placed.bid.id, reason: 'driver_offline' });
+    await customerBack.client.request('ride.cancel', { rideId: ack.rideId, reason: 'test over' });
+  });
+
   describe('cancellations at each stage', () => {
     async function assigned() {
       const customerUser = await createUser(stack, 'customer');
