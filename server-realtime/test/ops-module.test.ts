@@ -7,6 +7,7 @@ import { createPool, type Pool } from '@drivrr/shared/db';
 import { silentLogger } from '@drivrr/shared/logger';
 import type { OpsSnapshot } from '@drivrr/shared/protocol';
 import { createTestDatabase, type TestDatabase } from '../../test-support/db.js';
+import { insertRide } from '../../test-support/ride-fixtures.js';
 import { createOpsModule, SKIP_WHEN_QUEUED_BYTES, type OpsModule } from '../src/ops/module.js';
 import type { DriverPresenceInfo, HandlerContext, MessageHandler, Notifier } from '../src/ws/contracts.js';
 
@@ -105,5 +106,17 @@ describe('the ops module', () => {
     for (const listener of locationListeners) listener({ driverId: 'x', location: { lat: 0, lng: 0 }, heading: null, activity: 'idle', updatedAt: 0 });
     await sleep(4 * INTERVAL);
     expect(ops.subscriberCount()).toBe(0);
+  });
+
+  it('gives a new subscriber a fresh picture after nobody watched for a while', async () => {
+    const { rows } = await pool.query<{ id: string }>(`INSERT INTO users (phone, role, name) VALUES ('+923001112233', 'customer', 'C') RETURNING id`);
+    await insertRide(pool, { customerId: rows[0]!.id, status: 'requested' });
+    await sleep(300); // longer than two board intervals, with the timers paused
+    received.set(OP, []);
+    await call('ops.subscribe', OP, 'operator');
+    await sleep(INTERVAL);
+    const [first] = received.get(OP)!;
+    expect(first?.counters.requestsOpen).toBe(1);
+    expect(first?.requests).toHaveLength(1);
   });
 });

@@ -49,6 +49,7 @@ export function createOpsModule(deps: OpsModuleDeps): OpsModule {
   let board: OpsBoard = { requests: [], rides: [], ridesByStatus: emptyRidesByStatus(), medianAssignS: null, biddingDriverIds: [], countedAt: new Date(0).toISOString() };
   let boardPrint = '';
   let boardLoaded = false;
+  let boardReadAt = 0;
   let seq = 0;
   let tickTimer: NodeJS.Timeout | undefined;
   let boardTimer: NodeJS.Timeout | undefined;
@@ -60,6 +61,7 @@ export function createOpsModule(deps: OpsModuleDeps): OpsModule {
     boardReading ??= readOpsBoard(deps.pool)
       .then((next) => {
         boardLoaded = true;
+        boardReadAt = Date.now();
         const print = boardFingerprint(next);
         board = next;
         if (print !== boardPrint) {
@@ -126,8 +128,10 @@ export function createOpsModule(deps: OpsModuleDeps): OpsModule {
     const userId = ctx.caller.userId;
     subscribers.add(userId);
     resume();
-    // The first picture right away (after the ack), not at the next tick.
-    const ready = boardLoaded ? Promise.resolve() : refreshBoard();
+    // The first picture right away (after the ack), not at the next tick, and from a fresh read
+    // when the board was left to age while nobody watched.
+    const fresh = boardLoaded && Date.now() - boardReadAt < 2 * config.boardIntervalMs;
+    const ready = fresh ? Promise.resolve() : refreshBoard();
     void ready.then(() =>
       setImmediate(() => {
         if (subscribers.has(userId) && boardLoaded) sendTo([userId], snapshotNow());
