@@ -29,7 +29,7 @@ describe('scenario matchers', () => {
   });
 
   it('narrates with variables and shows money in rupees', () => {
-    expect(narrate('{{ayesha.name}} asks {{fare|money}}', { ayesha: { name: 'Ayesha Khan' }, fare: 26_390 })).toBe('Ayesha Khan asks Rs 263.9');
+    expect(narrate('{{ayesha.name}} asks {{fare|money}}', { ayesha: { name: 'Ayesha Khan' }, fare: 26_390 })).toBe('Ayesha Khan asks Rs 264');
     expect(narrate('unknown {{nope}} stays', {})).toBe('unknown {{nope}} stays');
   });
 });

@@ -44,6 +44,8 @@ async function pickScenario(): Promise<Scenario> {
 
 /** Prints a run as it goes: one line per step, or the narration and a pause per step with --slow. */
 function reporter(slow: boolean): (event: ScenarioEvent) => void {
+  // With --slow, narrated steps get a block of their own; the others stay one quiet line.
+  const narrated = new Set<number>();
   return (event) => {
     switch (event.kind) {
       case 'setup':
@@ -51,10 +53,14 @@ function reporter(slow: boolean): (event: ScenarioEvent) => void {
         info(color.dim(`  ${event.message}`));
         break;
       case 'step':
-        if (slow) info(`\n  ${color.cyan(`[${event.index}/${event.total}]`)} ${color.bold(event.title)}`);
+        if (slow && event.narration) {
+          narrated.add(event.index);
+          info(`\n  ${color.cyan(`[${event.index}/${event.total}]`)} ${color.bold(event.title)}`);
+        }
         break;
       case 'pass':
-        info(slow ? color.green(`        ok (${event.ms} ms)`) : `  ${color.green('✓')} ${String(event.index).padStart(2)}. ${event.title} ${color.dim(`${event.ms} ms`)}`);
+        if (narrated.has(event.index)) info(color.green(`        ✓ ${event.ms} ms`));
+        else info(`  ${color.green('✓')} ${String(event.index).padStart(2)}. ${slow ? color.dim(event.title) : event.title} ${color.dim(`${event.ms} ms`)}`);
         break;
       case 'skip':
         info(`  ${color.yellow('-')} ${String(event.index).padStart(2)}. ${event.title} ${color.yellow(`skipped: ${event.reason}`)}`);

@@ -91,13 +91,13 @@ export function stepTitle(step: Step, nameOf: (actor: string) => string = (actor
   return 'check';
 }
 
-/** Fills `{{var.path}}` in narration from the variables; `{{fare|money}}` shows minor units as rupees. */
+/** Fills `{{var.path}}` in narration from the variables; `{{fare|money}}` shows minor units as whole rupees. */
 export function narrate(text: string | undefined, vars: Vars): string | undefined {
   if (!text) return text;
   return text.replace(/\{\{\s*([\w.]+)\s*(\|money)?\s*\}\}/g, (whole, path: string, money: string | undefined) => {
     const value = getPath(vars, path);
     if (value === undefined) return whole;
-    return money && typeof value === 'number' ? `Rs ${(value / 100).toLocaleString('en-US', { maximumFractionDigits: 2 })}` : String(value);
+    return money && typeof value === 'number' ? `Rs ${Math.round(value / 100).toLocaleString('en-US')}` : String(value);
   });
 }
 
@@ -292,7 +292,7 @@ export async function runScenario(scenario: Scenario, options: ScenarioRunOption
       result.title = narration ?? stepTitle(step, nameOf);
       emit({ kind: 'step', index: i + 1, total: scenario.steps.length, title: result.title, narration });
       // Demo pacing: the narration first, then a pause (to read it, and to watch the ops map), then the step.
-      if (options.pauseMs) await sleep(options.pauseMs);
+      if (options.pauseMs && step.say) await sleep(options.pauseMs);
       const stepStarted = Date.now();
       try {
         const skipped = await runStep(step);
