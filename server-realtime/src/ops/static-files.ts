@@ -25,6 +25,22 @@ const CONTENT_TYPES: Record<string, string> = {
   '.map': 'application/json',
 };
 
+/**
+ * The page keeps an operator token in sessionStorage: no script but its own bundle may run, and
+ * it may not be framed. It talks to the auth service (another port: http/https) and the socket.
+ */
+export const OPS_PAGE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self' http: https: ws: wss:",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "object-src 'none'",
+].join('; ');
+
 function sendError(res: ServerResponse, status: number, code: string, message: string): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code, message } }));
 }
@@ -60,7 +76,12 @@ export function createOpsStaticHandler(dir: string): HttpRouteHandler {
         const type = CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream';
         // Bundles are content-hashed: cache them for good; the page itself must always be fresh.
         const cache = isIndex ? 'no-cache' : 'public, max-age=31536000, immutable';
-        res.writeHead(200, { 'content-type': type, 'cache-control': cache, 'content-length': body.length, 'x-content-type-options': 'nosniff' });
+        const headers: Record<string, string | number> = { 'content-type': type, 'cache-control': cache, 'content-length': body.length, 'x-content-type-options': 'nosniff' };
+        if (isIndex) {
+          headers['content-security-policy'] = OPS_PAGE_CSP;
+          headers['referrer-policy'] = 'no-referrer';
+        }
+        res.writeHead(200, headers);
         res.end(req.method === 'HEAD' ? undefined : body);
       },
       () => {
