@@ -177,6 +177,30 @@ describe('the live operations map', () => {
     await page.screenshot({ path: path.join(RESULTS, 'ops-map.png') });
   });
 
+  it('pans with a drag and zooms with the wheel and the buttons', async () => {
+    const ride = entity('ride', rideId);
+    const at = async () => ({ x: Number(await ride.getAttribute('data-x')), y: Number(await ride.getAttribute('data-y')) });
+    const lineLength = async () => {
+      const pts = ((await ride.getAttribute('data-line')) ?? '').split(' ').map((p) => p.split(',').map(Number) as [number, number]);
+      return Math.hypot(pts.at(-1)![0] - pts[0]![0], pts.at(-1)![1] - pts[0]![1]);
+    };
+    const before = await at();
+    // Drag from an empty spot of the sea-side map, well away from the panels.
+    await page.mouse.move(700, 700);
+    await page.mouse.down();
+    await page.mouse.move(760, 660, { steps: 5 });
+    await page.mouse.up();
+    await eventually(at).toEqual({ x: before.x + 60, y: before.y - 40 });
+
+    const length = await lineLength();
+    await page.mouse.move(700, 500);
+    await page.mouse.wheel(0, -400); // zoom in around the pointer
+    await eventually(lineLength).toBeGreaterThan(length * 1.5);
+    const zoomed = await lineLength();
+    await page.getByTestId('zoom-out').click();
+    await eventually(lineLength).toBeCloseTo(zoomed / 1.5, 0);
+  });
+
   it('raised no error in the page', () => {
     expect(pageErrors).toEqual([]);
   });
