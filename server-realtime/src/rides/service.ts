@@ -8,7 +8,7 @@ import { AppError, distanceM } from '@drivrr/shared';
 import { pgErrorCode, PG_UNIQUE_VIOLATION, type Pool, type PoolClient } from '@drivrr/shared/db';
 import { getWalletBalance, settleRide } from '@drivrr/shared/ledger';
 import type { Logger } from '@drivrr/shared/logger';
-import type { ActiveRide, BidView, ClientMessageDataOf, DriverPartyView, LatLng, PartyView, RideStatus, RideView } from '@drivrr/shared/protocol';
+import type { ActiveRide, BidView, ClientMessageDataOf, DriverPartyView, PartyView, RideStatus, RideView } from '@drivrr/shared/protocol';
 import { getActiveRideForUser, rideRowToView } from '@drivrr/shared/rides-read';
 import {
   closeBid,
@@ -26,7 +26,6 @@ import {
 } from '../db/bids.js';
 import { insertRideEvent, insertRideEvents, listOffersForRides, type RideEventKind } from '../db/ride-events.js';
 import {
-  busyDriverIds,
   findActiveRideIdOfCustomer,
   insertRideRequest,
   isDriverBusy,
@@ -44,12 +43,13 @@ import {
   type RideWriteRow,
 } from '../db/rides.js';
 import { applyBidEvent, decideAcceptBid, decidePlaceBid, decideRaiseFare, type BidState } from '../domain/haggling.js';
-import { INITIAL_MATCH_STATE, largestRadiusM, planMatchTick, widen, type MatchState } from '../domain/matching.js';
+import { INITIAL_MATCH_STATE } from '../domain/matching.js';
 import { checkAskedFare, estimateTrip, etaSeconds, maxCounterFare } from '../domain/pricing.js';
 import { orThrow, toAppError } from '../domain/result.js';
 import { applyRideEvent, SYSTEM, targetStatus, type RideActor, type RideEffect, type RideEventType } from '../domain/ride-lifecycle.js';
 import type { Caller, DriverPresence, LocationFollows, Notifier } from '../ws/contracts.js';
 import type { RidesConfig } from './config.js';
+import { BidTimers, RequestSearch, type OpenRequest } from './search.js';
 
 export interface RideServiceDeps {
   pool: Pool;
@@ -60,20 +60,6 @@ export interface RideServiceDeps {
   logger: Logger;
   /** The clock (ms since epoch); tests may pin it. */
   now?: () => number;
-}
-
-/** A request being haggled over: who was offered it, how far the search went, its timers. */
-interface OpenRequest {
-  rideId: string;
-  customerId: string;
-  pickup: LatLng;
-  ride: RideView;
-  match: MatchState;
-  /** Drivers offered this ride, with their distance to the pickup when offered. */
-  offers: Map<string, number>;
-  expiryTimer: NodeJS.Timeout | undefined;
-  tickTimer: NodeJS.Timeout | undefined;
-  ticking: boolean;
 }
 
 interface EffectExtras {
@@ -90,12 +76,10 @@ interface EffectContext {
   extra: EffectExtras;
   /** Drivers already told the ride is gone for them (one `ride.withdrawn` each). */
   toldDrivers: Set<string>;
-  /** The open request, once stop_matching took it out of the registry (its offers are needed after). */
+  /** The open request, once stop_matching took it out of the search (its offers are needed after). */
   request: OpenRequest | undefined;
 }
 
-/** Bids expire this long after their time, so a timer never beats the stored expiry by a hair. */
-const TIMER_SLACK_MS = 5;
 /** Pickup and dropoff closer than this are the same place. */
 const MIN_TRIP_M = 50;
 
@@ -106,8 +90,8 @@ const TRANSITION_EVENT_KIND: Record<Exclude<RideEventType, 'assign' | 'cancel' |
 };
 
 export class RideService {
-  private readonly requests = new Map<string, OpenRequest>();
-  private readonly bidTimers = new Map<string, NodeJS.Timeout>();
+  private readonly search: RequestSearch;
+  private readonly bidTimers: BidTimers;
   /** Drivers on a ride (mirror of the database) so presence can be corrected when they reconnect. */
   private readonly engagedDrivers = new Set<string>();
   private readonly now: () => number;
@@ -117,6 +101,17 @@ export class RideService {
 
   constructor(private readonly deps: RideServiceDeps) {
     this.now = deps.now ?? Date.now;
+    this.search = new RequestSearch({
+      pool: deps.pool,
+      presence: deps.presence,
+      notifier: deps.notifier,
+      policy: deps.config.match,
+      now: this.now,
+      isEngaged: (driverId) => this.engagedDrivers.has(driverId),
+      onExpiryDue: (rideId) => this.expireRequest(rideId),
+      onError: (what, error) => deps.logger.error({ err: error }, `rides: ${what} failed`),
+    });
+    this.bidTimers = new BidTimers(this.now, (bidId) => this.background('expire bid', this.expireBid(bidId)));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -150,7 +145,7 @@ export class RideService {
       expiresAt: new Date(this.now() + config.requestTtlMs),
     });
     const ride = rideRowToView(row);
-    this.openRequest(row, ride, INITIAL_MATCH_STATE, new Map());
+    this.search.open({ ride, expiresAt: row.expires_at, match: INITIAL_MATCH_STATE });
     this.deps.logger.debug({ rideId: ride.id, fare: ride.fare }, 'ride requested');
     return { rideId: ride.id, estimate: ride.estimate, ride };
   }
@@ -165,69 +160,8 @@ export class RideService {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Matching: offers to the nearest idle drivers, widening radius, expiry
+  // Request expiry (the search itself is in search.ts)
   // -------------------------------------------------------------------------------------------
-
-  private openRequest(row: RideWriteRow, ride: RideView, match: MatchState, offers: Map<string, number>): void {
-    const request: OpenRequest = {
-      rideId: row.id,
-      customerId: row.customer_id,
-      pickup: { lat: row.pickup_lat, lng: row.pickup_lng },
-      ride,
-      match,
-      offers,
-      expiryTimer: undefined,
-      tickTimer: undefined,
-      ticking: false,
-    };
-    this.requests.set(row.id, request);
-    const untilExpiry = Math.max(0, row.expires_at.getTime() - this.now()) + TIMER_SLACK_MS;
-    request.expiryTimer = setTimeout(() => this.background('expire request', this.expireRequest(row.id)), untilExpiry);
-    request.expiryTimer.unref();
-    request.tickTimer = setInterval(() => this.background('match tick', this.matchTick(row.id)), this.deps.config.match.stepMs);
-    request.tickTimer.unref();
-    setImmediate(() => this.background('match tick', this.matchTick(row.id)));
-  }
-
-  private closeRequest(rideId: string): OpenRequest | undefined {
-    const request = this.requests.get(rideId);
-    if (!request) return undefined;
-    clearTimeout(request.expiryTimer);
-    clearInterval(request.tickTimer);
-    this.requests.delete(rideId);
-    return request;
-  }
-
-  /** One step of the search: offer the ride to up to a batch of new idle drivers. */
-  async matchTick(rideId: string): Promise<void> {
-    const request = this.requests.get(rideId);
-    if (!request || request.ticking || this.stopped) return;
-    request.ticking = true;
-    try {
-      const { presence, config, pool } = this.deps;
-      const candidates = presence.nearestIdle(request.pickup, largestRadiusM(config.match), request.offers.size + config.match.batch * 2);
-      const fresh = candidates.filter((candidate) => !request.offers.has(candidate.driverId));
-      // Presence says idle; the database has the last word on who is on a ride.
-      const busy = await busyDriverIds(pool, fresh.map((candidate) => candidate.driverId));
-      const excluded = new Set([...request.offers.keys(), ...busy]);
-      const plan = planMatchTick(config.match, request.match, candidates, excluded);
-      request.match = plan.state;
-      // A driver assigned while we queried is never offered (engagedDrivers is updated on assignment).
-      const chosen = plan.offers.filter((offer) => !this.engagedDrivers.has(offer.driverId));
-      if (chosen.length === 0 || this.requests.get(rideId) !== request) return;
-      const offers = chosen.map((offer) => ({ driverId: offer.driverId, distanceM: Math.round(offer.distanceM) }));
-      await insertRideEvent(pool, { rideId, type: 'offered', actorRole: 'system', data: { radiusM: plan.radiusM, drivers: offers } });
-      // The request may have been taken, cancelled or expired while we wrote: then offer nothing.
-      if (this.requests.get(rideId) !== request) return;
-      for (const offer of offers) {
-        if (this.engagedDrivers.has(offer.driverId)) continue;
-        request.offers.set(offer.driverId, offer.distanceM);
-        this.deps.notifier.notify(offer.driverId, 'ride.requested', { ride: request.ride, distanceToPickupM: offer.distanceM, expiresAt: request.ride.expiresAt });
-      }
-    } finally {
-      request.ticking = false;
-    }
-  }
 
   async expireRequest(rideId: string): Promise<void> {
     const outcome = await this.transaction(async (client) => {
@@ -244,16 +178,11 @@ export class RideService {
       return { kind: 'expired' as const, ride: updated, effects: transition.effects, rejected };
     });
     if (!outcome) {
-      this.closeRequest(rideId);
+      this.search.close(rideId);
       return;
     }
     if (outcome.kind === 'rearm') {
-      const request = this.requests.get(rideId);
-      if (request) {
-        clearTimeout(request.expiryTimer);
-        request.expiryTimer = setTimeout(() => this.background('expire request', this.expireRequest(rideId)), outcome.row.expires_at.getTime() - this.now() + TIMER_SLACK_MS);
-        request.expiryTimer.unref();
-      }
+      this.search.rearmExpiry(rideId, outcome.row.expires_at);
       return;
     }
     this.applyEffects(outcome.ride, outcome.effects, SYSTEM, { rejectedBids: outcome.rejected });
@@ -316,26 +245,13 @@ export class RideService {
     const bid = await readBidView(pool, outcome.bidId);
     if (!bid) throw new AppError('bid_not_found', 'the bid is gone');
     if (outcome.created) {
-      this.armBidTimer(bid.id, Date.parse(bid.expiresAt));
+      this.bidTimers.arm(bid.id, Date.parse(bid.expiresAt));
       this.deps.notifier.notify(outcome.customerId, 'bid.received', { rideId: bid.rideId, bid });
     }
     return { bid, offer: outcome.offer };
   }
 
-  private armBidTimer(bidId: string, expiresAt: number): void {
-    clearTimeout(this.bidTimers.get(bidId));
-    const timer = setTimeout(() => this.background('expire bid', this.expireBid(bidId)), Math.max(0, expiresAt - this.now()) + TIMER_SLACK_MS);
-    timer.unref();
-    this.bidTimers.set(bidId, timer);
-  }
-
-  private clearBidTimer(bidId: string): void {
-    clearTimeout(this.bidTimers.get(bidId));
-    this.bidTimers.delete(bidId);
-  }
-
   async expireBid(bidId: string): Promise<void> {
-    this.bidTimers.delete(bidId);
     const expired = await this.transaction(async (client) => {
       const bid = await lockBid(client, bidId);
       if (!bid) return undefined;
@@ -349,7 +265,7 @@ export class RideService {
     });
     if (!expired) return;
     if (expired.kind === 'rearm') {
-      this.armBidTimer(bidId, expired.expiresAt);
+      this.bidTimers.arm(bidId, expired.expiresAt);
       return;
     }
     this.deps.notifier.notify(expired.customerId, 'bid.expired', { rideId: expired.rideId, bidId });
@@ -380,22 +296,8 @@ export class RideService {
       return { ride: updated, effects: decision.effects };
     });
     const ride = rideRowToView(outcome.ride);
-    const request = this.requests.get(ride.id);
-    if (request) {
-      request.ride = ride;
-      for (const effect of outcome.effects) {
-        if (effect.type === 'reoffer_non_bidders') {
-          const bidders = await openBidDriverIds(pool, ride.id);
-          for (const [driverId, distance] of request.offers) {
-            if (bidders.has(driverId) || this.engagedDrivers.has(driverId)) continue;
-            this.deps.notifier.notify(driverId, 'ride.requested', { ride, distanceToPickupM: distance, expiresAt: ride.expiresAt });
-          }
-        } else {
-          request.match = widen(config.match, request.match);
-          setImmediate(() => this.background('match tick', this.matchTick(ride.id)));
-        }
-      }
-    }
+    // The domain's effects (re-offer to non-bidders, widen the search) are one step of the search.
+    if (outcome.effects.length > 0) this.search.raised(ride, await openBidDriverIds(pool, ride.id));
     return { ride };
   }
 
@@ -562,11 +464,11 @@ export class RideService {
     const { row, ride, actor, extra, toldDrivers } = context;
     switch (effect.type) {
       case 'stop_matching':
-        context.request = this.closeRequest(row.id);
+        context.request = this.search.close(row.id);
         break;
       case 'reject_open_bids':
         for (const bid of extra.rejectedBids ?? []) {
-          this.clearBidTimer(bid.id);
+          this.bidTimers.clear(bid.id);
           notifier.notify(bid.driverId, 'bid.rejected', { rideId: row.id, bidId: bid.id });
           if (!toldDrivers.has(bid.driverId)) notifier.notify(bid.driverId, 'ride.withdrawn', { rideId: row.id, reason: effect.reason });
           toldDrivers.add(bid.driverId);
@@ -597,8 +499,8 @@ export class RideService {
         break; // done inside the transaction
       case 'announce_assigned': {
         const driverId = row.driver_id as string;
-        for (const bid of extra.rejectedBids ?? []) this.clearBidTimer(bid.id);
-        if (row.accepted_bid_id) this.clearBidTimer(row.accepted_bid_id);
+        for (const bid of extra.rejectedBids ?? []) this.bidTimers.clear(bid.id);
+        if (row.accepted_bid_id) this.bidTimers.clear(row.accepted_bid_id);
         notifier.notify(driverId, 'ride.assigned', { ride, ...(extra.parties ? { customer: extra.parties.customer } : {}) });
         notifier.notify(row.customer_id, 'ride.assigned', { ride, ...(extra.parties?.driver ? { driver: extra.parties.driver } : {}) });
         break;
@@ -621,7 +523,7 @@ export class RideService {
 
   private announceWithdrawnBids(withdrawn: readonly WithdrawnBid[], reason: 'driver_offline' | 'driver_busy'): void {
     for (const bid of withdrawn) {
-      this.clearBidTimer(bid.id);
+      this.bidTimers.clear(bid.id);
       this.deps.notifier.notify(bid.customerId, 'bid.withdrawn', { rideId: bid.rideId, bidId: bid.id, reason });
     }
   }
@@ -659,11 +561,7 @@ export class RideService {
       return { activeRide: ride && ride.status !== 'requested' ? ride : null, openRequest: ride && ride.status === 'requested' ? ride : null };
     }
     if (ride) this.deps.presence.setActivity(caller.userId, 'on_ride');
-    const offers = ride
-      ? []
-      : [...this.requests.values()]
-          .filter((request) => request.offers.has(caller.userId))
-          .map((request) => ({ ride: request.ride, distanceToPickupM: request.offers.get(caller.userId) as number, expiresAt: request.ride.expiresAt }));
+    const offers = ride ? [] : this.search.offersFor(caller.userId);
     return { activeRide: ride ?? null, openRequest: null, offers };
   }
 
@@ -678,10 +576,10 @@ export class RideService {
     for (const row of open) {
       const offered = new Map((offers.get(row.id) ?? []).map((offer) => [offer.driverId, offer.distanceM] as const));
       const elapsedTicks = Math.floor((this.now() - row.created_at.getTime()) / config.match.stepMs);
-      this.openRequest(row, rideRowToView(row), { tick: Math.max(0, elapsedTicks), radiusIndex: 0 }, offered);
+      this.search.open({ ride: rideRowToView(row), expiresAt: row.expires_at, match: { tick: Math.max(0, elapsedTicks), radiusIndex: 0 }, offers: offered });
     }
     const bids = await listOpenBids(pool);
-    for (const bid of bids) this.armBidTimer(bid.id, bid.expiresAt.getTime());
+    for (const bid of bids) this.bidTimers.arm(bid.id, bid.expiresAt.getTime());
     const engaged = await listEngagedRides(pool);
     for (const ride of engaged) {
       this.engagedDrivers.add(ride.driver_id);
@@ -700,9 +598,8 @@ export class RideService {
 
   stop(): void {
     this.stopped = true;
-    for (const rideId of [...this.requests.keys()]) this.closeRequest(rideId);
-    for (const timer of this.bidTimers.values()) clearTimeout(timer);
-    this.bidTimers.clear();
+    this.search.stop();
+    this.bidTimers.stop();
   }
 
   /** Timer work: never an unhandled rejection; a failure is logged and the next timer retries. */
