@@ -104,6 +104,15 @@ export class RequestSearch {
     setImmediate(() => this.run('match tick', this.tick(ride.id)));
   }
 
+  /** The driver took a ride: forget their other offers; returns those rides (to tell the driver). */
+  withdrawOffersOf(driverId: string, exceptRideId: string): string[] {
+    const rideIds: string[] = [];
+    for (const request of this.requests.values()) {
+      if (request.rideId !== exceptRideId && request.offers.delete(driverId)) rideIds.push(request.rideId);
+    }
+    return rideIds;
+  }
+
   /** The open requests a driver was offered (for their session.state). */
   offersFor(driverId: string): DriverOffer[] {
     const offers: DriverOffer[] = [];

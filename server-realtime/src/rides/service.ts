@@ -484,6 +484,10 @@ export class RideService {
       case 'driver_busy':
         this.engagedDrivers.add(effect.driverId);
         presence.setActivity(effect.driverId, 'on_ride');
+        // A driver on a ride is offered nothing else: their other offers are withdrawn at once.
+        for (const otherRideId of this.search.withdrawOffersOf(effect.driverId, row.id)) {
+          notifier.notify(effect.driverId, 'ride.withdrawn', { rideId: otherRideId, reason: 'driver_busy' });
+        }
         break;
       case 'driver_free':
         this.engagedDrivers.delete(effect.driverId);

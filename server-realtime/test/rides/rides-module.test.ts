@@ -253,18 +253,22 @@ describe('rides module', () => {
     expect(await hub.sendExpectingError(as(driver!), 'bid.place', { rideId: ride2.rideId, fare: 60_000 })).toBe('driver_busy');
   });
 
-  it('withdraws a driver\'s other open bids when they are assigned, and all of them when they go offline', async () => {
+  it('withdraws a driver\'s other bids and offers when they are assigned, and all their bids when they go offline', async () => {
     const { hub } = await startRides();
     const customers = [await createUser(stack, 'customer'), await createUser(stack, 'customer'), await createUser(stack, 'customer')];
     const [driver, other] = await onlineDrivers(hub, 2);
     const rides: Awaited<ReturnType<typeof request>>[] = [];
     for (const customer of customers) rides.push(await request(hub, customer));
+    for (const ride of rides) await hub.waitFor(driver!.id, 'ride.requested', (d) => d.ride.id === ride.rideId);
     const bids: Awaited<ReturnType<typeof bid>>[] = [];
     for (const ride of rides) bids.push(await bid(hub, driver!, ride.rideId, 60_000));
     const otherBid = await bid(hub, other!, rides[2]!.rideId, 60_000);
     await hub.send(as(customers[0]!), 'bid.accept', { rideId: rides[0]!.rideId, bidId: bids[0]!.bid.id });
     await hub.waitFor(customers[1]!.id, 'bid.withdrawn', (d) => d.bidId === bids[1]!.bid.id && d.reason === 'driver_busy');
     await hub.waitFor(customers[2]!.id, 'bid.withdrawn', (d) => d.bidId === bids[2]!.bid.id);
+    // and the driver's other offers are withdrawn from them: a driver on a ride is offered nothing
+    for (const ride of rides.slice(1)) await hub.waitFor(driver!.id, 'ride.withdrawn', (d) => d.rideId === ride.rideId && d.reason === 'driver_busy');
+    expect(await hub.sessionState(as(driver!))).toMatchObject({ offers: [] });
     hub.goOffline(other!.id);
     await hub.waitFor(customers[2]!.id, 'bid.withdrawn', (d) => d.bidId === otherBid.bid.id && d.reason === 'driver_offline');
     const open = await stack.query(`SELECT id FROM bids WHERE status = 'open' AND ride_id = ANY($1::uuid[])`, [rides.map((r) => r.rideId)]);

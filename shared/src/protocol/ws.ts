@@ -257,7 +257,8 @@ export const serverMessageData = {
   'session.replaced': z.object({ reason: z.string() }),
   'driver.location': DriverLocation,
   'ride.requested': z.object({ ride: RideView, distanceToPickupM: z.number().int(), expiresAt: z.string() }),
-  'ride.withdrawn': z.object({ rideId: Uuid, reason: z.enum(['taken', 'cancelled', 'expired', 'bid_rejected']) }),
+  /** `driver_busy` (extension): you were assigned another ride, so your other offers are gone. */
+  'ride.withdrawn': z.object({ rideId: Uuid, reason: z.enum(['taken', 'cancelled', 'expired', 'bid_rejected', 'driver_busy']) }),
   'bid.rejected': z.object({ rideId: Uuid, bidId: Uuid }),
   'bid.received': z.object({ rideId: Uuid, bid: BidView }),
   'bid.expired': z.object({ rideId: Uuid, bidId: Uuid }),
