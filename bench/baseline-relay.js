@@ -24,3 +24,4 @@ wss.on('connection', (ws, req) => {
 });
 wss.on('listening', () => process.send?.({ type: 'listening', port }));
 process.on('SIGTERM', () => process.exit(0));
+process.on('disconnect', () => process.exit(0));

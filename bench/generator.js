@@ -100,6 +100,7 @@ async function setup() {
 
 async function run(ratePerDriver, durationMs) {
   received = 0;
+  errors = 0;
   maxLatency = 0;
   hist = new Uint32Array(HIST_MAX_MS + 1);
   runStart = Date.now();
@@ -132,8 +133,11 @@ async function run(ratePerDriver, durationMs) {
   hist.forEach((count, ms) => {
     if (count > 0) buckets.push([ms, count]);
   });
-  return { sent, received, buckets, maxLatency };
+  return { sent, received, buckets, maxLatency, errorFrames: errors };
 }
+
+// The orchestrator went away: stop (a benchmark never outlives its run).
+process.on('disconnect', () => process.exit(0));
 
 process.on('message', async (msg) => {
   try {

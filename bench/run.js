@@ -13,7 +13,7 @@
  * 4. Everything is stopped and the database dropped, whatever happens. Bounded in time.
  */
 import { fork, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,14 @@ const serverCpu = option('server-cpu', '0');
 const generatorCpu = option('generator-cpu', '1');
 const adminUrl = option('database', 'postgres://postgres@127.0.0.1:5432/postgres');
 const jsonOut = option('json', undefined);
+const systems = option('systems', 'service,baseline').split(',');
+/**
+ * --priority: run the server and the generators in their own scheduling groups at nice -10, so
+ * other work on a shared machine disturbs the measurement less (both systems get the same).
+ */
+const priority = flag('priority');
+/** --profile DIR: write a V8 CPU profile of the server process (for finding where time goes). */
+const profileDir = option('profile', undefined);
 const HARD_LIMIT_MS = Number(option('time-limit-s', quick ? 180 : 900)) * 1000;
 
 const log = (message) => process.stderr.write(`${message}\n`);
@@ -66,12 +74,25 @@ async function cleanup() {
   }
 }
 process.on('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+process.on('SIGTERM', () => void cleanup().finally(() => process.exit(143)));
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
 
 function pin(pid, cpu) {
   try {
     execFileSync('taskset', ['-a', '-p', '-c', cpu, String(pid)], { stdio: 'ignore' });
   } catch {
     log(`bench: could not pin ${pid} to CPU ${cpu}`);
+  }
+  if (priority) {
+    try {
+      // Detached children lead their own session, hence their own autogroup: nice it.
+      writeFileSync(`/proc/${pid}/autogroup`, '-10');
+      execFileSync('renice', ['-n', '-10', '-p', String(pid)], { stdio: 'ignore' });
+    } catch (error) {
+      log(`bench: could not raise the priority of ${pid}: ${error.message}`);
+    }
   }
 }
 
@@ -167,11 +188,21 @@ async function startServer(system, port, ctx) {
     JWT_PUBLIC_KEY: ctx.keys.publicKeyPem,
     REALTIME_HOST: '127.0.0.1',
     REALTIME_PORT: String(port),
+    // The saturation climb sends up to ~20 fixes/s per driver in quick mode, the default per-socket
+    // limit (20/s): raise it so the benchmark measures relaying, not rate_limited answers.
+    WS_RATE_PER_S: '100',
+    WS_RATE_BURST: '200',
   };
-  const child = fork(script, system === 'service' ? [] : [String(port)], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(script, system === 'service' ? [] : [String(port)], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    detached: priority,
+    execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  });
   children.add(child);
   pin(child.pid, serverCpu);
   await waitForPort(port);
+  log(`bench: ${system}: server pid ${child.pid}`);
   return child;
 }
 
@@ -189,7 +220,9 @@ function summarize(results, durationMs) {
   let sent = 0;
   let received = 0;
   let max = 0;
+  let errorFrames = 0;
   for (const r of results) {
+    errorFrames += r.errorFrames;
     sent += r.sent;
     received += r.received;
     max = Math.max(max, r.maxLatency);
@@ -213,6 +246,7 @@ function summarize(results, durationMs) {
     p50Ms: pct(0.5),
     p99Ms: pct(0.99),
     maxMs: max,
+    errorFrames,
   };
 }
 
@@ -226,7 +260,7 @@ async function runSystem(system, ctx) {
   const slice = Math.ceil(ctx.pairList.length / generatorCount);
   try {
     for (let g = 0; g < generatorCount; g++) {
-      const child = fork(`${root}bench/generator.js`, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(`${root}bench/generator.js`, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: priority });
       children.add(child);
       pin(child.pid, generatorCpu);
       await ask(child, { cmd: 'init', config: { mode: system, host: '127.0.0.1', port, pairs: ctx.pairList.slice(g * slice, (g + 1) * slice) } }, 'init');
@@ -252,6 +286,8 @@ async function runSystem(system, ctx) {
       const summary = summarize(results, durationMs);
       summary.serverCpuPct = Math.round(((cpuSeconds(server.pid) - cpu0) / wallS) * 100);
       summary.generatorCpuPct = Math.round((generators.reduce((s, g, i) => s + cpuSeconds(g.pid) - gcpu0[i], 0) / wallS) * 100);
+      // Other work on the machine shows up as latency: record how busy it was.
+      summary.loadAvg1 = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
       return summary;
     };
     const steady = await measure(1, steadyMs);
@@ -261,7 +297,8 @@ async function runSystem(system, ctx) {
       const step = await measure(rate / ctx.pairList.length, stepMs);
       saturation.push(step);
       log(`bench: ${system}: offered ${rate}/s: ${JSON.stringify(step)}`);
-      if (step.p99Ms >= 100 || step.deliveredRatio < 0.95) break;
+      // Past saturation: fixes pile up. One noisy step (p99 >= 100 ms) does not end the climb.
+      if (step.deliveredRatio < 0.95 || step.p99Ms >= 1_000) break;
     }
     const ok = saturation.filter((s) => s.p99Ms < 100 && s.deliveredRatio >= 0.95);
     const saturationPerS = ok.length === 0 ? 0 : Math.max(...ok.map((s) => s.deliveredPerS));
@@ -283,14 +320,14 @@ function median(values) {
 }
 
 async function main() {
-  log(`bench: ${quick ? 'quick' : 'full'} mode, ${pairs} drivers + ${pairs} customers, ${generatorCount} generator process(es), ${rounds} round(s)`);
+  log(`bench: ${quick ? 'quick' : 'full'} mode${priority ? ' (--priority)' : ''}, ${pairs} drivers + ${pairs} customers, ${generatorCount} generator process(es), ${rounds} round(s)`);
   const nearest = benchNearest();
   log(`bench: nearest-10 among ${nearest.drivers} drivers: p50 ${nearest.p50Ms.toFixed(4)} ms, p99 ${nearest.p99Ms.toFixed(4)} ms`);
   const ctx = await prepareDatabase();
   const runs = [];
   for (let round = 0; round < rounds; round++) {
     // Alternate which system goes first, so neither always runs on a warmer machine.
-    const order = round % 2 === 0 ? ['service', 'baseline'] : ['baseline', 'service'];
+    const order = round % 2 === 0 ? systems : [...systems].reverse();
     for (const system of order) runs.push(await runSystem(system, ctx));
   }
   await cleanup();
@@ -312,8 +349,9 @@ async function main() {
       saturationPerS: median(rs.map((r) => r.saturationPerS)),
     };
   };
-  const service = agg('service');
-  const baseline = agg('baseline');
+  const empty = { runs: 0, sockets: 0, perSocketKiB: NaN, steadyOfferedPerS: 0, steadyDeliveredPerS: 0, steadyDeliveredRatio: 0, steadyP50Ms: NaN, steadyP99Ms: NaN, steadyMaxMs: NaN, steadyServerCpuPct: NaN, saturationPerS: NaN };
+  const service = systems.includes('service') ? agg('service') : empty;
+  const baseline = systems.includes('baseline') ? agg('baseline') : empty;
   const report = {
     mode: quick ? 'quick' : 'full',
     pairs,

@@ -1,7 +1,6 @@
 /**
  * Prometheus metrics of the realtime service (`GET /metrics`). One registry per server instance,
- * so tests that start several services in one process do not share counters. Label children are
- * cached: a fix fans out through here, and `labels()` hashes its arguments on every call.
+ * so tests that start several services in one process do not share counters.
  */
 import client from 'prom-client';
 import type { Role } from '@drivrr/shared/protocol';
@@ -11,14 +10,17 @@ export type DropReason = 'backpressure_coalesced' | 'socket_closed' | 'slow_cons
 
 export class RealtimeMetrics {
   readonly registry = new client.Registry();
-  private readonly messagesIn: client.Counter<'type'>;
-  private readonly messagesOut: client.Counter<'type'>;
   private readonly dropped: client.Counter<'reason'>;
   private readonly handshakeFailures: client.Counter<'reason'>;
   private readonly errorsOut: client.Counter<'code'>;
   private readonly dedupeReplays: client.Counter;
-  private readonly inChildren = new Map<string, client.Counter.Internal>();
-  private readonly outChildren = new Map<string, client.Counter.Internal>();
+  /**
+   * Per-type message counts are kept as plain numbers and handed to prom-client at scrape time:
+   * counting runs twice per fix, and prom-client's inc() (label hashing, value objects) was a
+   * visible share of the fan-out's CPU.
+   */
+  private readonly inCounts = new Map<string, number>();
+  private readonly outCounts = new Map<string, number>();
 
   constructor(connectionsByRole: () => Record<Role, number>) {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'drivrr_realtime_', eventLoopMonitoringPrecision: 10 });
@@ -32,8 +34,28 @@ export class RealtimeMetrics {
         for (const [role, n] of Object.entries(counts)) this.set({ role }, n);
       },
     });
-    this.messagesIn = new client.Counter({ name: 'drivrr_ws_messages_in_total', help: 'Client frames received, by message type (invalid frames as "invalid")', labelNames: ['type'], registers: [this.registry] });
-    this.messagesOut = new client.Counter({ name: 'drivrr_ws_messages_out_total', help: 'Server frames sent, by message type', labelNames: ['type'], registers: [this.registry] });
+    const inCounts = this.inCounts;
+    const outCounts = this.outCounts;
+    new client.Counter({
+      name: 'drivrr_ws_messages_in_total',
+      help: 'Client frames received, by message type (invalid frames as "invalid", refused by the rate limit as "rate_limited")',
+      labelNames: ['type'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [type, n] of inCounts) this.inc({ type }, n);
+      },
+    });
+    new client.Counter({
+      name: 'drivrr_ws_messages_out_total',
+      help: 'Server frames sent, by message type',
+      labelNames: ['type'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [type, n] of outCounts) this.inc({ type }, n);
+      },
+    });
     this.dropped = new client.Counter({ name: 'drivrr_ws_dropped_frames_total', help: 'Server frames not delivered, by reason', labelNames: ['reason'], registers: [this.registry] });
     this.handshakeFailures = new client.Counter({ name: 'drivrr_ws_handshake_failures_total', help: 'Refused WebSocket handshakes, by reason', labelNames: ['reason'], registers: [this.registry] });
     this.errorsOut = new client.Counter({ name: 'drivrr_ws_error_frames_total', help: 'error frames sent, by error code', labelNames: ['code'], registers: [this.registry] });
@@ -41,12 +63,13 @@ export class RealtimeMetrics {
     for (const reason of ['backpressure_coalesced', 'socket_closed', 'slow_consumer'] as const) this.dropped.inc({ reason }, 0);
   }
 
+  /** `type` is a schema type or one of the transport's fixed labels: a bounded set. */
   messageIn(type: string): void {
-    cachedChild(this.inChildren, this.messagesIn, type).inc();
+    this.inCounts.set(type, (this.inCounts.get(type) ?? 0) + 1);
   }
 
   messageOut(type: string, count = 1): void {
-    cachedChild(this.outChildren, this.messagesOut, type).inc(count);
+    this.outCounts.set(type, (this.outCounts.get(type) ?? 0) + count);
   }
 
   frameDropped(reason: DropReason): void {
@@ -68,14 +91,4 @@ export class RealtimeMetrics {
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
-}
-
-function cachedChild(cache: Map<string, client.Counter.Internal>, counter: client.Counter<'type'>, type: string): client.Counter.Internal {
-  let child = cache.get(type);
-  if (!child) {
-    child = counter.labels(type);
-    // Types come from our closed schema or from the fixed strings the transport uses: bounded.
-    cache.set(type, child);
-  }
-  return child;
 }

@@ -79,10 +79,12 @@ export class LocationFanout implements LocationFollows {
   }
 }
 
-/** The driver.location frame; `ts` is the driver's own fix time when it sent one, else the server's. */
+/**
+ * The driver.location frame; `ts` is the driver's own fix time when it sent one, else the server's.
+ * Built as a template rather than JSON.stringify: it runs once per fix and was the hottest line of
+ * the fan-out. Safe because every part is already validated: the id is a UUID (from a verified
+ * token), lat/lng/heading are finite numbers (schema), ts an integer.
+ */
 export function locationFrame(info: DriverPresenceInfo, ts: number = info.updatedAt): string {
-  return JSON.stringify({
-    type: 'driver.location',
-    data: { driverId: info.driverId, lat: info.location.lat, lng: info.location.lng, heading: info.heading, ts },
-  });
+  return `{"type":"driver.location","data":{"driverId":"${info.driverId}","lat":${info.location.lat},"lng":${info.location.lng},"heading":${info.heading === null ? 'null' : info.heading},"ts":${ts}}}`;
 }
