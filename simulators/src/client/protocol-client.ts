@@ -50,7 +50,7 @@ export interface ProtocolClientOptions {
   wsUrl: string;
   /** A valid access token (called on every (re)connect). */
   token: () => Promise<string>;
-  /** A short label that starts every message id of this client (ids are unique per run). */
+  /** A short label that starts every message id of this client (ids are unique per client). */
   label?: string;
   /** Keep every inbound frame for `waitFor` (scenarios); fleets use listeners only. */
   keepInbox?: boolean;
@@ -75,8 +75,6 @@ interface InboxEntry {
   consumed: boolean;
 }
 
-const runNonce = randomBytes(4).toString('hex');
-
 export class ProtocolClient {
   private connection: RawConnection | undefined;
   private readonly pending = new Map<string, Pending>();
@@ -92,7 +90,9 @@ export class ProtocolClient {
   sent = 0;
 
   constructor(private readonly options: ProtocolClientOptions) {
-    this.idPrefix = `${options.label ?? 'c'}-${runNonce}-`.slice(0, 40);
+    // The server dedupes ids per user for minutes: a fresh nonce per client keeps a new client
+    // (another run, another test) from reusing the ids of an earlier one of the same user.
+    this.idPrefix = `${(options.label ?? 'c').slice(0, 24)}-${randomBytes(5).toString('hex')}-`;
   }
 
   get connected(): boolean {
