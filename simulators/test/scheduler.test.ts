@@ -40,3 +40,26 @@ describe('percentiles', () => {
     expect(percentiles([])).toEqual({ count: 0, p50: null, p95: null, max: null });
   });
 });
+
+describe('the fleet summary', () => {
+  it('computes matched %, waits, fares and outcomes from the request records', async () => {
+    const { FleetStats } = await import('@drivrr/simulators');
+    const stats = new FleetStats();
+    const base = { customer: 0, initialAsk: 40_000, currentAsk: 40_000, suggestedFare: 50_000, raises: 0, status: 'completed', paymentMethod: 'cash' as const };
+    stats.addRequest({ ...base, rideId: 'a', requestedAt: 0, firstBidAt: 1000, assignedAt: 3000, bids: 3, agreedFare: 44_000, outcome: 'completed' });
+    stats.addRequest({ ...base, rideId: 'b', requestedAt: 0, firstBidAt: 2000, assignedAt: 5000, bids: 1, agreedFare: 40_000, outcome: 'cancelled_by_driver' });
+    stats.addRequest({ ...base, rideId: 'c', requestedAt: 0, bids: 0, outcome: 'expired' });
+    stats.refusal('bid.place:ride_not_open');
+    const summary = stats.summarize({ seed: 1, drivers: 2, customers: 1, startedAt: 0, endedAt: 10_000, cpuS: 1, schedulerLagP95Ms: 3 });
+    expect(summary.requests).toBe(3);
+    expect(summary.matched).toBe(2);
+    expect(summary.matchedPct).toBe(66.7);
+    expect(summary.timeToAssignmentMs).toEqual({ count: 2, p50: 3000, p95: 5000, max: 5000 });
+    expect(summary.acceptedFareVsAsked.meanRatio).toBe(1.05);
+    expect(summary.completed).toBe(1);
+    expect(summary.cancelled).toEqual({ byCustomer: 0, byDriver: 1, bySystem: 0, total: 1 });
+    expect(summary.expired).toBe(1);
+    expect(summary.expectedRefusals).toEqual({ 'bid.place:ride_not_open': 1 });
+    expect(summary.protocolErrors).toBe(0);
+  });
+});
