@@ -19,7 +19,8 @@ import type { RequestRecord } from './stats.js';
 
 export type CustomerPhase = 'idle' | 'requesting' | 'bidding' | 'accepting' | 'assigned' | 'riding' | 'done';
 
-const RACE_REFUSALS = ['ride_not_open', 'invalid_transition', 'bid_expired', 'bid_not_found', 'not_found'];
+/** Refusals a customer can meet in a race with drivers or the clock (a bid expiring or its driver taken elsewhere). */
+const RACE_REFUSALS = ['ride_not_open', 'invalid_transition', 'bid_expired', 'bid_not_found', 'driver_busy', 'not_found'];
 
 interface Trip {
   pickup: LatLng & { address?: string };
@@ -239,7 +240,7 @@ export class SimCustomer {
     if (this.phase !== 'accepting') return;
     this.bids.delete(choice.bidId);
     this.phase = 'bidding';
-    if (result.code === 'bid_expired' || result.code === 'bid_not_found') {
+    if (result.code === 'bid_expired' || result.code === 'bid_not_found' || result.code === 'driver_busy') {
       if (this.bids.size > 0) this.decideTask = this.ctx.scheduler.after(200, () => void this.decide(rideId));
     }
   }
