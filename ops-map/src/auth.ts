@@ -64,6 +64,11 @@ export class AuthClient {
     return { accessToken: res.accessToken, refreshToken: res.refreshToken };
   }
 
+  /** Revokes the refresh token's family; best effort (the tab forgets the tokens either way). */
+  async logout(refreshToken: string): Promise<void> {
+    await postJson(`${this.baseUrl}/api/auth/logout`, { refreshToken }).catch(() => undefined);
+  }
+
   async refresh(refreshToken: string): Promise<StoredSession> {
     const res = await postJson<TokenPair>(`${this.baseUrl}/api/auth/refresh`, { refreshToken });
     return { accessToken: res.accessToken, refreshToken: res.refreshToken };

@@ -247,6 +247,15 @@ loginForm.onsubmit = async (e) => {
   }
 };
 
+byId('sign-out').onclick = () => {
+  const session = loadSession();
+  clearSession();
+  socket?.close();
+  setLinkState('refused', 'signed out');
+  if (session?.refreshToken) void auth.logout(session.refreshToken);
+  showLogin('Signed out.');
+};
+
 const existing = loadSession();
 if (existing) connect(existing);
 else showLogin();

@@ -159,3 +159,21 @@ export function percentiles(values: readonly number[]): Percentiles {
     max: round(sorted[sorted.length - 1] as number),
   };
 }
+
+/**
+ * A short human reading of a timeline event's data (fares, reasons, search radius); ids are left
+ * out (the panel is for people). Unknown fields are ignored.
+ */
+export function describeEventData(data: Record<string, unknown>, currency: string): string {
+  const parts: string[] = [];
+  const money = (v: unknown) => (typeof v === 'number' ? formatMoney(v, currency) : undefined);
+  if (typeof data.radiusM === 'number') {
+    const drivers = Array.isArray(data.drivers) ? data.drivers.length : undefined;
+    parts.push(`${drivers ?? '?'} driver${drivers === 1 ? '' : 's'} within ${(data.radiusM / 1000).toFixed(1)} km`);
+  }
+  if (money(data.from) && money(data.to)) parts.push(`${money(data.from)} → ${money(data.to)}`);
+  if (money(data.fare)) parts.push(`${money(data.fare)}${data.offer === 'counter' ? ' (counter-offer)' : data.offer === 'as_offered' ? ' (as asked)' : ''}`);
+  if (typeof data.reason === 'string') parts.push(`“${data.reason.replace(/_/g, ' ')}”`);
+  if (Array.isArray(data.rejectedBids) && data.rejectedBids.length > 0) parts.push(`${data.rejectedBids.length} other bid${data.rejectedBids.length === 1 ? '' : 's'} rejected`);
+  return parts.join(' · ');
+}

@@ -1,6 +1,6 @@
 /** The DOM around the canvas: counters, lists, the timeline panel and the hidden entity list. */
 import type { OpsCounters, OpsRequest, OpsRide, RideDetailView, RideStatus } from '@drivrr/shared/protocol';
-import { formatDuration, formatMoney, type OpsModel } from './model';
+import { describeEventData, formatDuration, formatMoney, type OpsModel } from './model';
 import type { FrameResult } from './render';
 
 function byId<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -166,7 +166,8 @@ export function renderTimeline(ride: RideDetailView): void {
     ...ride.events.map((e) => {
       const li = el('li', { 'data-testid': 'timeline-event', 'data-type': e.type });
       const change = e.fromStatus || e.toStatus ? ` ${e.fromStatus ?? '∅'} → ${e.toStatus ?? '∅'}` : '';
-      li.append(time(e.createdAt), document.createTextNode(`${e.type}${change} · by ${e.actorRole}`));
+      const detail = describeEventData(e.data, ride.currency);
+      li.append(time(e.createdAt), document.createTextNode(`${e.type}${change} · by ${e.actorRole}${detail ? ` · ${detail}` : ''}`));
       return li;
     }),
   );

@@ -293,4 +293,19 @@ describe('the live operations map', () => {
       clearInterval(mover);
     }
   }, 120_000);
+
+  it('signs out (forgetting the tokens) and back in', async () => {
+    await page.getByTestId('sign-out').click();
+    await eventually(visible(page.getByTestId('login'))).toBe(true);
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    await page.fill('#login-phone', OPERATOR_PHONE);
+    await page.getByTestId('login-send').click();
+    await eventually(text(page.getByTestId('login-message'))).toContain('Code sent');
+    await page.fill('#login-code', '000000');
+    await page.getByTestId('login-verify').click();
+    await eventually(attr(page.getByTestId('link-state'), 'data-state')).toBe('live');
+    await eventually(() => counter('counter-drivers-online')).toBeGreaterThanOrEqual(3);
+    expect(pageErrors).toEqual([]);
+  });
 });
+

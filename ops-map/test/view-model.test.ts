@@ -1,7 +1,7 @@
 /** The page's pure parts: projection, pan/zoom, hit-testing geometry, interpolation, statistics. */
 import { describe, expect, it } from 'vitest';
 import type { OpsSnapshot } from '@drivrr/shared/protocol';
-import { FrameStats, formatDuration, formatMoney, OpsModel, percentiles } from '../src/model';
+import { describeEventData, FrameStats, formatDuration, formatMoney, OpsModel, percentiles } from '../src/model';
 import { distanceToSegment, MapView } from '../src/view';
 
 const KHI = { lat: 24.8607, lng: 67.0311 };
@@ -159,5 +159,15 @@ describe('formatting and statistics', () => {
     const stats = new FrameStats(10);
     for (let i = 0; i < 20; i += 1) stats.record(i * 16, 2);
     expect(stats.summary()).toMatchObject({ frames: 20, frameMs: { n: 10, p50: 16 }, drawMs: { n: 10, max: 2 } });
+  });
+});
+
+describe('describeEventData', () => {
+  it('reads fares, raises, reasons and searches for people, leaving ids out', () => {
+    expect(describeEventData({ bidId: 'x', fare: 65_000, offer: 'counter' }, 'PKR')).toBe('Rs 650 (counter-offer)');
+    expect(describeEventData({ from: 30_000, to: 35_000 }, 'PKR')).toBe('Rs 300 → Rs 350');
+    expect(describeEventData({ reason: 'changed_plans', rejectedBids: ['a', 'b'] }, 'PKR')).toBe('“changed plans” · 2 other bids rejected');
+    expect(describeEventData({ radiusM: 1500, drivers: [{}, {}, {}] }, 'PKR')).toBe('3 drivers within 1.5 km');
+    expect(describeEventData({ driverId: 'd', bidId: 'b' }, 'PKR')).toBe('');
   });
 });
