@@ -216,6 +216,20 @@ describe('the live operations map', () => {
     }
   });
 
+  it('takes an operator token handed in the address (drivrr login --role operator --json)', async () => {
+    const operator = await createUser(stack, 'operator');
+    const other = await browser.newPage();
+    try {
+      await other.goto(`${stack.realtime!.url}/ops?token=${operator.token}`);
+      await expect.poll(() => other.getByTestId('link-state').getAttribute('data-state'), { timeout: 15_000, interval: 100 }).toBe('live');
+      expect(other.url()).not.toContain(operator.token);
+      expect(await other.getByTestId('login').isVisible()).toBe(false);
+      await expect.poll(() => other.locator('[data-testid="entities"] li[data-kind="driver"]').count(), { timeout: 15_000 }).toBe(3);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('asks to sign in again when the service refuses its token', async () => {
     const other = await browser.newPage();
     try {
