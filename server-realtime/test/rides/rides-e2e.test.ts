@@ -12,8 +12,8 @@ import { WsTestClient } from './support/ws-client.js';
 
 const FAST = {
   MATCH_STEP_MS: '200',
-  REQUEST_TTL_MS: '3000',
-  BID_TTL_MS: '1200',
+  REQUEST_TTL_MS: '3500',
+  BID_TTL_MS: '2000',
   COMMISSION_PCT: '10',
 };
 
