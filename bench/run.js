@@ -32,10 +32,10 @@ const option = (name, fallback) => {
 const quick = flag('quick');
 const pairs = Number(option('pairs', quick ? 2_500 : 5_000));
 const generatorCount = Number(option('generators', 2));
-const steadyMs = Number(option('steady-s', quick ? 6 : 20)) * 1000;
-const stepMs = Number(option('step-s', quick ? 4 : 8)) * 1000;
+const steadyMs = Number(option('steady-s', quick ? 5 : 20)) * 1000;
+const stepMs = Number(option('step-s', quick ? 3 : 6)) * 1000;
 const rounds = Number(option('rounds', quick ? 1 : 2));
-const steps = (option('rates', quick ? '5000,10000,15000' : '5000,10000,15000,20000,25000,30000')).split(',').map(Number);
+const steps = (option('rates', quick ? '10000,20000,30000,40000,50000' : '10000,20000,30000,40000,50000,60000')).split(',').map(Number);
 const serverCpu = option('server-cpu', '0');
 const generatorCpu = option('generator-cpu', '1');
 const adminUrl = option('database', 'postgres://postgres@127.0.0.1:5432/postgres');
