@@ -52,8 +52,8 @@ async function connectAll() {
   const { host, port, mode, pairs } = config;
   const jobs = [];
   pairs.forEach((pair, i) => {
-    const headersFor = (token) => (mode === 'service' ? { authorization: `Bearer ${token}` } : {});
-    const pathFor = (role) => (mode === 'service' ? '/ws' : `/ws?pair=${pair.index}&role=${role}`);
+    const headersFor = (token) => (mode !== 'baseline' ? { authorization: `Bearer ${token}` } : {});
+    const pathFor = (role) => (mode !== 'baseline' ? '/ws' : `/ws?pair=${pair.index}&role=${role}`);
     jobs.push(async () => {
       customers[i] = await rawConnect({ host, port, path: pathFor('customer'), headers: headersFor(pair.customerToken), onText: onCustomerText });
     });
@@ -84,7 +84,7 @@ async function waitForAcks(expected, timeoutMs) {
 }
 
 async function setup() {
-  if (config.mode !== 'service') return;
+  if (config.mode === 'baseline') return;
   acks = 0;
   errors = 0;
   config.pairs.forEach((pair, i) => {

@@ -35,7 +35,7 @@ const generatorCount = Number(option('generators', 2));
 const steadyMs = Number(option('steady-s', quick ? 5 : 20)) * 1000;
 const stepMs = Number(option('step-s', quick ? 3 : 6)) * 1000;
 const rounds = Number(option('rounds', quick ? 1 : 2));
-const steps = (option('rates', quick ? '10000,20000,30000,40000,50000' : '10000,20000,30000,40000,50000,60000')).split(',').map(Number);
+const steps = (option('rates', quick ? '10000,20000,30000,40000,50000' : '10000,15000,20000,25000,30000,35000,40000,45000,50000,55000,60000')).split(',').map(Number);
 const serverCpu = option('server-cpu', '0');
 const generatorCpu = option('generator-cpu', '1');
 const adminUrl = option('database', 'postgres://postgres@127.0.0.1:5432/postgres');
@@ -179,7 +179,11 @@ async function prepareDatabase() {
 }
 
 async function startServer(system, port, ctx) {
-  const script = system === 'service' ? `${root}server-realtime/dist/main.js` : `${root}bench/baseline-relay.js`;
+  const script = {
+    service: `${root}server-realtime/dist/main.js`,
+    transport: `${root}bench/transport-only.js`,
+    baseline: `${root}bench/baseline-relay.js`,
+  }[system];
   const env = {
     PATH: process.env.PATH,
     NODE_ENV: 'production',
@@ -193,7 +197,7 @@ async function startServer(system, port, ctx) {
     WS_RATE_PER_S: '100',
     WS_RATE_BURST: '200',
   };
-  const child = fork(script, system === 'service' ? [] : [String(port)], {
+  const child = fork(script, system === 'baseline' ? [String(port)] : [], {
     env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     detached: priority,
