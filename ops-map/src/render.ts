@@ -128,33 +128,9 @@ export function drawFrame(ctx: CanvasRenderingContext2D, view: MapView, model: O
   drawBaseMap(ctx, view);
   const rides = new Map<string, DrawnRide>();
 
-  // Requests: pickup pin, a faint line to the dropoff, the ask and the bids.
-  for (const req of model.requests) {
-    const pickup = view.project(req.pickup);
-    const dropoff = view.project(req.dropoff);
-    rides.set(req.rideId, { rideId: req.rideId, kind: 'request', pickup, points: [pickup, dropoff] });
-    if (!view.onScreen(pickup, 200) && !view.onScreen(dropoff, 200)) continue;
-    const selected = req.rideId === selectedRideId;
-    ctx.setLineDash([4, 4]);
-    ctx.strokeStyle = selected ? '#ffffff' : 'rgba(255,92,138,0.5)';
-    ctx.lineWidth = selected ? 2.5 : 1.5;
-    ctx.beginPath();
-    ctx.moveTo(pickup.x, pickup.y);
-    ctx.lineTo(dropoff.x, dropoff.y);
-    ctx.stroke();
-    ctx.setLineDash([]);
-    // A pulse so a new request catches the eye.
-    const pulse = 8 + 4 * Math.abs(Math.sin(now / 300));
-    ctx.strokeStyle = 'rgba(255,92,138,0.6)';
-    ctx.lineWidth = 2;
-    ctx.beginPath();
-    ctx.arc(pickup.x, pickup.y, pulse, 0, Math.PI * 2);
-    ctx.stroke();
-    drawPin(ctx, pickup, REQUEST_COLOR, 6);
-    drawPin(ctx, dropoff, DROPOFF_COLOR, 3.5);
-    const bids = req.openBids === 0 ? 'no bids yet' : `${req.openBids} bid${req.openBids === 1 ? '' : 's'} · best ${formatMoney(req.bestBid ?? 0, req.currency)}`;
-    drawLabel(ctx, pickup, `${formatMoney(req.fare, req.currency)} · ${bids}`, REQUEST_COLOR);
-  }
+  // Labels are drawn last, over everything: requests' (the ask and the bids) above rides'.
+  const labels: { at: Point; text: string; color: string }[] = [];
+  const rideLabels: typeof labels = [];
 
   // Rides: driver -> pickup (dashed until arrived), pickup -> dropoff (solid).
   for (const ride of model.rides) {
@@ -183,7 +159,36 @@ export function drawFrame(ctx: CanvasRenderingContext2D, view: MapView, model: O
     ctx.stroke();
     if (ride.status !== 'in_progress') drawPin(ctx, pickup, '#4aa3ff', 5);
     drawPin(ctx, dropoff, DROPOFF_COLOR, 5);
-    if (selected || view.metresPerPx < 30) drawLabel(ctx, pickup, `${ride.status.replace('_', ' ')} · ${formatMoney(ride.agreedFare, ride.currency)}`, '#9ccaff');
+    // Ride labels only up close or when selected: a busy city would be all labels otherwise.
+    if (selected || view.metresPerPx < 6) rideLabels.push({ at: pickup, text: `${ride.status.replace('_', ' ')} · ${formatMoney(ride.agreedFare, ride.currency)}`, color: '#9ccaff' });
+  }
+
+  // Requests over rides: pickup pin, a faint line to the dropoff, the ask and the bids.
+  for (const req of model.requests) {
+    const pickup = view.project(req.pickup);
+    const dropoff = view.project(req.dropoff);
+    rides.set(req.rideId, { rideId: req.rideId, kind: 'request', pickup, points: [pickup, dropoff] });
+    if (!view.onScreen(pickup, 200) && !view.onScreen(dropoff, 200)) continue;
+    const selected = req.rideId === selectedRideId;
+    ctx.setLineDash([4, 4]);
+    ctx.strokeStyle = selected ? '#ffffff' : 'rgba(255,92,138,0.5)';
+    ctx.lineWidth = selected ? 2.5 : 1.5;
+    ctx.beginPath();
+    ctx.moveTo(pickup.x, pickup.y);
+    ctx.lineTo(dropoff.x, dropoff.y);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    // A pulse so a new request catches the eye.
+    const pulse = 8 + 4 * Math.abs(Math.sin(now / 300));
+    ctx.strokeStyle = 'rgba(255,92,138,0.6)';
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.arc(pickup.x, pickup.y, pulse, 0, Math.PI * 2);
+    ctx.stroke();
+    drawPin(ctx, pickup, REQUEST_COLOR, 6);
+    drawPin(ctx, dropoff, DROPOFF_COLOR, 3.5);
+    const bids = req.openBids === 0 ? 'no bids yet' : `${req.openBids} bid${req.openBids === 1 ? '' : 's'} · best ${formatMoney(req.bestBid ?? 0, req.currency)}`;
+    labels.push({ at: pickup, text: `${formatMoney(req.fare, req.currency)} · ${bids}`, color: REQUEST_COLOR });
   }
 
   // Drivers last, on top: one batched path per status (cheap with 500+ drivers).
@@ -200,6 +205,7 @@ export function drawFrame(ctx: CanvasRenderingContext2D, view: MapView, model: O
     }
     ctx.fill();
   }
+  for (const label of [...rideLabels, ...labels]) drawLabel(ctx, label.at, label.text, label.color);
   return { rides };
 }
 
