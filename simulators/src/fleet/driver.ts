@@ -36,6 +36,8 @@ export class SimDriver {
   private path: PathState;
   private speedMps: number;
   private lastFixAt = 0;
+  /** When the next fix is due: fixed-rate, so a late tick does not stretch the interval. */
+  private nextFixDue = 0;
   private fixTask: TaskHandle | undefined;
   private readonly offers = new Map<string, Offer>();
   private rideTasks: TaskHandle[] = [];
@@ -97,7 +99,8 @@ export class SimDriver {
     this.phase = 'idle';
     this.lastFixAt = Date.now();
     // Spread the fleet's fixes over the interval so they do not all go out in the same tick.
-    this.fixTask = this.ctx.scheduler.after(this.identity.rng.int(0, this.ctx.fixIntervalMs), () => this.fix());
+    this.nextFixDue = Date.now() + this.identity.rng.int(0, this.ctx.fixIntervalMs);
+    this.fixTask = this.ctx.scheduler.at(this.nextFixDue, () => this.fix());
   }
 
   /** One location fix: move by speed x elapsed (simulated) time, react to arrival, report. */
@@ -122,7 +125,10 @@ export class SimDriver {
     } else {
       this.report(0);
     }
-    this.fixTask = this.ctx.scheduler.after(this.ctx.fixIntervalMs, () => this.fix());
+    // Fixed rate: the next fix is due one interval after this one was due (not after it ran);
+    // a simulator that fell more than an interval behind skips ahead instead of bursting.
+    this.nextFixDue = Math.max(this.nextFixDue + this.ctx.fixIntervalMs, now + this.ctx.fixIntervalMs / 2);
+    this.fixTask = this.ctx.scheduler.at(this.nextFixDue, () => this.fix());
   }
 
   private report(speedMps: number): void {
