@@ -30,6 +30,8 @@ describe('the fleet scheduler', () => {
     for (now = 0; now <= 10_050; now += 50) scheduler.runDue();
     expect(fixes).toBe(10);
     expect(scheduler.lagP95Ms()).toBeLessThanOrEqual(50);
+    expect(scheduler.lagPercentileMs(0.95)).toBeLessThanOrEqual(50);
+    expect(scheduler.lateTasks).toBe(0);
   });
 });
 

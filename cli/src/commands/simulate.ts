@@ -98,7 +98,7 @@ export function formatSummary(summary: FleetSummary): string[] {
     `  wallet top-ups        ${summary.walletTopUps}; reconnects ${summary.reconnects}; location fixes ${summary.locationUpdates}`,
     `  expected refusals     ${Object.entries(summary.expectedRefusals).map(([code, n]) => `${code} ${n}`).join(', ') || 'none'}`,
     `  protocol errors       ${errors}${summary.protocolErrors ? ` (${Object.entries(summary.protocolErrorKinds).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`,
-    `  simulator             ${summary.simulator.cpuS} s CPU in all; running: ${summary.simulator.steadyCpuPct ?? '-'}% of a core for ${summary.simulator.steadyFixesPerS ?? '-'} fixes/s (${summary.simulator.cpuUsPerFix ?? '-'} us per fix), scheduler lag p95 ${summary.simulator.schedulerLagP95Ms} ms`,
+    `  simulator             ${summary.simulator.cpuS} s CPU in all; running: ${summary.simulator.steadyCpuPct ?? '-'}% of a core for ${summary.simulator.steadyFixesPerS ?? '-'} fixes/s (${summary.simulator.steadyFixesDeliveredPct ?? '-'}% of those due; ${summary.simulator.cpuUsPerFix ?? '-'} us per fix), timer lag p95 ${summary.simulator.schedulerLagP95Ms} ms, p99 ${summary.simulator.schedulerLagP99Ms} ms`,
   ];
   for (const sample of summary.protocolErrorSamples.slice(0, 5)) lines.push(color.red(`    ${sample.actor}: ${sample.kind}: ${sample.detail}`));
   return lines;

@@ -177,7 +177,12 @@ export class Fleet {
         const steadyFixes = ctx.stats.locationUpdates;
         await this.sleepUntil(runStart + options.durationMs);
         const used = process.cpuUsage(steadyCpu);
-        ctx.stats.steady = { cpuS: (used.user + used.system) / 1e6, wallS: (Date.now() - runStart) / 1000, fixes: ctx.stats.locationUpdates - steadyFixes };
+        ctx.stats.steady = {
+          cpuS: (used.user + used.system) / 1e6,
+          wallS: (Date.now() - runStart) / 1000,
+          fixes: ctx.stats.locationUpdates - steadyFixes,
+          offeredFixes: Math.round(((Date.now() - runStart) / ctx.fixIntervalMs) * this.drivers.filter((d) => d.phase !== 'offline').length),
+        };
       }
     } finally {
       phase('stopping: cancelling open requests, drivers going offline, logging everyone off');
@@ -193,7 +198,8 @@ export class Fleet {
       startedAt: this.startedAt,
       endedAt,
       cpuS: (cpu.user + cpu.system) / 1e6,
-      schedulerLagP95Ms: ctx.scheduler.lagP95Ms(),
+      schedulerLagP95Ms: ctx.scheduler.lagPercentileMs(0.95),
+      schedulerLagP99Ms: ctx.scheduler.lagPercentileMs(0.99),
     });
   }
 

@@ -19,9 +19,14 @@ export class Scheduler {
   private heap: Task[] = [];
   private seq = 0;
   private timer: NodeJS.Timeout | undefined;
-  /** Lateness samples (ms) of recently run tasks, for the lag figure. */
+  /** Lateness samples (ms) of recently run tasks, for the live lag figure. */
   private lagSamples: number[] = [];
   private lagCursor = 0;
+  /** Lateness of every task run, in 1 ms buckets (the last one: 2 s or more), for the run's figure. */
+  private readonly lagHistogram = new Uint32Array(2001);
+  /** Tasks that ran more than `lateMs` late. */
+  lateTasks = 0;
+  lateMs = 500;
   tasksRun = 0;
 
   constructor(private readonly resolutionMs = 20, private readonly now: () => number = Date.now) {}
@@ -52,7 +57,19 @@ export class Scheduler {
     return this.at(this.now() + Math.max(0, delayMs), run);
   }
 
-  /** p95 of how late tasks ran recently, ms. */
+  /** Percentile (0-1) of how late every task of the run was, ms. */
+  lagPercentileMs(q: number): number {
+    const total = this.lagHistogram.reduce((sum, n) => sum + n, 0);
+    if (total === 0) return 0;
+    let seen = 0;
+    for (let ms = 0; ms < this.lagHistogram.length; ms += 1) {
+      seen += this.lagHistogram[ms]!;
+      if (seen >= q * total) return ms;
+    }
+    return this.lagHistogram.length - 1;
+  }
+
+  /** p95 of how late tasks ran recently (the last 2000 tasks), ms. */
   lagP95Ms(): number {
     if (this.lagSamples.length === 0) return 0;
     const sorted = [...this.lagSamples].sort((a, b) => a - b);
@@ -79,6 +96,8 @@ export class Scheduler {
   }
 
   private recordLag(lag: number): void {
+    this.lagHistogram[Math.min(this.lagHistogram.length - 1, Math.max(0, Math.round(lag)))]! += 1;
+    if (lag > this.lateMs) this.lateTasks += 1;
     if (this.lagSamples.length < 2000) this.lagSamples.push(lag);
     else {
       this.lagSamples[this.lagCursor] = lag;

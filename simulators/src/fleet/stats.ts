@@ -103,8 +103,12 @@ export interface FleetSummary {
    */
   simulator: {
     cpuS: number;
+    /** How late the simulator's timers ran over the whole run (p95, p99), ms. */
     schedulerLagP95Ms: number;
+    schedulerLagP99Ms: number;
     fixesPerS: number;
+    /** Fixes sent / fixes due (online drivers x running time / interval), running phase. */
+    steadyFixesDeliveredPct: number | null;
     steadyCpuPct: number | null;
     steadyFixesPerS: number | null;
     cpuUsPerFix: number | null;
@@ -130,7 +134,7 @@ export class FleetStats {
   readonly protocolErrorSamples: ProtocolErrorSample[] = [];
   protocolErrors = 0;
   /** CPU and fixes of the running phase (set by the fleet). */
-  steady: { cpuS: number; wallS: number; fixes: number } | undefined;
+  steady: { cpuS: number; wallS: number; fixes: number; offeredFixes: number } | undefined;
   private eventWindow: { at: number; count: number }[] = [];
 
   addRequest(record: RequestRecord): void {
@@ -166,7 +170,7 @@ export class FleetStats {
     return span > 0 ? Math.round(total / span) : 0;
   }
 
-  summarize(meta: { seed: number; drivers: number; customers: number; startedAt: number; endedAt: number; cpuS: number; schedulerLagP95Ms: number }): FleetSummary {
+  summarize(meta: { seed: number; drivers: number; customers: number; startedAt: number; endedAt: number; cpuS: number; schedulerLagP95Ms: number; schedulerLagP99Ms?: number }): FleetSummary {
     const requests = this.requests;
     const matched = requests.filter((r) => r.assignedAt !== undefined);
     const agreed = matched.filter((r) => r.agreedFare !== undefined);
@@ -217,6 +221,8 @@ export class FleetStats {
       simulator: {
         cpuS: round(meta.cpuS, 2),
         schedulerLagP95Ms: meta.schedulerLagP95Ms,
+        schedulerLagP99Ms: meta.schedulerLagP99Ms ?? meta.schedulerLagP95Ms,
+        steadyFixesDeliveredPct: this.steady && this.steady.offeredFixes > 0 ? round((100 * this.steady.fixes) / this.steady.offeredFixes) : null,
         fixesPerS: durationS > 0 ? round(this.locationUpdates / durationS) : 0,
         steadyCpuPct: this.steady && this.steady.wallS > 0 ? round((100 * this.steady.cpuS) / this.steady.wallS) : null,
         steadyFixesPerS: this.steady && this.steady.wallS > 0 ? round(this.steady.fixes / this.steady.wallS) : null,
