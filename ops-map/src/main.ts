@@ -141,8 +141,17 @@ async function openTimeline(rideId: string): Promise<void> {
 }
 
 // ---- snapshots ---------------------------------------------------------------------------------
+let resyncing = false;
 function onSnapshot(snapshot: OpsSnapshot): void {
-  if (!model.apply(snapshot, performance.now())) return;
+  if (!model.apply(snapshot, performance.now())) {
+    // A delta on a picture this page never got (e.g. a frame lost across a reconnect): subscribe
+    // again, which always brings a whole picture.
+    if (model.needsFullSnapshot && !resyncing && socket) {
+      resyncing = true;
+      void socket.request('ops.subscribe', {}).finally(() => (resyncing = false));
+    }
+    return;
+  }
   renderCounters(snapshot.counters);
   listsDirty = true;
   entitiesDueAt = 0;

@@ -31,9 +31,21 @@ export class OpsModel {
   intervalMs = 250;
   lastSnapshotAt: number | undefined;
 
-  /** Applies a snapshot received at `now` (page clock, ms). Older or repeated snapshots are ignored. */
+  /** Set when a delta arrived that does not follow the picture held: ask for a whole one. */
+  needsFullSnapshot = false;
+
+  /**
+   * Applies a snapshot received at `now` (page clock, ms). A whole snapshot always replaces the
+   * picture (frames on one socket arrive in order, and a restarted service counts from 1 again);
+   * a delta applies only on top of the snapshot just before it, else it is ignored and
+   * `needsFullSnapshot` is set.
+   */
   apply(snapshot: OpsSnapshot, now: number): boolean {
-    if (snapshot.seq <= this.seq) return false;
+    if (!snapshot.full && snapshot.seq !== this.seq + 1) {
+      this.needsFullSnapshot = true;
+      return false;
+    }
+    this.needsFullSnapshot = false;
     this.seq = snapshot.seq;
     this.intervalMs = snapshot.intervalMs;
     this.lastSnapshotAt = now;
@@ -42,7 +54,11 @@ export class OpsModel {
       seen.add(d.id);
       this.upsertDriver(d, now);
     }
-    for (const id of this.drivers.keys()) if (!seen.has(id)) this.drivers.delete(id);
+    if (snapshot.full) {
+      for (const id of this.drivers.keys()) if (!seen.has(id)) this.drivers.delete(id);
+    } else {
+      for (const id of snapshot.removedDriverIds) this.drivers.delete(id);
+    }
     this.requests = snapshot.requests;
     this.rides = snapshot.rides;
     this.counters = snapshot.counters;

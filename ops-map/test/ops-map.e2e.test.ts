@@ -289,13 +289,26 @@ describe('the live operations map', () => {
       await eventually(() => counter('counter-drivers-online'), 30_000).toBe(n + 3);
       await eventually(count(entity('driver'))).toBe(n + 3);
       await page.getByTestId('zoom-fit').click();
+      // A second operator, outside the browser, weighs what the channel carries meanwhile.
+      const watcher = await connect(tokenFor(stack.keys, (await createUser(stack, 'operator')).id, 'operator'), 'watcher', false);
+      const sizes: { full: boolean; bytes: number }[] = [];
+      watcher.on('ops.snapshot', (frame) => sizes.push({ full: frame.data.full, bytes: JSON.stringify(frame.data).length }));
+      await watcher.request('ops.subscribe', {});
       await page.evaluate(() => window.drivrrOps.resetFrameStats());
       const seqBefore = await page.evaluate(() => window.drivrrOps.seq());
       await page.waitForTimeout(6_000);
       const stats = await page.evaluate(() => window.drivrrOps.frameStats());
       const seqAfter = await page.evaluate(() => window.drivrrOps.seq());
+      watcher.close();
+      const deltas = sizes.filter((x) => !x.full);
+      const channel = {
+        snapshots: sizes.length,
+        bytesPerS: Math.round(sizes.reduce((a, x) => a + x.bytes, 0) / 6),
+        fullBytes: sizes.find((x) => x.full)?.bytes ?? 0,
+        deltaBytesMean: deltas.length ? Math.round(deltas.reduce((a, x) => a + x.bytes, 0) / deltas.length) : 0,
+      };
       await page.screenshot({ path: path.join(RESULTS, 'ops-map-500.png') });
-      const report = { drivers: n + 3, windowMs: 6_000, snapshotsApplied: seqAfter - seqBefore, ...stats };
+      const report = { drivers: n + 3, windowMs: 6_000, snapshotsApplied: seqAfter - seqBefore, channel, ...stats };
       await writeFile(path.join(RESULTS, 'ops-map-frames.json'), `${JSON.stringify(report, null, 2)}\n`);
       process.stderr.write(`ops map, ${n + 3} drivers: ${JSON.stringify(report)}\n`);
       // Snapshots kept coming at the paced rate (about 4/s), and frames kept being drawn.

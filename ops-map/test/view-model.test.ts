@@ -78,7 +78,9 @@ function snapshot(seq: number, lat: number, status: 'idle' | 'offered' | 'on_rid
     seq,
     at: new Date(0).toISOString(),
     intervalMs: 250,
+    full: true,
     drivers: [{ id: D1, lat, lng: 67.0, heading: null, status, updatedAt }],
+    removedDriverIds: [],
     requests: [],
     rides: [],
     counters: {
@@ -133,14 +135,36 @@ describe('OpsModel', () => {
     expect(model.drivers.get(D1)!.from.lat).toBeCloseTo(24.5);
   });
 
-  it('ignores an old or repeated snapshot, and forgets drivers that went offline', () => {
+  it('lets a whole snapshot replace the picture, forgetting drivers that went offline', () => {
     const model = new OpsModel();
     expect(model.apply(snapshot(5, 24.0, 'offered'), 0)).toBe(true);
-    expect(model.apply(snapshot(4, 20.0), 10)).toBe(false);
-    expect(model.drivers.get(D1)!.status).toBe('offered');
-    const empty = { ...snapshot(6, 0), drivers: [] };
-    model.apply(empty, 20);
+    expect(model.apply({ ...snapshot(6, 0), drivers: [] }, 20)).toBe(true);
     expect(model.drivers.size).toBe(0);
+    // A restarted service counts from 1 again.
+    expect(model.apply(snapshot(1, 24.5), 30)).toBe(true);
+    expect(model.drivers.get(D1)!.to.lat).toBe(24.5);
+  });
+
+  it('applies a delta on the snapshot just before it: moved drivers move, others stay, removed go', () => {
+    const D2 = '00000000-0000-4000-8000-000000000002';
+    const model = new OpsModel();
+    const first = snapshot(1, 24.0);
+    model.apply({ ...first, drivers: [...first.drivers, { ...first.drivers[0]!, id: D2, lat: 25.0 }] }, 0);
+    expect(model.apply({ ...snapshot(2, 24.1), full: false }, 100)).toBe(true);
+    expect(model.drivers.get(D1)!.to.lat).toBe(24.1);
+    expect(model.drivers.get(D2)!.to.lat).toBe(25.0); // not in the delta: unchanged, still there
+    expect(model.apply({ ...snapshot(3, 24.1), full: false, drivers: [], removedDriverIds: [D2] }, 200)).toBe(true);
+    expect([...model.drivers.keys()]).toEqual([D1]);
+  });
+
+  it('ignores a delta that does not follow the picture it holds, and asks for a whole one', () => {
+    const model = new OpsModel();
+    model.apply(snapshot(1, 24.0), 0);
+    expect(model.apply({ ...snapshot(3, 26.0), full: false }, 100)).toBe(false);
+    expect(model.needsFullSnapshot).toBe(true);
+    expect(model.drivers.get(D1)!.to.lat).toBe(24.0);
+    expect(model.apply(snapshot(4, 26.0), 200)).toBe(true);
+    expect(model.needsFullSnapshot).toBe(false);
   });
 });
 

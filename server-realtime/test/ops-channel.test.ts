@@ -10,6 +10,17 @@ import { insertBid, insertRide, insertRideEvent } from '../../test-support/ride-
 import { createUser, startTestStack, type TestStack, type TestUser } from '../../test-support/stack.js';
 
 const SNAPSHOT_MS = 250;
+/** The drivers an operator sees after applying snapshots in order (whole ones replace, deltas patch). */
+function picture(frames: OpsSnapshotType[]): Map<string, OpsSnapshotType['drivers'][number]> {
+  const drivers = new Map<string, OpsSnapshotType['drivers'][number]>();
+  for (const frame of frames) {
+    if (frame.full) drivers.clear();
+    for (const id of frame.removedDriverIds) drivers.delete(id);
+    for (const d of frame.drivers) drivers.set(d.id, d);
+  }
+  return drivers;
+}
+
 let stack: TestStack;
 const clients: ProtocolClient[] = [];
 
@@ -126,10 +137,20 @@ describe('ops snapshots', () => {
     }
   });
 
+  it('sends a whole picture first, then deltas that each follow the one before', () => {
+    expect(snapshots[0]!.data.full).toBe(true);
+    for (let i = 1; i < snapshots.length; i += 1) {
+      const { full, seq } = snapshots[i]!.data;
+      if (!full) expect(seq).toBe(snapshots[i - 1]!.data.seq + 1);
+    }
+    expect(snapshots.some((s) => !s.data.full)).toBe(true);
+  });
+
   it('shows every online driver where it last reported, with its status', () => {
     const last: OpsSnapshotType = snapshots.at(-1)!.data;
     expect(last.counters.driversOnline).toBe(8);
-    const byId = new Map(last.drivers.map((d) => [d.id, d]));
+    const byId = picture(snapshots.map((s) => s.data));
+    expect(byId.size).toBe(8);
     expect(byId.get(drivers[0]!.user.id)?.status).toBe('offered');
     expect(byId.get(drivers[2]!.user.id)?.status).toBe('on_ride');
     expect(byId.get(drivers[5]!.user.id)?.status).toBe('idle');
@@ -149,6 +170,21 @@ describe('ops snapshots', () => {
     expect(last.requests).toEqual([expect.objectContaining({ fare: 45_000, openBids: 2, totalBids: 2, bestBid: 46_000 })]);
     expect(last.rides).toEqual([expect.objectContaining({ status: 'assigned', driverId: drivers[2]!.user.id })]);
     expect(last.counters.medianAssignS).toBe(20);
+  });
+
+  it('sends in a delta only the drivers that moved', async () => {
+    const mover = drivers[4]!;
+    const before = operator.frames().length;
+    for (let k = 1; k <= 6; k += 1) {
+      mover.client.post('location.update', { lat: 24.9 + k * 0.0001, lng: 67.05 });
+      await new Promise((resolve) => setTimeout(resolve, SNAPSHOT_MS));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2 * SNAPSHOT_MS));
+    const later = operator.frames().slice(before).filter((f): f is FrameOf<'ops.snapshot'> => f.type === 'ops.snapshot');
+    const deltas = later.filter((f) => !f.data.full);
+    expect(deltas.length).toBeGreaterThanOrEqual(2);
+    for (const delta of deltas) expect(delta.data.drivers.map((d) => d.id)).toEqual([mover.user.id]);
+    expect(picture(snapshots.map((s) => s.data).concat(later.map((f) => f.data))).get(mover.user.id)!.lat).toBeCloseTo(24.9006, 6);
   });
 
   it('stops sending after ops.unsubscribe', async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { OpsSnapshot } from '@drivrr/shared/protocol';
 import { emptyRidesByStatus, type OpsBoard } from '../src/db/ops.js';
 import { SnapshotPacer } from '../src/ops/pacer.js';
-import { boardFingerprint, buildOpsSnapshot, driverStatus } from '../src/ops/snapshot.js';
+import { boardFingerprint, buildOpsSnapshot, deltaSnapshot, driversById, driverStatus } from '../src/ops/snapshot.js';
 import type { DriverPresenceInfo } from '../src/ws/contracts.js';
 
 const D1 = '00000000-0000-4000-8000-000000000001';
@@ -89,6 +89,36 @@ describe('buildOpsSnapshot', () => {
     const text = JSON.stringify(buildOpsSnapshot(input));
     expect(text).not.toMatch(/\+92\d{6,}/);
     expect(text).not.toMatch(/phone|token/i);
+  });
+});
+
+describe('deltaSnapshot', () => {
+  const base = { board: board(), seq: 1, now: 0, intervalMs: 250, maxDrivers: 100 };
+
+  it('carries only the drivers that appeared or changed, and the ids of those gone', () => {
+    const before = buildOpsSnapshot({ ...base, drivers: [driver(D1), driver(D2), driver(D3)] });
+    const after = buildOpsSnapshot({ ...base, seq: 2, drivers: [driver(D1), driver(D2, 'idle', 24.87), driver('00000000-0000-4000-8000-000000000004')] });
+    const delta = deltaSnapshot(driversById(before), after);
+    expect(OpsSnapshot.parse(delta)).toEqual(delta);
+    expect(delta).toMatchObject({ seq: 2, full: false, removedDriverIds: [D3] });
+    expect(delta.drivers.map((d) => d.id)).toEqual([D2, '00000000-0000-4000-8000-000000000004']);
+    expect(delta.counters).toEqual(after.counters);
+  });
+
+  it('reports a status change even when the driver did not move', () => {
+    const before = buildOpsSnapshot({ ...base, drivers: [driver(D1)] });
+    const after = buildOpsSnapshot({ ...base, seq: 2, drivers: [driver(D1, 'on_ride')] });
+    expect(deltaSnapshot(driversById(before), after).drivers).toEqual([expect.objectContaining({ id: D1, status: 'on_ride' })]);
+  });
+
+  it('is far smaller than the whole picture when few of many drivers moved', () => {
+    const many = Array.from({ length: 500 }, (_, i) => driver(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`));
+    const before = buildOpsSnapshot({ ...base, maxDrivers: 1_000, drivers: many });
+    const moved = many.map((d, i) => (i % 4 === 0 ? { ...d, location: { lat: d.location.lat + 0.001, lng: d.location.lng } } : d));
+    const after = buildOpsSnapshot({ ...base, maxDrivers: 1_000, seq: 2, drivers: moved });
+    const delta = deltaSnapshot(driversById(before), after);
+    expect(delta.drivers).toHaveLength(125);
+    expect(JSON.stringify(delta).length).toBeLessThan(JSON.stringify(after).length / 3);
   });
 });
 

@@ -9,13 +9,13 @@
 import { AppError } from '@drivrr/shared';
 import type { Pool } from '@drivrr/shared/db';
 import type { Logger } from '@drivrr/shared/logger';
-import type { OpsRideAck, OpsSnapshot, OpsSubscribeAck } from '@drivrr/shared/protocol';
+import type { OpsDriver, OpsRideAck, OpsSnapshot, OpsSubscribeAck } from '@drivrr/shared/protocol';
 import { getRideDetail } from '@drivrr/shared/rides-read';
 import { emptyRidesByStatus, readOpsBoard, type OpsBoard } from '../db/ops.js';
 import type { Caller, RealtimeModule, RealtimeModuleDeps } from '../ws/contracts.js';
 import { DEFAULT_OPS_CONFIG, type OpsConfig } from './config.js';
 import { SnapshotPacer } from './pacer.js';
-import { boardFingerprint, buildOpsSnapshot } from './snapshot.js';
+import { boardFingerprint, buildOpsSnapshot, deltaSnapshot, driversById } from './snapshot.js';
 import { createOpsStaticHandler, defaultOpsMapDir, type HttpRouteHandler } from './static-files.js';
 
 export interface OpsModuleDeps extends RealtimeModuleDeps {
@@ -34,6 +34,8 @@ export interface OpsModule extends RealtimeModule {
 
 /** A quiet picture is still re-sent this often, so the page can show the link is alive. */
 const KEEPALIVE_MS = 2_000;
+/** Every this many snapshots everyone gets a whole one, whatever happened before. */
+const KEYFRAME_EVERY = 40;
 /** An operator's socket with more than this still queued skips a snapshot. */
 export const SKIP_WHEN_QUEUED_BYTES = 256 * 1024;
 
@@ -44,7 +46,9 @@ function requireOperator(caller: Caller): void {
 export function createOpsModule(deps: OpsModuleDeps): OpsModule {
   const config = deps.config.ops ?? DEFAULT_OPS_CONFIG;
   const logger = deps.logger.child({ module: 'ops' });
-  const subscribers = new Set<string>();
+  /** Subscribed operators and the seq of the last snapshot each was sent (-1: none yet). */
+  const subscribers = new Map<string, number>();
+  let previousDrivers = new Map<string, OpsDriver>();
   const pacer = new SnapshotPacer({ intervalMs: config.snapshotIntervalMs, keepaliveMs: Math.max(KEEPALIVE_MS, config.snapshotIntervalMs) });
   let board: OpsBoard = { requests: [], rides: [], ridesByStatus: emptyRidesByStatus(), medianAssignS: null, biddingDriverIds: [], countedAt: new Date(0).toISOString() };
   let boardPrint = '';
@@ -76,24 +80,36 @@ export function createOpsModule(deps: OpsModuleDeps): OpsModule {
     return boardReading;
   }
 
-  function snapshotNow(): OpsSnapshot {
+  /** Builds the next picture: whole, and (lazily) as a delta on the previous one's drivers. */
+  function snapshotNow(): { seq: number; full: OpsSnapshot; delta(): OpsSnapshot } {
     seq += 1;
-    return buildOpsSnapshot({ drivers: deps.presence.all(), board, seq, now: Date.now(), intervalMs: config.snapshotIntervalMs, maxDrivers: config.maxDrivers });
+    const full = buildOpsSnapshot({ drivers: deps.presence.all(), board, seq, now: Date.now(), intervalMs: config.snapshotIntervalMs, maxDrivers: config.maxDrivers });
+    const before = previousDrivers;
+    previousDrivers = driversById(full);
+    let delta: OpsSnapshot | undefined;
+    return { seq, full, delta: () => (delta ??= deltaSnapshot(before, full)) };
   }
 
-  function sendTo(userIds: Iterable<string>, snapshot: OpsSnapshot): void {
+  /**
+   * Sends a picture to each operator: the delta when the operator got the previous one (most
+   * ticks: only the drivers that moved), else the whole picture (a new subscriber, one that
+   * skipped a beat, and everyone every KEYFRAME_EVERY snapshots).
+   */
+  function sendTo(userIds: Iterable<string>, picture: ReturnType<typeof snapshotNow>, options: { forceFull?: boolean } = {}): void {
+    const keyframe = options.forceFull === true || picture.seq % KEYFRAME_EVERY === 0;
     for (const userId of userIds) {
       if (!deps.notifier.isConnected(userId)) {
         subscribers.delete(userId);
         continue;
       }
       // A slow operator (a phone on weak Wi-Fi) skips this picture and gets the next, fresher
-      // one: snapshots replace each other, so nothing is lost and nothing piles up.
+      // one, whole: nothing piles up, and no delta is applied to a picture it never got.
       if ((deps.notifier.queuedBytes?.(userId) ?? 0) > SKIP_WHEN_QUEUED_BYTES) {
         skipped += 1;
         continue;
       }
-      deps.notifier.notify(userId, 'ops.snapshot', snapshot);
+      const canDelta = !keyframe && subscribers.get(userId) === picture.seq - 1;
+      if (deps.notifier.notify(userId, 'ops.snapshot', canDelta ? picture.delta() : picture.full)) subscribers.set(userId, picture.seq);
     }
     if (subscribers.size === 0) pause();
   }
@@ -101,7 +117,7 @@ export function createOpsModule(deps: OpsModuleDeps): OpsModule {
   function tick(): void {
     if (subscribers.size === 0 || !boardLoaded) return;
     if (!pacer.shouldEmit(Date.now())) return;
-    sendTo([...subscribers], snapshotNow());
+    sendTo([...subscribers.keys()], snapshotNow());
   }
 
   /** Timers run only while someone watches: an unwatched city costs nothing. */
@@ -126,7 +142,8 @@ export function createOpsModule(deps: OpsModuleDeps): OpsModule {
   deps.router.on('ops.subscribe', async (ctx): Promise<OpsSubscribeAck> => {
     requireOperator(ctx.caller);
     const userId = ctx.caller.userId;
-    subscribers.add(userId);
+    // (Re)subscribing always brings a whole picture: the page does so when it missed a delta.
+    subscribers.set(userId, -1);
     resume();
     // The first picture right away (after the ack), not at the next tick, and from a fresh read
     // when the board was left to age while nobody watched.
@@ -134,7 +151,7 @@ export function createOpsModule(deps: OpsModuleDeps): OpsModule {
     const ready = fresh ? Promise.resolve() : refreshBoard();
     void ready.then(() =>
       setImmediate(() => {
-        if (subscribers.has(userId) && boardLoaded) sendTo([userId], snapshotNow());
+        if (subscribers.has(userId) && boardLoaded) sendTo([userId], snapshotNow(), { forceFull: true });
       }),
     );
     logger.info({ operatorId: userId, subscribers: subscribers.size }, 'operator subscribed');

@@ -65,7 +65,9 @@ export function buildOpsSnapshot(input: SnapshotInput): OpsSnapshot {
     seq: input.seq,
     at: new Date(input.now).toISOString(),
     intervalMs: input.intervalMs,
+    full: true,
     drivers,
+    removedDriverIds: [],
     requests: board.requests,
     rides: board.rides,
     counters,
@@ -75,4 +77,25 @@ export function buildOpsSnapshot(input: SnapshotInput): OpsSnapshot {
 /** A fingerprint of the board's content (not its read time): a new read that changed nothing sends nothing. */
 export function boardFingerprint(board: OpsBoard): string {
   return JSON.stringify([board.requests, board.rides, board.ridesByStatus, board.medianAssignS, [...board.biddingDriverIds].sort()]);
+}
+
+/**
+ * The delta of a full snapshot on the previous one's drivers: the drivers that appeared or whose
+ * position, heading or status changed, and the ids of those gone. Everything else stays whole.
+ */
+export function deltaSnapshot(previousDrivers: ReadonlyMap<string, OpsDriver>, full: OpsSnapshot): OpsSnapshot {
+  const changed: OpsDriver[] = [];
+  const present = new Set<string>();
+  for (const d of full.drivers) {
+    present.add(d.id);
+    const before = previousDrivers.get(d.id);
+    if (!before || before.lat !== d.lat || before.lng !== d.lng || before.heading !== d.heading || before.status !== d.status) changed.push(d);
+  }
+  const removed: string[] = [];
+  for (const id of previousDrivers.keys()) if (!present.has(id)) removed.push(id);
+  return { ...full, full: false, drivers: changed, removedDriverIds: removed };
+}
+
+export function driversById(snapshot: OpsSnapshot): Map<string, OpsDriver> {
+  return new Map(snapshot.drivers.map((d) => [d.id, d]));
 }

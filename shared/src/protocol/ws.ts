@@ -222,14 +222,22 @@ export const OpsCounters = z.object({
 });
 export type OpsCounters = z.infer<typeof OpsCounters>;
 
-/** The whole operations picture, sent a few times a second at most (coalesced), never per fix. */
+/**
+ * The operations picture, sent a few times a second at most (coalesced), never per fix. Requests,
+ * rides and counters are always whole. Drivers are whole when `full`; otherwise the frame is a
+ * delta on the snapshot `seq - 1` (which the service knows this operator received): `drivers`
+ * holds only the drivers that appeared or changed, `removedDriverIds` those gone. A client that
+ * missed `seq - 1` ignores the delta and sends `ops.subscribe` again to get a full one.
+ */
 export const OpsSnapshot = z.object({
   /** Increases by one with every snapshot the service builds. */
   seq: z.number().int().nonnegative(),
   at: IsoTimestamp,
   /** The snapshot interval the service uses (ms); the page interpolates movement over it. */
   intervalMs: z.number().int().positive(),
+  full: z.boolean(),
   drivers: z.array(OpsDriver),
+  removedDriverIds: z.array(Uuid),
   requests: z.array(OpsRequest),
   rides: z.array(OpsRide),
   counters: OpsCounters,
