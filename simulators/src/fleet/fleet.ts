@@ -173,6 +173,7 @@ export class Fleet {
         phase(`running for ${Math.round(options.durationMs / 1000)} s${options.ratePerMin ? ` at ${options.ratePerMin} requests/min` : ''}`);
         if (options.ratePerMin && options.ratePerMin > 0) this.paceRequests(customers, options.ratePerMin);
         else for (const customer of customers) customer.start();
+        ctx.scheduler.resetLag();
         const steadyCpu = process.cpuUsage();
         const steadyFixes = ctx.stats.locationUpdates;
         await this.sleepUntil(runStart + options.durationMs);

@@ -57,7 +57,13 @@ export class Scheduler {
     return this.at(this.now() + Math.max(0, delayMs), run);
   }
 
-  /** Percentile (0-1) of how late every task of the run was, ms. */
+  /** Forgets the lateness seen so far (the fleet measures its running phase, not the log-in rush). */
+  resetLag(): void {
+    this.lagHistogram.fill(0);
+    this.lateTasks = 0;
+  }
+
+  /** Percentile (0-1) of how late every task since the last reset was, ms. */
   lagPercentileMs(q: number): number {
     const total = this.lagHistogram.reduce((sum, n) => sum + n, 0);
     if (total === 0) return 0;

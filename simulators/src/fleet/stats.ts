@@ -103,7 +103,7 @@ export interface FleetSummary {
    */
   simulator: {
     cpuS: number;
-    /** How late the simulator's timers ran over the whole run (p95, p99), ms. */
+    /** How late the simulator's timers ran in the running phase (p95, p99), ms. */
     schedulerLagP95Ms: number;
     schedulerLagP99Ms: number;
     fixesPerS: number;
