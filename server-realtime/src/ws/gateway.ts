@@ -133,6 +133,7 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
     this.hub.attach(session);
     if (session.role === 'driver') this.presence.reconnected(session.userId);
     void this.sendSessionState(session).finally(() => {
+      this.hub.release(session);
       const backlog = session.backlog ?? [];
       session.backlog = null;
       for (const raw of backlog) this.router.dispatch(session, raw);

@@ -10,6 +10,10 @@ import type { Session } from './session.js';
 
 /** Close code sent to a socket replaced by a newer login of the same user. */
 export const CLOSE_SESSION_REPLACED = 4001;
+/** Pushes held for a socket whose session.state is not out yet; beyond this they are dropped. */
+const MAX_EARLY_FRAMES = 256;
+/** Frames that go out at once even before session.state. */
+const UNHELD_TYPES = new Set(['session.state', 'session.replaced']);
 
 export interface HubLimits {
   /** Queued bytes past which droppable frames are coalesced. */
@@ -89,6 +93,14 @@ export class ConnectionHub implements Notifier {
       this.metrics.frameDropped('socket_closed');
       return false;
     }
+    if (session.early !== null && !UNHELD_TYPES.has(type)) {
+      if (session.early.length >= MAX_EARLY_FRAMES) {
+        this.metrics.frameDropped('slow_consumer');
+        return false;
+      }
+      session.early.push({ type, frame });
+      return true;
+    }
     if (session.connection.bufferedAmount > this.limits.maxBufferedBytes) {
       this.dropSlowConsumer(session);
       return false;
@@ -106,6 +118,11 @@ export class ConnectionHub implements Notifier {
    */
   sendLocation(session: Session, driverId: string, frame: string): void {
     if (session.closed) return;
+    if (session.early !== null) {
+      // Held (latest per driver) until session.state is out; release() sends it.
+      (session.pendingLocations ??= new Map()).set(driverId, frame);
+      return;
+    }
     if (session.pendingLocations !== null || session.connection.bufferedAmount > this.limits.backpressureBytes) {
       const pending = (session.pendingLocations ??= new Map());
       if (pending.has(driverId)) this.metrics.frameDropped('backpressure_coalesced');
@@ -114,6 +131,14 @@ export class ConnectionHub implements Notifier {
       return;
     }
     if (session.connection.send(frame, { droppable: true })) this.metrics.messageOut('driver.location');
+  }
+
+  /** session.state is out: sends what modules pushed meanwhile, in order, then held locations. */
+  release(session: Session): void {
+    const early = session.early ?? [];
+    session.early = null;
+    for (const { type, frame } of early) this.sendFrame(session, type, frame);
+    if (session.pendingLocations !== null) this.flushLocations(session);
   }
 
   stats(userId: string): SocketStats | undefined {

@@ -21,6 +21,8 @@ export class Session {
   alive = true;
   /** Until session.state is out, inbound frames wait here (so it is always the first frame). */
   backlog: (string | Buffer)[] | null = [];
+  /** Until session.state is out, outbound pushes from modules wait here (same reason). */
+  early: { type: string; frame: string }[] | null = [];
   /** rate_limited answers since the last accepted frame. */
   strikes = 0;
   /** Latest undelivered driver.location frame per driver while the socket is backed up. */

@@ -20,6 +20,8 @@ export interface ConnectOptions {
 
 export class TestClient {
   readonly frames: Frame[] = [];
+  /** Types of every frame received, in arrival order (never consumed). */
+  readonly arrivals: string[] = [];
   closeCode: number | undefined;
   closeReason: string | undefined;
   sessionState: Frame | undefined;
@@ -30,6 +32,7 @@ export class TestClient {
   constructor(readonly ws: WebSocket) {
     ws.on('message', (raw) => {
       const frame = JSON.parse(raw.toString()) as Frame;
+      this.arrivals.push(frame.type);
       this.frames.push(frame);
       const i = this.waiters.findIndex((w) => w.match(frame));
       if (i !== -1) {

@@ -9,6 +9,8 @@ const GRACE_MS = 400;
 describe('sessions: reconnect grace, replacement, dedupe, follows', () => {
   const probe = probeModule();
   const offline: string[] = [];
+  /** Users to whom a module pushes a frame while their session.state is still being built. */
+  const pushDuringState = new Set<string>();
   let stack: TestStack;
 
   beforeAll(async () => {
@@ -19,6 +21,12 @@ describe('sessions: reconnect grace, replacement, dedupe, follows', () => {
         probe.factory,
         (deps) => {
           deps.presence.onDriverOffline((driverId) => offline.push(driverId));
+          deps.addSessionState(async (caller) => {
+            if (!pushDuringState.has(caller.userId)) return {};
+            deps.notifier.notify(caller.userId, 'ride.expired', { rideId: '00000000-0000-4000-8000-000000000001' });
+            await delay(50);
+            return {};
+          });
           return { name: 'offline-recorder' };
         },
       ],
@@ -41,6 +49,15 @@ describe('sessions: reconnect grace, replacement, dedupe, follows', () => {
     expect(offline).not.toContain(driver.id);
     await second.request('driver.offline', {});
     await second.close();
+  });
+
+  it('sends session.state first even when a module pushes to the user while it is being built', async () => {
+    const customer = await createUser(stack, 'customer');
+    pushDuringState.add(customer.id);
+    const client = await connect(stack.realtime!.wsUrl, customer.token);
+    await client.nextOfType('ride.expired');
+    expect(client.arrivals.slice(0, 2)).toEqual(['session.state', 'ride.expired']);
+    await client.close();
   });
 
   it('takes a driver offline and tells the modules once the grace runs out', async () => {
