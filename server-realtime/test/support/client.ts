@@ -119,6 +119,8 @@ export async function connect(wsUrl: string, token: string, options: ConnectOpti
   const ws = openSocket(wsUrl, token, options.carrier);
   const client = new TestClient(ws);
   const state = options.waitForState === false ? undefined : client.nextOfType('session.state');
+  // If the handshake fails, nobody awaits `state`: keep its rejection from going unhandled.
+  state?.catch(() => {});
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('unexpected-response', (_req, res) => reject(new Error(`handshake refused with HTTP ${res.statusCode}`)));
