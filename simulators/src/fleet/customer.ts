@@ -330,6 +330,7 @@ export class SimCustomer {
     this.decideTask?.cancel();
     const client = this.client;
     const record = this.record;
+    if (client && !client.connected && this.ride) await client.connect().catch(() => undefined);
     if (client?.connected && this.ride && record && ['requesting', 'bidding', 'accepting', 'assigned'].includes(this.phase)) {
       const result = await sendExpecting(this.ctx, this.label, client, 'ride.cancel', { rideId: this.ride.id, reason: 'simulation ended' }, RACE_REFUSALS);
       if (result.ok && (record.outcome === 'open' || record.outcome === 'assigned')) record.outcome = 'closed_at_stop';

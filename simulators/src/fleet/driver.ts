@@ -264,8 +264,13 @@ export class SimDriver {
   private scheduleReconnect(afterMs: number): void {
     if (this.ctx.stopping || this.reconnecting) return;
     this.reconnecting = true;
-    this.ctx.scheduler.after(afterMs, () => void this.reconnect());
+    this.ctx.scheduler.after(afterMs, () => {
+      this.reconnecting = true;
+      this.reconnectInFlight = this.reconnect().finally(() => (this.reconnectInFlight = undefined));
+    });
   }
+
+  private reconnectInFlight: Promise<void> | undefined;
 
   private async reconnect(): Promise<void> {
     if (this.ctx.stopping || !this.client) {
@@ -294,6 +299,12 @@ export class SimDriver {
     this.clearOffers();
     for (const task of this.rideTasks) task.cancel();
     const client = this.client;
+    // A driver caught away (a dropped connection) comes back first, so its trip is not left open.
+    await this.reconnectInFlight;
+    if (client && !client.connected && this.phase !== 'offline') {
+      await client.connect().catch((error: Error) => this.ctx.stats.protocolError(this.label, 'reconnect_failed', error.message));
+      this.reconnecting = false;
+    }
     if (client?.connected) {
       if (this.ride && (this.phase === 'on_trip' || this.phase === 'boarding' || this.phase === 'completing')) {
         const rideId = this.ride.id;
