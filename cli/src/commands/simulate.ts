@@ -4,7 +4,7 @@
  * display on stderr, Ctrl-C -> a clean stop, the summary on stdout (and --json FILE).
  */
 import { writeFile } from 'node:fs/promises';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { KARACHI_CENTER } from '@drivrr/shared';
 import { runFleet, type FleetSummary, type LiveSnapshot, type Percentiles } from '@drivrr/simulators';
 import { CliError, EXIT, color, info, printLine } from '../output.js';
@@ -146,7 +146,7 @@ export function register(program: Command): void {
     .description('Run a seeded fleet of simulated drivers and customers against a running stack')
     .option('--drivers <n>', 'simulated drivers (0-8000)', count(8000), 200)
     .option('--customers <n>', 'simulated customers (0-2000)', count(2000), 50)
-    .option('--duration <time>', 'how long to run: 90s, 5m, 2m30s, 1h', parseDuration, 5 * 60_000)
+    .addOption(new Option('--duration <time>', 'how long to run: 90s, 5m, 2m30s, 1h').argParser(parseDuration).default(5 * 60_000, '5m'))
     .option('--seed <n>', 'seed: the same seed gives the same fleet and choices (default: random, printed)', count(2 ** 31))
     .option('--rate <requests/min>', 'fleet-wide ride requests per minute (default: each customer at its own pace)', positiveNumber('rate'))
     .option('--area <lat,lng,radiusKm>', `where drivers roam and rides happen (default: central Karachi ${KARACHI_CENTER.lat},${KARACHI_CENTER.lng},6)`, parseArea)
