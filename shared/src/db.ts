@@ -52,19 +52,41 @@ export async function pingDatabase(pool: pg.Pool, timeoutMs = 1_000): Promise<Db
   }
 }
 
-/** Runs `work` inside BEGIN/COMMIT on one client, rolling back on any error. */
-export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.release();
+/** SQLSTATEs after which the whole transaction may simply be run again: deadlock, serialization failure. */
+const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
+
+export interface TransactionOptions {
+  /** How many times to run `work` again when PostgreSQL aborted it for a deadlock or a serialization failure (default 0). */
+  retries?: number;
+  /** Told of each retry, e.g. to count them. */
+  onRetry?: (sqlstate: string) => void;
+}
+
+/**
+ * Runs `work` inside BEGIN/COMMIT on one client, rolling back on any error. With `retries`, a
+ * transaction aborted for a deadlock or serialization failure is run again from the start, so
+ * `work` must only touch the database through `client`.
+ */
+export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+  const retries = options.retries ?? 0;
+  for (let attempt = 0; ; attempt += 1) {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      const sqlstate = pgErrorCode(error);
+      if (attempt < retries && sqlstate !== undefined && RETRYABLE_SQLSTATES.has(sqlstate)) {
+        options.onRetry?.(sqlstate);
+        continue;
+      }
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 }
 

@@ -4,7 +4,7 @@
  * machine computed. Reads for views go through @drivrr/shared/rides-read.
  */
 import { AppError } from '@drivrr/shared';
-import { pgErrorCode, PG_UNIQUE_VIOLATION, type Pool, type PoolClient, type Queryable } from '@drivrr/shared/db';
+import { pgErrorCode, PG_UNIQUE_VIOLATION, withTransaction, type Pool, type PoolClient, type Queryable } from '@drivrr/shared/db';
 import type { DriverPartyView, PartyView, RideStatus } from '@drivrr/shared/protocol';
 import {
   driverPartyRowToView,
@@ -28,32 +28,12 @@ export interface RideWriteRow extends RideRow {
 
 const RIDE_WRITE_COLUMNS = `${RIDE_COLUMNS}, r.accepted_bid_id, r.cancelled_from, r.version`;
 
-const RETRYABLE = new Set(['40P01', '40001']); // deadlock detected, serialization failure
-
 /**
- * BEGIN/COMMIT on one client, rolling back on error and retrying (a few times) when PostgreSQL
- * aborted the transaction for a deadlock: concurrent accepts lock bids of several rides.
+ * BEGIN/COMMIT on one client, run again (up to 3 more times) when PostgreSQL aborted it for a
+ * deadlock: concurrent accepts lock bids of several rides.
  */
-export async function withRideTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>, onRetry?: (code: string) => void): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      const code = pgErrorCode(error);
-      if (attempt < 4 && code !== undefined && RETRYABLE.has(code)) {
-        onRetry?.(code);
-        continue;
-      }
-      throw error;
-    } finally {
-      client.release();
-    }
-  }
+export function withRideTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>, onRetry?: (code: string) => void): Promise<T> {
+  return withTransaction(pool, work, { retries: 3, ...(onRetry ? { onRetry } : {}) });
 }
 
 export function rideRowToLifecycle(row: RideWriteRow): RideLifecycleState {
