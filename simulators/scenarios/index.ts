@@ -1,5 +1,6 @@
 /** Every scripted scenario, in the order `drivrr scenario list` shows them. */
 import type { Scenario } from '../src/scenario/dsl.js';
+import bidExpires from './bid-expires.js';
 import bidRace from './bid-race.js';
 import customerCancelsWhileBidding from './customer-cancels-while-bidding.js';
 import driverCancelsAfterAccept from './driver-cancels-after-accept.js';
@@ -20,6 +21,7 @@ export const SCENARIOS: readonly Scenario[] = [
   bidRace,
   driverReconnectsMidRide,
   walletPayment,
+  bidExpires,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

@@ -38,7 +38,7 @@ describe('drivrr scenario', () => {
     expect(run.code).toBe(0);
     const list = JSON.parse(run.stdout) as { name: string; steps: number }[];
     expect(list.map((s) => s.name)).toContain('bid-race');
-    expect(list).toHaveLength(9);
+    expect(list).toHaveLength(10);
   });
 
   it('runs a scenario and exits 0 with a passing JSON result', async () => {

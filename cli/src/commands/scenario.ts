@@ -106,7 +106,8 @@ export function register(program: Command): void {
 Actors log in through OTP with random test phones (+92399..., fixed code), so runs never collide
 with each other or with a fleet. Whatever happens, the run cleans up: open rides are cancelled,
 drivers go offline. Scenarios are best run on a quiet stack (a fleet's drivers may bid too).
-no-drivers-nearby waits for request expiry only when the stack runs with REQUEST_TTL_MS <= 30000.
+no-drivers-nearby waits for request expiry only when the stack runs with REQUEST_TTL_MS <= 30000;
+bid-expires waits one bid lifetime (BID_TTL_MS, 30 s by default).
 
 Examples:
   $ npx drivrr scenario list
