@@ -103,8 +103,14 @@ function rssBytes(pid) {
 
 /** CPU seconds (user + system) a process has used so far. */
 function cpuSeconds(pid) {
+  const { user, system } = cpuSplit(pid);
+  return user + system;
+}
+
+/** CPU seconds a process has used so far, user and system apart. */
+function cpuSplit(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
 }
 
 async function freePort() {
@@ -246,6 +252,7 @@ function summarize(results, durationMs) {
   return {
     offeredPerS: Math.round(sent / (durationMs / 1000)),
     deliveredPerS: Math.round(received / (durationMs / 1000)),
+    received,
     deliveredRatio: sent === 0 ? 0 : received / sent,
     p50Ms: pct(0.5),
     p99Ms: pct(0.99),
@@ -283,12 +290,19 @@ async function runSystem(system, ctx) {
     log(`bench: ${system}: ${sockets} sockets in ${connectS.toFixed(1)} s (${failures} failed, ${setupErrors} setup errors); RSS ${(rssBefore / 2 ** 20).toFixed(0)} -> ${(rssIdle / 2 ** 20).toFixed(0)} MiB = ${perSocketKiB.toFixed(1)} KiB/socket`);
 
     const measure = async (ratePerDriver, durationMs) => {
-      const cpu0 = cpuSeconds(server.pid);
+      const split0 = cpuSplit(server.pid);
+      const cpu0 = split0.user + split0.system;
       const gcpu0 = generators.map((g) => cpuSeconds(g.pid));
       const results = await Promise.all(generators.map((g) => ask(g, { cmd: 'run', ratePerDriver, durationMs }, 'result')));
       const wallS = durationMs / 1000 + 1;
       const summary = summarize(results, durationMs);
-      summary.serverCpuPct = Math.round(((cpuSeconds(server.pid) - cpu0) / wallS) * 100);
+      const serverCpuS = cpuSeconds(server.pid) - cpu0;
+      summary.serverCpuPct = Math.round((serverCpuS / wallS) * 100);
+      // CPU (user + system) of the server per fix delivered: steadier on a shared machine than
+      // any latency figure, and what the saturation ratio follows (docs/performance.md).
+      summary.serverCpuUsPerFix = summary.received === 0 ? NaN : Math.round((serverCpuS * 1e6) / summary.received * 10) / 10;
+      const split1 = cpuSplit(server.pid);
+      summary.serverUserUsPerFix = summary.received === 0 ? NaN : Math.round(((split1.user - split0.user) * 1e6) / summary.received * 10) / 10;
       summary.generatorCpuPct = Math.round((generators.reduce((s, g, i) => s + cpuSeconds(g.pid) - gcpu0[i], 0) / wallS) * 100);
       // Other work on the machine shows up as latency: record how busy it was.
       summary.loadAvg1 = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
@@ -350,6 +364,10 @@ async function main() {
       steadyP99Ms: median(rs.map((r) => r.steady.p99Ms)),
       steadyMaxMs: median(rs.map((r) => r.steady.maxMs)),
       steadyServerCpuPct: median(rs.map((r) => r.steady.serverCpuPct)),
+      /** Per offered rate of the climb: median server CPU per delivered fix (us). */
+      cpuUsPerFixByRate: Object.fromEntries(
+        steps.map((rate) => [rate, median(rs.flatMap((r) => r.saturation.filter((s) => Math.abs(s.offeredPerS - rate) < rate * 0.02).map((s) => s.serverCpuUsPerFix)))]).filter(([, v]) => Number.isFinite(v)),
+      ),
       saturationPerS: median(rs.map((r) => r.saturationPerS)),
     };
   };
@@ -379,8 +397,11 @@ async function main() {
   console.log(`nearest-10 among ${nearest.drivers} online drivers: p50 ${nearest.p50Ms.toFixed(4)} ms, p99 ${nearest.p99Ms.toFixed(4)} ms (target p99 < 0.2 ms); move p99 ${nearest.moveP99Ms.toFixed(4)} ms`);
   for (const system of ['service', 'baseline']) {
     for (const r of bySystem(system)) {
-      console.log(`${system} run: ${r.saturation.map((s) => `${s.offeredPerS}/s -> ${s.deliveredPerS}/s p99 ${s.p99Ms} ms (server ${s.serverCpuPct}% CPU, generators ${s.generatorCpuPct}%)`).join('; ')}`);
+      console.log(`${system} run: ${r.saturation.map((s) => `${s.offeredPerS}/s -> ${s.deliveredPerS}/s p99 ${s.p99Ms} ms (server ${s.serverCpuPct}% CPU = ${s.serverCpuUsPerFix} us/fix (user ${s.serverUserUsPerFix}), generators ${s.generatorCpuPct}%)`).join('; ')}`);
     }
+  }
+  for (const [name, s] of [['service', service], ['bare ws', baseline]]) {
+    if (s.cpuUsPerFixByRate) console.log(`server CPU per delivered fix, ${name}: ${Object.entries(s.cpuUsPerFixByRate).map(([rate, us]) => `${rate}/s ${us} us`).join(', ')}`);
   }
   if (jsonOut) await writeFile(jsonOut, JSON.stringify(report, null, 2));
 }
