@@ -2,6 +2,29 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 
+/** Anything with an asynchronous stop: both services' start() results. */
+export interface Stoppable {
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole life of a service process, for its main.ts: `boot` reads the config and begins
+ * starting; the signal handlers are installed before the start finishes, so a SIGTERM that
+ * arrives while the service is still starting waits for it and then stops it cleanly (instead of
+ * killing the process mid-start). A service that cannot start exits 1 with one line on stderr.
+ */
+export async function runService(name: string, boot: () => { logger: Logger; started: Promise<Stoppable> }): Promise<void> {
+  try {
+    const { logger, started } = boot();
+    exitOnSignals(async () => (await started).stop(), logger);
+    await started;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`drivrr ${name}: ${message}\n`);
+    process.exit(1);
+  }
+}
+
 /** Stops the service once on SIGINT/SIGTERM, then exits; a second signal exits at once. */
 export function exitOnSignals(stop: () => Promise<void>, logger: Logger): void {
   let stopping = false;
