@@ -3,6 +3,7 @@ import { isErrorCode } from '@drivrr/shared';
 import { ErrorBodySchema } from '@drivrr/shared/protocol';
 import { loginViaOtp, startTestStack, type TestStack } from '../../test-support/stack.js';
 import { api } from './accounts-helpers.js';
+import { createRng } from '@drivrr/shared/random';
 
 let stack: TestStack;
 let http: ReturnType<typeof api>;
@@ -19,18 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-/** mulberry32: a small seeded PRNG, so a failing body can be reproduced from the seed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomValue(rand: () => number, depth = 0): unknown {
   const pick = <T>(items: T[]) => items[Math.floor(rand() * items.length)]!;
@@ -64,7 +53,7 @@ const targets: { method: string; path: string; auth?: 'customer' | 'driver' }[] 
 
 describe('malformed input', () => {
   it('answers 400 random bodies (seed 4242) on every accounts endpoint with a 4xx or 2xx in the contract shape, never a 5xx', async () => {
-    const rand = prng(4242);
+    const rand = createRng(4242).next;
     const failures: string[] = [];
     for (let i = 0; i < 400; i++) {
       const target = targets[i % targets.length]!;

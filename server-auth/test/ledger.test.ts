@@ -14,6 +14,7 @@ import {
 } from '@drivrr/shared/ledger';
 import { createTestDatabase, type TestDatabase } from '../../test-support/db.js';
 import { insertRide } from '../../test-support/ride-fixtures.js';
+import { createRng } from '@drivrr/shared/random';
 
 let db: TestDatabase;
 let pool: Pool;
@@ -287,21 +288,9 @@ describe('topUpWallet', () => {
   });
 });
 
-/** Small deterministic PRNG (mulberry32) so a failing sequence can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('the ledger always balances', () => {
   it('keeps entries summing to 0 and every balance equal to its entries after a seeded random mix of top-ups and settlements', async () => {
-    const random = seeded(20261124);
+    const random = createRng(20261124).next;
     const customers = [await user('customer'), await user('customer'), await user('customer'), await user('customer')];
     const drivers = [await user('driver'), await user('driver'), await user('driver')];
     const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)]!;

@@ -4,6 +4,7 @@ import { settleRide } from '@drivrr/shared/ledger';
 import { ErrorBodySchema, TransactionPage, TransactionView, WalletView } from '@drivrr/shared/protocol';
 import { createUser, startTestStack, type TestStack, type TestUser } from '../../test-support/stack.js';
 import { insertRide } from '../../test-support/ride-fixtures.js';
+import { createRng } from '@drivrr/shared/random';
 
 let stack: TestStack;
 let pool: Pool;
@@ -242,18 +243,7 @@ describe('GET /api/payments/transactions', () => {
 });
 
 describe('fuzzed bodies', () => {
-  /** Small deterministic PRNG (mulberry32). */
-  function seeded(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-  const random = seeded(6);
+  const random = createRng(6).next;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   function value(depth: number): unknown {
     const kinds = depth > 2 ? ['num', 'str', 'bool', 'null'] : ['num', 'str', 'bool', 'null', 'arr', 'obj'];

@@ -1,18 +1,7 @@
 import { distanceM } from '@drivrr/shared/geo';
 import { describe, expect, it } from 'vitest';
 import { SpatialGrid } from '../../src/presence/spatial-index.js';
-
-/** A small seeded PRNG, so every run checks the same points. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRng } from '@drivrr/shared/random';
 
 interface Point {
   id: string;
@@ -37,7 +26,7 @@ describe('SpatialGrid against a brute-force reference', () => {
     { name: 'points straddling the equator and the prime meridian', lat: 0, lng: 0, spanDeg: 0.1, radii: [1_000, 4_000] },
   ]) {
     it(`answers nearest-N and within-radius exactly like a full scan in ${area.name}, through moves and removals`, () => {
-      const random = mulberry32(42);
+      const random = createRng(42).next;
       const grid = new SpatialGrid<Point>();
       const points = new Map<string, Point>();
       const place = (p: Point) => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, startTestStack, type TestStack, type TestUser } from '../../../test-support/stack.js';
 import { connect, type Frame, type TestClient } from '../support/client.js';
 import { probeModule } from '../support/probe-module.js';
+import { createRng } from '@drivrr/shared/random';
 
 describe('envelope handling over a real socket', () => {
   const probe = probeModule({ openRequest: null, offers: [] });
@@ -95,7 +96,7 @@ describe('envelope handling over a real socket', () => {
   });
 
   it('survives a seeded fuzz of 3000 random frames and answers every frame that carries an id', async () => {
-    const random = mulberry32(20261124);
+    const random = createRng(20261124).next;
     const types = ['ping', 'driver.online', 'driver.offline', 'location.update', 'driver.follow', 'ride.cancel', 'ride.request', 'bid.place', 'nope', '', 'x'.repeat(70)];
     const values = (): unknown => {
       const pick = Math.floor(random() * 9);
@@ -142,15 +143,3 @@ describe('envelope handling over a real socket', () => {
     expect(metrics).toContain('drivrr_realtime_nodejs_eventloop_lag_seconds');
   });
 });
-
-/** A small seeded PRNG, so the fuzz is the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
