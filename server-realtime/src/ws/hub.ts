@@ -14,6 +14,8 @@ export const CLOSE_SESSION_REPLACED = 4001;
 const MAX_EARLY_FRAMES = 256;
 /** Frames that go out at once even before session.state. */
 const UNHELD_TYPES = new Set(['session.state', 'session.replaced']);
+/** Send options of location frames: one shared object, not one per frame (runs once per fix). */
+const DROPPABLE = { droppable: true } as const;
 
 export interface HubLimits {
   /** Queued bytes past which droppable frames are coalesced. */
@@ -130,7 +132,7 @@ export class ConnectionHub implements Notifier {
       this.awaitDrain(session);
       return;
     }
-    if (session.connection.send(frame, { droppable: true })) this.metrics.messageOut('driver.location');
+    if (session.connection.send(frame, DROPPABLE)) this.metrics.messageOut('driver.location');
   }
 
   /** session.state is out: sends what modules pushed meanwhile, in order, then held locations. */
@@ -165,7 +167,7 @@ export class ConnectionHub implements Notifier {
         return;
       }
       pending.delete(driverId);
-      if (session.connection.send(frame, { droppable: true })) this.metrics.messageOut('driver.location');
+      if (session.connection.send(frame, DROPPABLE)) this.metrics.messageOut('driver.location');
     }
     session.pendingLocations = null;
   }

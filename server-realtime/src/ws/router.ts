@@ -71,10 +71,11 @@ export class MessageDispatcher implements MessageRouter {
       return;
     }
     if (message.id === undefined) {
-      this.run(session, handler, message, (frame) => {
-        // Without an id there is nothing to acknowledge; failures are still reported.
-        if (frame.startsWith('{"type":"error"')) this.options.hub.sendFrame(session, 'error', frame);
-      });
+      // Without an id there is nothing to acknowledge; failures are still reported. The common
+      // case (location.update, handled synchronously) allocates no closure.
+      const answer = this.answer(handler, message, session);
+      if (typeof answer === 'string') this.reportFailure(session, answer);
+      else void answer.then((frame) => this.reportFailure(session, frame));
       return;
     }
     const messageId = message.id;
@@ -85,29 +86,37 @@ export class MessageDispatcher implements MessageRouter {
       void earlier.answer.then((frame) => this.sendAnswer(session, frame));
       return;
     }
-    const answer = new Promise<string>((resolve) => this.run(session, handler, message, resolve));
+    const settled = this.answer(handler, message, session);
+    const answer = typeof settled === 'string' ? Promise.resolve(settled) : settled;
     receipts.record(session.userId, messageId, answer, now);
     void answer.then((frame) => this.sendAnswer(session, frame));
   }
 
-  /** Runs a handler; calls `done` exactly once with the answer frame (ack or error). */
-  private run(session: Session, handler: AnyHandler, message: ClientMessage, done: (frame: string) => void): void {
-    const ctx: HandlerContext = { caller: { userId: session.userId, role: session.role }, messageId: message.id };
+  /**
+   * Runs a handler; its answer frame (ack or error): a string when the handler answered
+   * synchronously, else a promise of it that never rejects.
+   */
+  private answer(handler: AnyHandler, message: ClientMessage, session: Session): string | Promise<string> {
+    const ctx: HandlerContext = { caller: session.caller, messageId: message.id };
     let result: unknown;
     try {
       result = handler(ctx, message.data);
     } catch (error) {
-      done(this.errorFrameFor(error, message));
-      return;
+      return this.errorFrameFor(error, message);
     }
     if (isThenable(result)) {
-      result.then(
-        (data) => done(this.ackOrError(message, data)),
-        (error: unknown) => done(this.errorFrameFor(error, message)),
-      );
-      return;
+      return new Promise<string>((resolve) => {
+        result.then(
+          (data) => resolve(this.ackOrError(message, data)),
+          (error: unknown) => resolve(this.errorFrameFor(error, message)),
+        );
+      });
     }
-    done(this.ackOrError(message, result));
+    return this.ackOrError(message, result);
+  }
+
+  private reportFailure(session: Session, frame: string): void {
+    if (frame.startsWith('{"type":"error"')) this.options.hub.sendFrame(session, 'error', frame);
   }
 
   private ackOrError(message: ClientMessage, data: unknown): string {

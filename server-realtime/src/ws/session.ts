@@ -32,6 +32,8 @@ export class Session {
   /** Set when a newer login of the same user took over: this socket's close must not start the grace. */
   replaced = false;
   readonly bucket: TokenBucket;
+  /** Who this socket speaks for (from the verified token); one object per socket, not per message. */
+  readonly caller: { readonly userId: string; readonly role: Role };
 
   constructor(
     readonly userId: string,
@@ -42,5 +44,6 @@ export class Session {
     now: number,
   ) {
     this.bucket = new TokenBucket(rate.perS, rate.burst, now);
+    this.caller = Object.freeze({ userId, role });
   }
 }

@@ -182,7 +182,7 @@ class WsConnection implements Connection {
   send(frame: string): boolean {
     if (this.ws.readyState !== this.ws.OPEN) return false;
     const length = Buffer.byteLength(frame);
-    if (length > MAX_DIRECT_FRAME_BYTES || this.raw.destroyed) {
+    if (length > MAX_DIRECT_FRAME_BYTES) {
       this.ws.send(frame);
       return true;
     }
