@@ -401,7 +401,7 @@ async function main() {
     }
   }
   for (const [name, s] of [['service', service], ['bare ws', baseline]]) {
-    if (s.cpuUsPerFixByRate) console.log(`server CPU per delivered fix, ${name}: ${Object.entries(s.cpuUsPerFixByRate).map(([rate, us]) => `${rate}/s ${us} us`).join(', ')}`);
+    if (s.cpuUsPerFixByRate) console.log(`server CPU per delivered fix, ${name}: ${Object.entries(s.cpuUsPerFixByRate).map(([rate, us]) => `${rate}/s ${Math.round(us * 10) / 10} us`).join(', ')}`);
   }
   if (jsonOut) await writeFile(jsonOut, JSON.stringify(report, null, 2));
 }
