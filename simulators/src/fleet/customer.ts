@@ -118,9 +118,18 @@ export class SimCustomer {
     return { pickup, dropoff };
   }
 
+  private requestInFlight: Promise<boolean> | undefined;
+
   /** Asks for a ride (the fleet calls it when pacing requests with --rate). */
-  async requestRide(): Promise<boolean> {
-    if (this.phase !== 'idle' || this.ctx.stopping || !this.client?.connected) return false;
+  requestRide(): Promise<boolean> {
+    if (this.phase !== 'idle' || this.ctx.stopping || !this.client?.connected) return Promise.resolve(false);
+    // Kept so a stop that comes while the request is on its way waits for it (and cancels it).
+    this.requestInFlight = this.makeRequest().finally(() => (this.requestInFlight = undefined));
+    return this.requestInFlight;
+  }
+
+  private async makeRequest(): Promise<boolean> {
+    if (!this.client) return false;
     this.phase = 'requesting';
     const rng = this.identity.rng;
     const profile = this.identity.profile;
@@ -326,6 +335,7 @@ export class SimCustomer {
   /** Cancels whatever is open (the run is stopping) and logs off. */
   async stop(): Promise<void> {
     this.nextRequestTask?.cancel();
+    await this.requestInFlight?.catch(() => false);
     for (const task of this.tasks) task.cancel();
     this.decideTask?.cancel();
     const client = this.client;
