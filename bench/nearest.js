@@ -2,21 +2,11 @@
  * Micro-benchmark: nearest-10 idle drivers among 10,000 online drivers spread over a 30 km city,
  * through the service's own presence index (server-realtime/dist, so `tsc -b` first).
  */
+import { createRng } from '@drivrr/shared/random';
 import { DriverPresenceIndex } from '../server-realtime/dist/presence/driver-presence.js';
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function benchNearest({ drivers = 10_000, queries = 20_000, radiusM = 5_000, limit = 10 } = {}) {
-  const random = mulberry32(7);
+  const random = createRng(7).next;
   const presence = new DriverPresenceIndex(30_000, () => {});
   const span = 0.27; // ≈ 30 km of latitude
   const now = Date.now();
