@@ -93,38 +93,22 @@ export class SpatialGrid<T> {
   nearest(point: LatLng, radiusM: number, limit: number, accept?: (p: IndexedPoint<T>) => boolean): Neighbour<T>[] {
     const best: Neighbour<T>[] = [];
     if (limit <= 0 || radiusM < 0 || this.entries.size === 0) return best;
-    const row0 = Math.floor((point.lat + 90) / this.cellDeg);
-    const col0 = Math.floor((point.lng + 180) / this.cellDeg);
-    const cellSideM = this.smallestCellSideM(point.lat, radiusM);
-    const maxRing = Math.ceil(radiusM / cellSideM) + 1;
-    const maxRow = Math.floor(180 / this.cellDeg);
-    for (let ring = 0; ring <= maxRing; ring++) {
-      for (let row = row0 - ring; row <= row0 + ring; row++) {
-        if (row < 0 || row > maxRow) continue;
-        const step = row === row0 - ring || row === row0 + ring || ring === 0 ? 1 : 2 * ring;
-        for (let col = col0 - ring; col <= col0 + ring; col += step) {
-          if (col < 0 || col >= this.cellsPerRow) continue;
-          const bucket = this.cells.get(row * this.cellsPerRow + col);
-          if (bucket === undefined) continue;
-          for (const entry of bucket) {
-            const d = distanceM(point, entry);
-            if (d > radiusM) continue;
-            if (best.length === limit && d >= (best[limit - 1] as Neighbour<T>).distanceM) continue;
-            if (accept !== undefined && !accept(entry)) continue;
-            let i = best.length === limit ? limit - 1 : best.length;
-            while (i > 0 && (best[i - 1] as Neighbour<T>).distanceM > d) {
-              best[i] = best[i - 1] as Neighbour<T>;
-              i--;
-            }
-            best[i] = { point: entry, distanceM: d };
-          }
+    const kthBest = () => (best.length === limit ? (best[limit - 1] as Neighbour<T>).distanceM : Infinity);
+    this.scan(
+      point,
+      radiusM,
+      (entry, d) => {
+        if (d >= kthBest()) return;
+        if (accept !== undefined && !accept(entry)) return;
+        let i = best.length === limit ? limit - 1 : best.length;
+        while (i > 0 && (best[i - 1] as Neighbour<T>).distanceM > d) {
+          best[i] = best[i - 1] as Neighbour<T>;
+          i--;
         }
-      }
-      // Every unvisited cell is at least ring × cellSideM away.
-      const boundM = ring * cellSideM;
-      if (boundM > radiusM) break;
-      if (best.length === limit && (best[limit - 1] as Neighbour<T>).distanceM <= boundM) break;
-    }
+        best[i] = { point: entry, distanceM: d };
+      },
+      (boundM) => kthBest() <= boundM,
+    );
     return best;
   }
 
@@ -140,9 +124,10 @@ export class SpatialGrid<T> {
   /**
    * Visits cells in square rings around `point`. After ring r, every cell not yet visited is at
    * least r whole cells away in latitude or longitude, i.e. at least r × (smallest cell side) metres;
-   * the scan ends once that bound exceeds the radius.
+   * the scan ends once that bound exceeds the radius, or earlier when `doneAt(bound)` says nothing
+   * that far away can matter any more (nearest-k: the k-th best is already closer).
    */
-  private scan(point: LatLng, radiusM: number, visit: (entry: Entry<T>, distanceM: number) => void): void {
+  private scan(point: LatLng, radiusM: number, visit: (entry: Entry<T>, distanceM: number) => void, doneAt?: (boundM: number) => boolean): void {
     const row0 = Math.floor((point.lat + 90) / this.cellDeg);
     const col0 = Math.floor((point.lng + 180) / this.cellDeg);
     const cellSideM = this.smallestCellSideM(point.lat, radiusM);
@@ -163,7 +148,8 @@ export class SpatialGrid<T> {
           }
         }
       }
-      if (ring * cellSideM > radiusM) return;
+      const boundM = ring * cellSideM;
+      if (boundM > radiusM || doneAt?.(boundM)) return;
     }
   }
 
