@@ -77,6 +77,16 @@ afterAll(async () => {
   if (pageDir) await rm(pageDir, { recursive: true, force: true });
 });
 
+/** The operator signs in through the page's form (test phone, fixed code) and the page goes live. */
+async function signInThroughForm(): Promise<void> {
+  await page.fill('#login-phone', OPERATOR_PHONE);
+  await page.getByTestId('login-send').click();
+  await eventually(text(page.getByTestId('login-message'))).toContain('Code sent');
+  await page.fill('#login-code', '000000');
+  await page.getByTestId('login-verify').click();
+  await eventually(attr(page.getByTestId('link-state'), 'data-state')).toBe('live');
+}
+
 describe('the live operations map', () => {
   let rideId: string;
   const drivers: { user: TestUser; client: ProtocolClient }[] = [];
@@ -84,12 +94,7 @@ describe('the live operations map', () => {
   it('signs an operator in with a one-time code and goes live', async () => {
     await page.goto(`${stack.realtime!.url}/ops?auth=${encodeURIComponent(stack.auth!.url)}`);
     await eventually(visible(page.getByTestId('login'))).toBe(true);
-    await page.fill('#login-phone', OPERATOR_PHONE);
-    await page.getByTestId('login-send').click();
-    await eventually(text(page.getByTestId('login-message'))).toContain('Code sent');
-    await page.fill('#login-code', '000000');
-    await page.getByTestId('login-verify').click();
-    await eventually(attr(page.getByTestId('link-state'), 'data-state')).toBe('live');
+    await signInThroughForm();
     await eventually(visible(page.getByTestId('login'))).toBe(false);
   });
 
@@ -325,12 +330,7 @@ describe('the live operations map', () => {
     await page.getByTestId('sign-out').click();
     await eventually(visible(page.getByTestId('login'))).toBe(true);
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
-    await page.fill('#login-phone', OPERATOR_PHONE);
-    await page.getByTestId('login-send').click();
-    await eventually(text(page.getByTestId('login-message'))).toContain('Code sent');
-    await page.fill('#login-code', '000000');
-    await page.getByTestId('login-verify').click();
-    await eventually(attr(page.getByTestId('link-state'), 'data-state')).toBe('live');
+    await signInThroughForm();
     await eventually(() => counter('counter-drivers-online')).toBeGreaterThanOrEqual(3);
     expect(pageErrors).toEqual([]);
   });
