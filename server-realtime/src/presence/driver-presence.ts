@@ -33,12 +33,12 @@ export class DriverPresenceIndex implements DriverPresence, PresenceEvents {
   nearestIdle(point: LatLng, radiusM: number, limit: number): { driverId: string; distanceM: number; location: LatLng }[] {
     return this.grid
       .nearest(point, radiusM, limit, (p) => p.value.activity === 'idle')
-      .map((n) => ({ driverId: n.point.id, distanceM: n.distanceM, location: n.point.value.location }));
+      .map((n) => ({ driverId: n.point.id, distanceM: n.distanceM, location: { ...n.point.value.location } }));
   }
 
   /** Every online driver within `radiusM`, nearest first, whatever their activity. */
   within(point: LatLng, radiusM: number): { driverId: string; distanceM: number; location: LatLng }[] {
-    return this.grid.within(point, radiusM).map((n) => ({ driverId: n.point.id, distanceM: n.distanceM, location: n.point.value.location }));
+    return this.grid.within(point, radiusM).map((n) => ({ driverId: n.point.id, distanceM: n.distanceM, location: { ...n.point.value.location } }));
   }
 
   setActivity(driverId: string, activity: DriverActivity): void {
@@ -116,8 +116,11 @@ export class DriverPresenceIndex implements DriverPresence, PresenceEvents {
 
   private place(driverId: string, location: LatLng, heading: number | null, now: number): DriverPresenceInfo {
     const existing = this.grid.get(driverId)?.value;
-    const info: DriverPresenceInfo = existing ?? { driverId, location, heading, activity: 'idle', updatedAt: now };
-    info.location = { lat: location.lat, lng: location.lng };
+    const info: DriverPresenceInfo = existing ?? { driverId, location: { lat: location.lat, lng: location.lng }, heading, activity: 'idle', updatedAt: now };
+    // Moved in place: one fix allocates nothing here (this runs for every location.update).
+    // Readers that keep a location past the call get a copy (nearestIdle, within).
+    info.location.lat = location.lat;
+    info.location.lng = location.lng;
     if (heading !== null || !existing) info.heading = heading;
     info.updatedAt = now;
     this.grid.set(driverId, location.lat, location.lng, info);
