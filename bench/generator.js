@@ -49,11 +49,11 @@ function countAnswer(payload) {
 }
 
 async function connectAll() {
-  const { host, port, mode, pairs } = config;
+  const { host, port, relay, pairs } = config;
   const jobs = [];
   pairs.forEach((pair, i) => {
-    const headersFor = (token) => (mode !== 'baseline' ? { authorization: `Bearer ${token}` } : {});
-    const pathFor = (role) => (mode !== 'baseline' ? '/ws' : `/ws?pair=${pair.index}&role=${role}`);
+    const headersFor = (token) => (!relay ? { authorization: `Bearer ${token}` } : {});
+    const pathFor = (role) => (!relay ? '/ws' : `/ws?pair=${pair.index}&role=${role}`);
     jobs.push(async () => {
       customers[i] = await rawConnect({ host, port, path: pathFor('customer'), headers: headersFor(pair.customerToken), onText: onCustomerText });
     });
@@ -84,7 +84,7 @@ async function waitForAcks(expected, timeoutMs) {
 }
 
 async function setup() {
-  if (config.mode === 'baseline') return;
+  if (config.relay) return;
   acks = 0;
   errors = 0;
   config.pairs.forEach((pair, i) => {

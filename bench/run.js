@@ -40,7 +40,8 @@ const serverCpu = option('server-cpu', '0');
 const generatorCpu = option('generator-cpu', '1');
 const adminUrl = option('database', 'postgres://postgres@127.0.0.1:5432/postgres');
 const jsonOut = option('json', undefined);
-const systems = option('systems', 'service,baseline').split(',');
+/** service: the real server; validating: bare relay + shared parse/validate/serialize; baseline: bare `ws` relay. */
+const systems = option('systems', 'service,validating,baseline').split(',');
 /**
  * --priority: run the server and the generators in their own scheduling groups at nice -10, so
  * other work on a shared machine disturbs the measurement less (both systems get the same).
@@ -48,6 +49,12 @@ const systems = option('systems', 'service,baseline').split(',');
 const priority = flag('priority');
 /** --profile DIR: write a V8 CPU profile of the server process (for finding where time goes). */
 const profileDir = option('profile', undefined);
+/** --server-node-args "A B": extra Node flags for the server process (diagnosis, e.g. --trace-gc). */
+const serverNodeArgs = (option('server-node-args', '') ?? '').split(' ').filter(Boolean);
+/** --variant DIR: also run DIR's build of the service as system "variant" (A/B of two checkouts). */
+const variantDir = option('variant', undefined);
+/** --server-wrapper "CMD ARGS": start the server under CMD (e.g. valgrind --tool=callgrind); diagnosis only. */
+const serverWrapper = (option('server-wrapper', '') ?? '').split(' ').filter(Boolean);
 const HARD_LIMIT_MS = Number(option('time-limit-s', quick ? 180 : 900)) * 1000;
 
 const log = (message) => process.stderr.write(`${message}\n`);
@@ -122,7 +129,7 @@ async function freePort() {
   });
 }
 
-async function waitForPort(port, timeoutMs = 20_000) {
+async function waitForPort(port, timeoutMs = serverWrapper.length > 0 ? 300_000 : 20_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise((resolve) => {
@@ -189,6 +196,8 @@ async function startServer(system, port, ctx) {
     service: `${root}server-realtime/dist/main.js`,
     transport: `${root}bench/transport-only.js`,
     baseline: `${root}bench/baseline-relay.js`,
+    validating: `${root}bench/validating-relay.js`,
+    variant: variantDir ? `${variantDir}/server-realtime/dist/main.js` : undefined,
   }[system];
   const env = {
     PATH: process.env.PATH,
@@ -203,11 +212,12 @@ async function startServer(system, port, ctx) {
     WS_RATE_PER_S: '100',
     WS_RATE_BURST: '200',
   };
-  const child = fork(script, system === 'baseline' ? [String(port)] : [], {
+  const child = fork(script, RELAYS.has(system) ? [String(port)] : [], {
     env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     detached: priority,
-    execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    ...(serverWrapper.length > 0 ? { execPath: serverWrapper[0] } : {}),
+    execArgv: [...serverWrapper.slice(1), ...(serverWrapper.length > 0 ? [process.execPath] : []), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...serverNodeArgs],
   });
   children.add(child);
   pin(child.pid, serverCpu);
@@ -261,20 +271,37 @@ function summarize(results, durationMs) {
   };
 }
 
-async function runSystem(system, ctx) {
+/** Systems that speak the relay protocol (`?pair=N&role=...`, no tokens, no setup messages). */
+const RELAYS = new Set(['baseline', 'validating']);
+
+/**
+ * Starts one system and its generators, connects every socket through the handshake and measures
+ * idle RSS per socket. Returns a handle whose measure() runs one load step; close() stops it all.
+ */
+async function openSystem(system, ctx) {
   const port = await freePort();
   log(`bench: ${system}: starting on 127.0.0.1:${port} (CPU ${serverCpu})`);
   const server = await startServer(system, port, ctx);
-  await sleep(1_000);
-  const rssBefore = rssBytes(server.pid);
   const generators = [];
-  const slice = Math.ceil(ctx.pairList.length / generatorCount);
+  const close = async () => {
+    await Promise.all(generators.map((g) => ask(g, { cmd: 'close' }, 'closed').catch(() => {})));
+    await sleep(500);
+    for (const g of generators) {
+      g.kill('SIGKILL');
+      children.delete(g);
+    }
+    await stopChild(server);
+  };
   try {
+    await sleep(1_000);
+    const rssBefore = rssBytes(server.pid);
+    const slice = Math.ceil(ctx.pairList.length / generatorCount);
     for (let g = 0; g < generatorCount; g++) {
       const child = fork(`${root}bench/generator.js`, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: priority });
       children.add(child);
       pin(child.pid, generatorCpu);
-      await ask(child, { cmd: 'init', config: { mode: system, host: '127.0.0.1', port, pairs: ctx.pairList.slice(g * slice, (g + 1) * slice) } }, 'init');
+      const config = { mode: system, relay: RELAYS.has(system), host: '127.0.0.1', port, pairs: ctx.pairList.slice(g * slice, (g + 1) * slice) };
+      await ask(child, { cmd: 'init', config }, 'init');
       generators.push(child);
     }
     const t0 = Date.now();
@@ -298,8 +325,8 @@ async function runSystem(system, ctx) {
       const summary = summarize(results, durationMs);
       const serverCpuS = cpuSeconds(server.pid) - cpu0;
       summary.serverCpuPct = Math.round((serverCpuS / wallS) * 100);
-      // CPU (user + system) of the server per fix delivered: steadier on a shared machine than
-      // any latency figure, and what the saturation ratio follows (docs/performance.md).
+      // CPU (user + system) of the server per fix delivered: what the saturation ratio follows
+      // (docs/performance.md); softirq time of the loopback is not in it.
       summary.serverCpuUsPerFix = summary.received === 0 ? NaN : Math.round((serverCpuS * 1e6) / summary.received * 10) / 10;
       const split1 = cpuSplit(server.pid);
       summary.serverUserUsPerFix = summary.received === 0 ? NaN : Math.round(((split1.user - split0.user) * 1e6) / summary.received * 10) / 10;
@@ -308,28 +335,64 @@ async function runSystem(system, ctx) {
       summary.loadAvg1 = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
       return summary;
     };
-    const steady = await measure(1, steadyMs);
-    log(`bench: ${system}: steady 1 fix/s/driver: ${JSON.stringify(steady)}`);
-    const saturation = [];
-    for (const rate of steps) {
-      const step = await measure(rate / ctx.pairList.length, stepMs);
-      saturation.push(step);
-      log(`bench: ${system}: offered ${rate}/s: ${JSON.stringify(step)}`);
-      // Past saturation: fixes pile up. One noisy step (p99 >= 100 ms) does not end the climb.
-      if (step.deliveredRatio < 0.95 || step.p99Ms >= 1_000) break;
-    }
-    const ok = saturation.filter((s) => s.p99Ms < 100 && s.deliveredRatio >= 0.95);
-    const saturationPerS = ok.length === 0 ? 0 : Math.max(...ok.map((s) => s.deliveredPerS));
-    return { system, sockets, connectS, failures, setupErrors, rssBeforeMiB: rssBefore / 2 ** 20, rssIdleMiB: rssIdle / 2 ** 20, perSocketKiB, steady, saturation, saturationPerS };
-  } finally {
-    await Promise.all(generators.map((g) => ask(g, { cmd: 'close' }, 'closed').catch(() => {})));
-    await sleep(500);
-    for (const g of generators) {
-      g.kill('SIGKILL');
-      children.delete(g);
-    }
-    await stopChild(server);
+    return { system, sockets, connectS, failures, setupErrors, rssBeforeMiB: rssBefore / 2 ** 20, rssIdleMiB: rssIdle / 2 ** 20, perSocketKiB, measure, close };
+  } catch (error) {
+    await close();
+    throw error;
   }
+}
+
+/** Saturation of one climb: the largest delivered rate of a step with p99 < 100 ms and >= 95 % delivered. */
+function saturationOf(climb) {
+  const ok = climb.filter((s) => s.p99Ms < 100 && s.deliveredRatio >= 0.95);
+  return ok.length === 0 ? 0 : Math.max(...ok.map((s) => s.deliveredPerS));
+}
+
+/**
+ * All systems stay connected for the whole run and take turns step by step (steady phase, then
+ * each rate of the climb), the order flipping every step: the machine's state (other work, its
+ * speed, which on this shared VM changes from minute to minute) falls on every system alike.
+ */
+async function runInterleaved(ctx) {
+  const handles = [];
+  const runs = [];
+  try {
+    for (const system of systems) handles.push(await openSystem(system, ctx));
+    let turn = 0;
+    const inTurns = (list) => (turn++ % 2 === 0 ? list : [...list].reverse());
+    for (let round = 0; round < rounds; round++) {
+      const steady = new Map();
+      for (const h of inTurns(handles)) {
+        steady.set(h, await h.measure(1, steadyMs));
+        log(`bench: ${h.system}: round ${round + 1}: steady 1 fix/s/driver: ${JSON.stringify(steady.get(h))}`);
+        await sleep(1_000);
+      }
+      const climbs = new Map(handles.map((h) => [h, []]));
+      const climbing = new Set(handles);
+      for (const rate of steps) {
+        for (const h of inTurns(handles)) {
+          if (!climbing.has(h)) continue;
+          const step = await h.measure(rate / ctx.pairList.length, stepMs);
+          climbs.get(h).push(step);
+          log(`bench: ${h.system}: round ${round + 1}: offered ${rate}/s: ${JSON.stringify(step)}`);
+          // Past saturation fixes pile up: stop climbing. One noisy step (p99 >= 100 ms) does not.
+          if (step.deliveredRatio < 0.95 || step.p99Ms >= 1_000) climbing.delete(h);
+          // Let a backlog drain before the next system's turn.
+          await sleep(step.p99Ms >= 100 ? 3_000 : 1_000);
+        }
+        if (climbing.size === 0) break;
+      }
+      for (const h of handles) {
+        const { measure, close, ...info } = h;
+        void measure;
+        void close;
+        runs.push({ ...info, round, steady: steady.get(h), saturation: climbs.get(h), saturationPerS: saturationOf(climbs.get(h)) });
+      }
+    }
+  } finally {
+    for (const h of handles) await h.close();
+  }
+  return runs;
 }
 
 function median(values) {
@@ -342,12 +405,7 @@ async function main() {
   const nearest = benchNearest();
   log(`bench: nearest-10 among ${nearest.drivers} drivers: p50 ${nearest.p50Ms.toFixed(4)} ms, p99 ${nearest.p99Ms.toFixed(4)} ms`);
   const ctx = await prepareDatabase();
-  const runs = [];
-  for (let round = 0; round < rounds; round++) {
-    // Alternate which system goes first, so neither always runs on a warmer machine.
-    const order = round % 2 === 0 ? systems : [...systems].reverse();
-    for (const system of order) runs.push(await runSystem(system, ctx));
-  }
+  const runs = await runInterleaved(ctx);
   await cleanup();
 
   const bySystem = (system) => runs.filter((r) => r.system === system);
@@ -374,33 +432,41 @@ async function main() {
   const empty = { runs: 0, sockets: 0, perSocketKiB: NaN, steadyOfferedPerS: 0, steadyDeliveredPerS: 0, steadyDeliveredRatio: 0, steadyP50Ms: NaN, steadyP99Ms: NaN, steadyMaxMs: NaN, steadyServerCpuPct: NaN, saturationPerS: NaN };
   const service = systems.includes('service') ? agg('service') : empty;
   const baseline = systems.includes('baseline') ? agg('baseline') : empty;
+  const validating = systems.includes('validating') ? agg('validating') : empty;
   const report = {
     mode: quick ? 'quick' : 'full',
     pairs,
     nearest,
     service,
+    validating,
     baseline,
     ratios: {
       saturation: service.saturationPerS / baseline.saturationPerS,
+      validatingSaturation: validating.saturationPerS / baseline.saturationPerS,
+      serviceToValidatingSaturation: service.saturationPerS / validating.saturationPerS,
       perSocketRss: service.perSocketKiB / baseline.perSocketKiB,
     },
     runs,
   };
   const row = (name, s) =>
     `${name.padEnd(10)} ${String(s.sockets).padStart(7)} ${s.perSocketKiB.toFixed(1).padStart(9)} ${String(s.steadyOfferedPerS).padStart(9)} ${String(s.steadyDeliveredPerS).padStart(9)} ${(s.steadyDeliveredRatio * 100).toFixed(2).padStart(7)}% ${String(s.steadyP50Ms).padStart(5)} ${String(s.steadyP99Ms).padStart(5)} ${String(s.steadyMaxMs).padStart(6)} ${String(s.steadyServerCpuPct).padStart(5)}% ${String(s.saturationPerS).padStart(9)}`;
-  console.log(`\nDrivrr realtime benchmark (${report.mode}; medians of ${rounds} run(s) per system; latency resolution 1 ms)`);
+  console.log(`\nDrivrr realtime benchmark (${report.mode}; medians of ${rounds} round(s), systems interleaved step by step; latency resolution 1 ms)`);
   console.log(`${'system'.padEnd(10)} ${'sockets'.padStart(7)} ${'KiB/sock'.padStart(9)} ${'offered/s'.padStart(9)} ${'deliv/s'.padStart(9)} ${'deliv'.padStart(8)} ${'p50'.padStart(5)} ${'p99'.padStart(5)} ${'max'.padStart(6)} ${'cpu'.padStart(6)} ${'sat/s'.padStart(9)}`);
   console.log(row('service', service));
+  if (systems.includes('validating')) console.log(row('validating', validating));
   console.log(row('bare ws', baseline));
   console.log(`saturation ratio service/baseline: ${(report.ratios.saturation * 100).toFixed(0)}% (target >= 80%)`);
+  if (systems.includes('validating')) {
+    console.log(`saturation ratio validating relay/baseline: ${(report.ratios.validatingSaturation * 100).toFixed(0)}% (the protocol's own cost: parse, validate, serialize); service/validating relay: ${(report.ratios.serviceToValidatingSaturation * 100).toFixed(0)}%`);
+  }
   console.log(`RSS per idle authenticated socket: ${service.perSocketKiB.toFixed(1)} KiB (target <= 20 KiB; bare ws ${baseline.perSocketKiB.toFixed(1)} KiB)`);
   console.log(`nearest-10 among ${nearest.drivers} online drivers: p50 ${nearest.p50Ms.toFixed(4)} ms, p99 ${nearest.p99Ms.toFixed(4)} ms (target p99 < 0.2 ms); move p99 ${nearest.moveP99Ms.toFixed(4)} ms`);
-  for (const system of ['service', 'baseline']) {
+  for (const system of systems) {
     for (const r of bySystem(system)) {
       console.log(`${system} run: ${r.saturation.map((s) => `${s.offeredPerS}/s -> ${s.deliveredPerS}/s p99 ${s.p99Ms} ms (server ${s.serverCpuPct}% CPU = ${s.serverCpuUsPerFix} us/fix (user ${s.serverUserUsPerFix}), generators ${s.generatorCpuPct}%)`).join('; ')}`);
     }
   }
-  for (const [name, s] of [['service', service], ['bare ws', baseline]]) {
+  for (const [name, s] of systems.map((system) => [system, agg(system)])) {
     if (s.cpuUsPerFixByRate) console.log(`server CPU per delivered fix, ${name}: ${Object.entries(s.cpuUsPerFixByRate).map(([rate, us]) => `${rate}/s ${Math.round(us * 10) / 10} us`).join(', ')}`);
   }
   if (jsonOut) await writeFile(jsonOut, JSON.stringify(report, null, 2));
