@@ -62,15 +62,29 @@ export class DriverPresenceIndex implements DriverPresence, PresenceEvents {
     this.locationListeners.push(listener);
   }
 
-  /** driver.online: (re)enters the index at `location`, keeping an activity it already had. */
+  /** driver.online: (re)enters the index at `location`, keeping an activity and heading it already had. */
   goOnline(driverId: string, location: LatLng, now: number): DriverPresenceInfo {
-    return this.place(driverId, location, null, now);
+    const info = this.move(driverId, location, null, now);
+    if (info) return info;
+    const fresh: DriverPresenceInfo = { driverId, location: { lat: location.lat, lng: location.lng }, heading: null, activity: 'idle', updatedAt: now };
+    this.grid.set(driverId, location.lat, location.lng, fresh);
+    this.announce(fresh);
+    return fresh;
   }
 
   /** location.update: moves an online driver; returns undefined when the driver is not online. */
   move(driverId: string, location: LatLng, heading: number | null, now: number): DriverPresenceInfo | undefined {
-    if (!this.grid.get(driverId)) return undefined;
-    return this.place(driverId, location, heading, now);
+    const entry = this.grid.move(driverId, location.lat, location.lng);
+    if (!entry) return undefined;
+    const info = entry.value;
+    // Moved in place: one fix allocates nothing here. Readers that keep a location past the call
+    // get a copy (nearestIdle, within).
+    info.location.lat = location.lat;
+    info.location.lng = location.lng;
+    if (heading !== null) info.heading = heading;
+    info.updatedAt = now;
+    this.announce(info);
+    return info;
   }
 
   /** driver.offline or the end of the grace: leaves the index and tells the listeners. */
@@ -114,24 +128,14 @@ export class DriverPresenceIndex implements DriverPresence, PresenceEvents {
     this.graceTimers.clear();
   }
 
-  private place(driverId: string, location: LatLng, heading: number | null, now: number): DriverPresenceInfo {
-    const existing = this.grid.get(driverId)?.value;
-    const info: DriverPresenceInfo = existing ?? { driverId, location: { lat: location.lat, lng: location.lng }, heading, activity: 'idle', updatedAt: now };
-    // Moved in place: one fix allocates nothing here (this runs for every location.update).
-    // Readers that keep a location past the call get a copy (nearestIdle, within).
-    info.location.lat = location.lat;
-    info.location.lng = location.lng;
-    if (heading !== null || !existing) info.heading = heading;
-    info.updatedAt = now;
-    this.grid.set(driverId, location.lat, location.lng, info);
+  private announce(info: DriverPresenceInfo): void {
     for (const listener of this.locationListeners) {
       try {
         listener(info);
       } catch (error) {
-        this.onListenerError(error, 'location', driverId);
+        this.onListenerError(error, 'location', info.driverId);
       }
     }
-    return info;
   }
 
   private cancelGrace(driverId: string): void {

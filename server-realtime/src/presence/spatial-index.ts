@@ -59,22 +59,22 @@ export class SpatialGrid<T> {
 
   /** Inserts or moves a point. */
   set(id: string, lat: number, lng: number, value: T): void {
-    const cell = this.cellOf(lat, lng);
     const existing = this.entries.get(id);
     if (existing) {
-      existing.lat = lat;
-      existing.lng = lng;
       existing.value = value;
-      if (existing.cell !== cell) {
-        this.removeFromCell(existing);
-        existing.cell = cell;
-        this.addToCell(existing);
-      }
+      this.relocate(existing, lat, lng);
       return;
     }
-    const entry: Entry<T> = { id, lat, lng, value, cell };
+    const entry: Entry<T> = { id, lat, lng, value, cell: this.cellOf(lat, lng) };
     this.entries.set(id, entry);
     this.addToCell(entry);
+  }
+
+  /** Moves a point that is in the index (one lookup: this runs for every fix); undefined when it is not. */
+  move(id: string, lat: number, lng: number): IndexedPoint<T> | undefined {
+    const entry = this.entries.get(id);
+    if (entry) this.relocate(entry, lat, lng);
+    return entry;
   }
 
   delete(id: string): boolean {
@@ -119,6 +119,17 @@ export class SpatialGrid<T> {
       if (!accept || accept(entry)) found.push({ point: entry, distanceM: d });
     });
     return found.sort(byDistance);
+  }
+
+  private relocate(entry: Entry<T>, lat: number, lng: number): void {
+    entry.lat = lat;
+    entry.lng = lng;
+    const cell = this.cellOf(lat, lng);
+    if (entry.cell !== cell) {
+      this.removeFromCell(entry);
+      entry.cell = cell;
+      this.addToCell(entry);
+    }
   }
 
   /**

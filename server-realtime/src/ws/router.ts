@@ -18,6 +18,12 @@ export const CLOSE_POLICY_VIOLATION = 1008;
 
 type AnyHandler = (ctx: HandlerContext, data: unknown) => unknown;
 
+/** A registered message type: its handler and who may send it (looked up once per frame). */
+interface Route {
+  handler: AnyHandler;
+  roles: ReadonlySet<Session['role']>;
+}
+
 export interface RouterOptions {
   hub: ConnectionHub;
   receipts: ReceiptStore;
@@ -28,7 +34,7 @@ export interface RouterOptions {
 }
 
 export class MessageDispatcher implements MessageRouter {
-  private readonly handlers = new Map<ClientMessageType, AnyHandler>();
+  private readonly routes = new Map<ClientMessageType, Route>();
   private readonly now: () => number;
 
   constructor(private readonly options: RouterOptions) {
@@ -36,12 +42,12 @@ export class MessageDispatcher implements MessageRouter {
   }
 
   on<T extends ClientMessageType>(type: T, handler: MessageHandler<T>): void {
-    if (this.handlers.has(type)) throw new Error(`a handler for ${type} is already registered`);
-    this.handlers.set(type, handler as AnyHandler);
+    if (this.routes.has(type)) throw new Error(`a handler for ${type} is already registered`);
+    this.routes.set(type, { handler: handler as AnyHandler, roles: new Set(clientMessageRoles[type]) });
   }
 
   handles(type: ClientMessageType): boolean {
-    return this.handlers.has(type);
+    return this.routes.has(type);
   }
 
   /** Handles one inbound frame of `session`. Never throws. */
@@ -61,21 +67,21 @@ export class MessageDispatcher implements MessageRouter {
     }
     const message = parsed.message;
     this.options.metrics.messageIn(message.type);
-    if (!clientMessageRoles[message.type].includes(session.role)) {
+    const route = this.routes.get(message.type);
+    const allowed = route !== undefined ? route.roles.has(session.role) : clientMessageRoles[message.type].includes(session.role);
+    if (!allowed) {
       this.sendError(session, message.id, 'forbidden', `${session.role}s may not send ${message.type}`);
       return;
     }
-    const handler = this.handlers.get(message.type);
-    if (!handler) {
+    if (route === undefined) {
       this.sendError(session, message.id, 'service_unavailable', `${message.type} is not served by this deployment`);
       return;
     }
+    const handler = route.handler;
     if (message.id === undefined) {
-      // Without an id there is nothing to acknowledge; failures are still reported. The common
-      // case (location.update, handled synchronously) allocates no closure.
-      const answer = this.answer(handler, message, session);
-      if (typeof answer === 'string') this.reportFailure(session, answer);
-      else void answer.then((frame) => this.reportFailure(session, frame));
+      // Without an id there is nothing to acknowledge, so no ack is built; failures are still
+      // reported. The common case (location.update, handled synchronously) allocates nothing here.
+      this.runUnacknowledged(handler, message, session);
       return;
     }
     const messageId = message.id;
@@ -115,8 +121,18 @@ export class MessageDispatcher implements MessageRouter {
     return this.ackOrError(message, result);
   }
 
-  private reportFailure(session: Session, frame: string): void {
-    if (frame.startsWith('{"type":"error"')) this.options.hub.sendFrame(session, 'error', frame);
+  /** Runs the handler of an id-less message: only a failure is answered (with an error frame). */
+  private runUnacknowledged(handler: AnyHandler, message: ClientMessage, session: Session): void {
+    let result: unknown;
+    try {
+      result = handler(session.unacknowledgedContext, message.data);
+    } catch (error) {
+      this.options.hub.sendFrame(session, 'error', this.errorFrameFor(error, message));
+      return;
+    }
+    if (isThenable(result)) {
+      result.then(undefined, (error: unknown) => this.options.hub.sendFrame(session, 'error', this.errorFrameFor(error, message)));
+    }
   }
 
   private ackOrError(message: ClientMessage, data: unknown): string {

@@ -34,6 +34,8 @@ export class Session {
   readonly bucket: TokenBucket;
   /** Who this socket speaks for (from the verified token); one object per socket, not per message. */
   readonly caller: { readonly userId: string; readonly role: Role };
+  /** The handler context of this socket's id-less messages (every location.update): made once. */
+  readonly unacknowledgedContext: { readonly caller: Session['caller']; readonly messageId: undefined };
 
   constructor(
     readonly userId: string,
@@ -45,5 +47,6 @@ export class Session {
   ) {
     this.bucket = new TokenBucket(rate.perS, rate.burst, now);
     this.caller = Object.freeze({ userId, role });
+    this.unacknowledgedContext = Object.freeze({ caller: this.caller, messageId: undefined });
   }
 }

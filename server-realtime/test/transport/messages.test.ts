@@ -95,6 +95,18 @@ describe('envelope handling over a real socket', () => {
     expect(error).toEqual({ type: 'error', error: { code: 'driver_offline', message: expect.any(String) } });
   });
 
+  it('reports an asynchronous handler failure of a message without id as an error frame without id', async () => {
+    client.send('ride.cancel', { rideId: randomUUID(), reason: 'refuse' });
+    const error = await client.nextOfType('error');
+    expect(error).toEqual({ type: 'error', error: { code: 'invalid_transition', message: 'the probe refuses', details: { from: 'x' } } });
+    await stillUsable(client);
+  });
+
+  it('answers a message no module of this deployment serves with service_unavailable, after the role check', async () => {
+    expect((await client.request('bid.place', { rideId: randomUUID(), fare: 500 })).error?.code).toBe('service_unavailable');
+    expect((await client.request('ride.raise_fare', { rideId: randomUUID(), fare: 500 })).error?.code).toBe('forbidden');
+  });
+
   it('survives a seeded fuzz of 3000 random frames and answers every frame that carries an id', async () => {
     const random = createRng(20261124).next;
     const types = ['ping', 'driver.online', 'driver.offline', 'location.update', 'driver.follow', 'ride.cancel', 'ride.request', 'bid.place', 'nope', '', 'x'.repeat(70)];
