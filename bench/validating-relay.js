@@ -8,33 +8,18 @@
  * protocol itself and how much is the service around it (docs/performance.md).
  * Usage: node bench/validating-relay.js PORT
  */
-import { WebSocketServer } from 'ws';
 import { parseClientFrame } from '@drivrr/shared/protocol';
 import { locationFrame } from '../server-realtime/dist/presence/follows.js';
+import { startRelay } from './relay-server.js';
 
-const port = Number(process.argv[2] ?? 8099);
-const customers = new Map();
-const wss = new WebSocketServer({ port, host: '127.0.0.1', perMessageDeflate: false, clientTracking: false });
-
-wss.on('connection', (ws, req) => {
-  const params = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
-  const pair = params.get('pair');
-  ws.on('error', () => {});
-  if (params.get('role') === 'customer') {
-    customers.set(pair, ws);
-    ws.on('close', () => customers.delete(pair));
-    return;
-  }
+startRelay(Number(process.argv[2] ?? 8099), (pair, customerOf) => {
   // A stand-in driver id of the right shape (the service's come from verified tokens).
   const driverId = `00000000-0000-4000-8000-${String(pair).padStart(12, '0')}`;
-  ws.on('message', (data) => {
+  return (data) => {
     const parsed = parseClientFrame(data);
     if (!parsed.ok || parsed.message.type !== 'location.update') return;
     const fix = parsed.message.data;
     const info = { driverId, location: { lat: fix.lat, lng: fix.lng }, heading: fix.heading ?? null, activity: 'idle', updatedAt: Date.now() };
-    customers.get(pair)?.send(locationFrame(info, fix.ts ?? info.updatedAt));
-  });
+    customerOf()?.send(locationFrame(info, fix.ts ?? info.updatedAt));
+  };
 });
-wss.on('listening', () => process.send?.({ type: 'listening', port }));
-process.on('SIGTERM', () => process.exit(0));
-process.on('disconnect', () => process.exit(0));
