@@ -276,7 +276,8 @@ const RELAYS = new Set(['baseline', 'validating']);
 
 /**
  * Starts one system and its generators, connects every socket through the handshake and measures
- * idle RSS per socket. Returns a handle whose measure() runs one load step; close() stops it all.
+ * idle RSS per socket. Returns a handle: info (what the set-up measured), measure() runs one load
+ * step, close() stops it all.
  */
 async function openSystem(system, ctx) {
   const port = await freePort();
@@ -300,7 +301,7 @@ async function openSystem(system, ctx) {
       const child = fork(`${root}bench/generator.js`, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: priority });
       children.add(child);
       pin(child.pid, generatorCpu);
-      const config = { mode: system, relay: RELAYS.has(system), host: '127.0.0.1', port, pairs: ctx.pairList.slice(g * slice, (g + 1) * slice) };
+      const config = { relay: RELAYS.has(system), host: '127.0.0.1', port, pairs: ctx.pairList.slice(g * slice, (g + 1) * slice) };
       await ask(child, { cmd: 'init', config }, 'init');
       generators.push(child);
     }
@@ -335,16 +336,20 @@ async function openSystem(system, ctx) {
       summary.loadAvg1 = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
       return summary;
     };
-    return { system, sockets, connectS, failures, setupErrors, rssBeforeMiB: rssBefore / 2 ** 20, rssIdleMiB: rssIdle / 2 ** 20, perSocketKiB, measure, close };
+    const info = { system, sockets, connectS, failures, setupErrors, rssBeforeMiB: rssBefore / 2 ** 20, rssIdleMiB: rssIdle / 2 ** 20, perSocketKiB };
+    return { system, info, measure, close };
   } catch (error) {
     await close();
     throw error;
   }
 }
 
-/** Saturation of one climb: the largest delivered rate of a step with p99 < 100 ms and >= 95 % delivered. */
+/** Whether a step counts for saturation: p99 < 100 ms and >= 95 % of the fixes delivered. */
+const withinTarget = (step) => step.p99Ms < 100 && step.deliveredRatio >= 0.95;
+
+/** Saturation of one climb: the largest delivered rate of a step within the target. */
 function saturationOf(climb) {
-  const ok = climb.filter((s) => s.p99Ms < 100 && s.deliveredRatio >= 0.95);
+  const ok = climb.filter(withinTarget);
   return ok.length === 0 ? 0 : Math.max(...ok.map((s) => s.deliveredPerS));
 }
 
@@ -379,8 +384,7 @@ async function runInterleaved(ctx) {
           // Past saturation fixes pile up: stop climbing after three steps in a row over the target
           // (a noisy step or two, common on this VM, does not end the climb), or at once when fixes
           // are lost or p99 >= 1 s.
-          const missed = step.p99Ms >= 100 || step.deliveredRatio < 0.95;
-          missesInARow.set(h, missed ? missesInARow.get(h) + 1 : 0);
+          missesInARow.set(h, withinTarget(step) ? 0 : missesInARow.get(h) + 1);
           if (missesInARow.get(h) >= 3 || step.deliveredRatio < 0.95 || step.p99Ms >= 1_000) climbing.delete(h);
           // Let a backlog drain before the next system's turn.
           await sleep(step.p99Ms >= 100 ? 3_000 : 1_000);
@@ -388,10 +392,7 @@ async function runInterleaved(ctx) {
         if (climbing.size === 0) break;
       }
       for (const h of handles) {
-        const { measure, close, ...info } = h;
-        void measure;
-        void close;
-        runs.push({ ...info, round, steady: steady.get(h), saturation: climbs.get(h), saturationPerS: saturationOf(climbs.get(h)) });
+        runs.push({ ...h.info, round, steady: steady.get(h), saturation: climbs.get(h), saturationPerS: saturationOf(climbs.get(h)) });
       }
     }
   } finally {
