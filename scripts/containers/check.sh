@@ -83,10 +83,12 @@ npx tsc -b || fail "tsc -b failed"
 # The base images, by exactly the names the Dockerfile and the compose file use.
 node_version=$(sed -n 's/^ARG NODE_VERSION=//p' Dockerfile)
 node_from=$(sed -n 's/^FROM \(node:[^ ]*\).*/\1/p' Dockerfile | head -1)
-node_image="docker.io/library/${node_from//\$\{NODE_VERSION\}/$node_version}"
-postgres_image="docker.io/library/$(node --input-type=module -e "
+# a name without a registry is Docker Hub's (node:x -> docker.io/library/node:x), for podman too
+qualified() { if [[ $1 == */* ]]; then echo "$1"; else echo "docker.io/library/$1"; fi; }
+node_image=$(qualified "${node_from//\$\{NODE_VERSION\}/$node_version}")
+postgres_image=$(qualified "$(node --input-type=module -e "
   import { readFileSync } from 'node:fs'; import { parse } from 'yaml';
-  process.stdout.write(parse(readFileSync('$compose_file', 'utf8'), { merge: true }).services.postgres.image);")"
+  process.stdout.write(parse(readFileSync('$compose_file', 'utf8'), { merge: true }).services.postgres.image);")")
 [[ -n $node_version && $node_image == *:"$node_version"-* ]] || fail "cannot read the node base image from the Dockerfile"
 
 if [[ $engine == podman ]]; then
@@ -122,17 +124,6 @@ ca_bundle=${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}
 [[ -s $ca_bundle ]] && build_flags+=(--secret "id=npm_ca,src=$ca_bundle")
 "$engine" build "${build_flags[@]}" . || fail "the image does not build"
 
-# Runs a service's own healthcheck (the one in the compose file) until it passes.
-wait_healthy() {
-  local container=$1 deadline=$((SECONDS + $2))
-  until "$engine" healthcheck run "$container" > /dev/null 2>&1; do
-    [[ $("$engine" inspect --format '{{.State.Running}}' "$container") == true ]] || fail "$container stopped"
-    ((SECONDS < deadline)) || fail "$container is not healthy after $2 s (its healthcheck: $("$engine" inspect --format '{{json .Config.Healthcheck.Test}}' "$container"))"
-    sleep 1
-  done
-  echo "$container: healthy"
-}
-
 if [[ $engine == docker ]]; then
   step "compose up --wait (the engine honours the start order and runs the healthchecks)"
   compose up --detach --wait --no-build || fail "the stack did not come up healthy"
@@ -149,20 +140,32 @@ $(tail -20 <<< "$created")"
   # podman start also tries to schedule the healthchecks with systemd, and says so when there is
   # none: its output is shown only when the start itself fails
   start() { local output; output=$(podman start "$(name "$1")" 2>&1) || fail "cannot start $1: $output"; }
+  # runs the service's own healthcheck (the compose file's) until it passes, for at most 60 s
+  wait_healthy() {
+    local container deadline=$((SECONDS + 60))
+    container=$(name "$1")
+    until podman healthcheck run "$container" > /dev/null 2>&1; do
+      [[ $(podman inspect --format '{{.State.Running}}' "$container") == true ]] || fail "$1 stopped"
+      ((SECONDS < deadline)) || fail "$1 is not healthy after 60 s; its healthcheck as podman runs it: $(podman inspect --format '{{json .Config.Healthcheck.Test}}' "$container")"
+      sleep 1
+    done
+    echo "$1: healthy"
+  }
 
   step "postgres: start, healthcheck"
   start postgres
-  wait_healthy "$(name postgres)" 60
+  wait_healthy postgres
 
   step "migrate: run to completion"
-  timeout 120 podman start --attach "$(name migrate)" || true
-  exit_code=$(podman inspect --format '{{.State.ExitCode}}' "$(name migrate)")
+  start migrate
+  exit_code=$(timeout 120 podman wait "$(name migrate)") || fail "the migrate step did not finish within 120 s"
+  podman logs "$(name migrate)"
   [[ $exit_code == 0 ]] || fail "the migrate step exited with $exit_code"
 
   for service in auth realtime; do
     step "$service: start, healthcheck"
     start "$service"
-    wait_healthy "$(name "$service")" 60
+    wait_healthy "$service"
   done
 fi
 
@@ -172,9 +175,11 @@ for url in "$auth_url" "$realtime_url"; do
     fetch('$url/api/health').then(async (response) => {
       const body = await response.text();
       console.log('$url/api/health', response.status, body);
-      process.exit(response.status === 200 ? 0 : 1);
+      let health;
+      try { health = JSON.parse(body); } catch { process.exit(1); }
+      process.exit(response.status === 200 && health.status === 'ok' && health.db?.ok === true ? 0 : 1);
     }, (error) => { console.error('$url/api/health', error.cause?.code ?? error.message); process.exit(1); });" \
-    || fail "$url/api/health is not 200"
+    || fail "$url/api/health does not answer 200 with status ok and the database ok"
 done
 
 step "every scenario against the stack (drivrr scenario run --all)"
