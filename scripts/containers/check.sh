@@ -98,6 +98,9 @@ fi
 
 # ---- the stack -----------------------------------------------------------------------------------
 trap teardown EXIT
+# Ctrl-C or a CI timeout's SIGTERM: exit, so that the EXIT trap tears the stack down
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 free_ports=($(node -e "
   const net = require('node:net');
