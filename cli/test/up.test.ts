@@ -44,7 +44,7 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
       authUrl: `http://127.0.0.1:${authPort}`,
       realtimeUrl: `http://127.0.0.1:${realtimePort}`,
       wsUrl: `ws://127.0.0.1:${realtimePort}/ws`,
-      opsUrl: `http://127.0.0.1:${realtimePort}/ops`,
+      opsUrl: `http://127.0.0.1:${realtimePort}/ops?auth=http://127.0.0.1:${authPort}`,
       database: { kind: 'embedded' },
       detached: true,
     });
@@ -69,6 +69,26 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
       ['auth', 'ok', true],
       ['realtime', 'ok', true],
     ]);
+
+    const status = await drivrr(['status', '--json'], env);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      running: true,
+      opsUrl: summary.opsUrl,
+      pids: state.pids,
+      detached: true,
+      services: [{ service: 'auth', status: 'ok' }, { service: 'realtime', status: 'ok' }],
+      nodes: [{ url: `http://127.0.0.1:${realtimePort}` }],
+    });
+    expect((await drivrr(['status'], env)).stdout).toMatch(/^Drivrr is running \(up \d+s since /);
+
+    const authLog = await drivrr(['logs', 'auth', '--json', '-n', '5'], env);
+    expect(authLog.code).toBe(0);
+    const entries = authLog.stdout.trim().split('\n').map((line) => JSON.parse(line) as { service: string; msg: string });
+    expect(entries.some((e) => e.service === 'auth' && e.msg === 'auth service listening')).toBe(true);
+    const pretty = await drivrr(['logs'], env);
+    expect(pretty.stdout).toMatch(/^auth {5}\| \[[\d:.]+\] INFO \(auth\): auth service listening/m);
+    expect(pretty.stdout).toMatch(/^realtime \| \[[\d:.]+\] INFO \(realtime\): realtime service listening/m);
 
     const again = await drivrr(['up', '--auth-port', String(authPort), '--realtime-port', String(realtimePort)], env);
     expect(again.code).toBe(1);
@@ -153,12 +173,13 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
     expect(stderr).toMatch(/realtime service stopped[\s\S]*stopped\n$/);
   });
 
-  it('uses DATABASE_URL instead of the embedded database, migrating it first', async () => {
+  it('uses DATABASE_URL instead of the embedded database, migrating it first, on the ports AUTH_PORT and REALTIME_PORT name', async () => {
     const db = await createTestDatabase({ migrate: false });
     try {
-      const up = await drivrr(['up', '--detach', '--json', '--auth-port', String(authPort), '--realtime-port', String(realtimePort)], { ...env, DATABASE_URL: db.url });
+      const up = await drivrr(['up', '--detach', '--json'], { ...env, DATABASE_URL: db.url, AUTH_PORT: String(authPort), REALTIME_PORT: String(realtimePort) });
       expect(up.code).toBe(0);
       const summary = JSON.parse(up.stdout);
+      expect(summary).toMatchObject({ authUrl: `http://127.0.0.1:${authPort}`, realtimeUrl: `http://127.0.0.1:${realtimePort}` });
       expect(summary.database.kind).toBe('external');
       expect(summary.pids.postgres).toBeUndefined();
       seenPids.push(summary.pids.supervisor, summary.pids.auth, summary.pids.realtime);
@@ -197,5 +218,42 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
     const bad = await drivrr(['up', '--auth-port', 'http'], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr.split('\n')[0]).toMatch(/--auth-port.*"http" is not a port/);
+
+    const badEnv = await drivrr(['up', '--json'], { ...env, AUTH_PORT: 'http' });
+    expect(badEnv.code).toBe(2);
+    expect(JSON.parse(badEnv.stderr).error).toMatchObject({ code: 'usage', exitCode: 2, message: expect.stringMatching(/^AUTH_PORT: .*"http" is not a port/) });
+  });
+
+  it('a flag wins over AUTH_PORT', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(authPort, '0.0.0.0', resolve));
+    try {
+      const up = await drivrr(['up', '--auth-port', String(authPort), '--realtime-port', String(realtimePort)], { ...env, AUTH_PORT: '1' });
+      expect(up.stderr).toContain(`port ${authPort} is already in use`);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it('reset stops the stack and wipes the embedded database and logs, keeping the keys', async () => {
+    const up = await drivrr(['up', '--detach', '--json', '--auth-port', String(authPort), '--realtime-port', String(realtimePort)], env);
+    expect(up.code).toBe(0);
+    const pids = JSON.parse(up.stdout).pids;
+    seenPids.push(pids.supervisor, pids.auth, pids.realtime, pids.postgres);
+    const keyBefore = await readFile(path.join(home, 'keys', 'jwt-public.pem'), 'utf8');
+
+    const refused = await drivrr(['reset'], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim()).toBe('error: refusing without confirmation: no terminal to ask on; pass --yes to go ahead');
+    expect(isAlive(pids.auth)).toBe(true);
+    expect((await stat(path.join(home, 'pg'))).isDirectory()).toBe(true);
+
+    const reset = await drivrr(['reset', '--yes', '--json'], env);
+    expect(reset.code).toBe(0);
+    expect(JSON.parse(reset.stdout)).toMatchObject({ stopped: ['supervisor'], outboxCleared: null, keptKeys: path.join(home, 'keys') });
+    expect([pids.supervisor, pids.auth, pids.realtime, pids.postgres].filter((pid: number) => isAlive(pid))).toEqual([]);
+    await expect(stat(path.join(home, 'pg'))).rejects.toThrow();
+    await expect(stat(path.join(home, 'logs', 'auth.log'))).rejects.toThrow();
+    expect(await readFile(path.join(home, 'keys', 'jwt-public.pem'), 'utf8')).toBe(keyBefore);
   });
 });

@@ -51,10 +51,10 @@ fetch(root.dataset.document)
   .then((schema) => window.AsyncApiStandalone.render({ schema, config: { show: { sidebar: true } } }, root));
 `;
 
-const PAGE_CSP = [
+const pageCsp = (kind: DocsPageKind) => [
   "default-src 'self'",
   // the AsyncAPI bundle validates the document in the page with ajv, which compiles with new Function
-  "script-src 'self' 'unsafe-eval'",
+  kind === 'asyncapi' ? "script-src 'self' 'unsafe-eval'" : "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
   "font-src 'self' data:",
@@ -79,6 +79,7 @@ export function docsPageHtml(page: DocsPage): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${escapeHtml(page.title)}</title>
 <link rel="stylesheet" href="${DOCS_PATH}/assets/${assets.css}">
 <link rel="stylesheet" href="${DOCS_PATH}/assets/docs.css">
@@ -129,7 +130,7 @@ export function createDocsHandler(options: DocsOptions): (req: IncomingMessage, 
     }
     const page = options.pages[urlPath];
     if (page) {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_CSP, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': pageCsp(page.kind), 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
       res.end(req.method === 'HEAD' ? undefined : docsPageHtml(page));
       return true;
     }
