@@ -10,6 +10,7 @@ import { KARACHI_CENTER } from '@drivrr/shared';
 import { runFleet, type FleetSummary, type LiveSnapshot, type Percentiles } from '@drivrr/simulators';
 import { CliError, EXIT, color, colorOut, info, printJson, printLine } from '../output.js';
 import { parseUrl } from '../platform/options.js';
+import { phaseProgress } from '../platform/progress.js';
 import { resolveEndpoints } from '../stack-state.js';
 
 interface SimulateFlags {
@@ -194,6 +195,12 @@ Exit codes: 0 the run had no protocol errors, 1 it had some (or the stack was un
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       const progress = progressPrinter();
+      // The start (thousands of logins) as a task list; the live figures take over once the run begins.
+      const startup = phaseProgress([
+        ['login', `Log in and connect ${flags.drivers} drivers and ${flags.customers} customers`],
+        ['online', 'Drivers online'],
+      ] as const);
+      let live = false;
       info(`simulating ${flags.drivers} drivers and ${flags.customers} customers against ${endpoints.authUrl} and ${endpoints.wsUrl} (seed ${seed})`);
       let summary: FleetSummary;
       try {
@@ -211,10 +218,24 @@ Exit codes: 0 the run had no protocol errors, 1 it had some (or the stack was un
           otpCode: flags.otpCode,
           concurrency: Math.max(1, flags.concurrency),
           signal: controller.signal,
-          onProgress: (snapshot) => progress.update(snapshot),
-          onPhase: (message) => {
-            progress.done();
-            info(color.dim(message));
+          onProgress: (snapshot) => {
+            if (live) progress.update(snapshot);
+          },
+          onLoginProgress: (settled, total) => startup.note(`${settled}/${total} logged in and connected`),
+          onPhase: async (message, stage) => {
+            if (stage === 'login') startup.start('login');
+            else if (stage === 'online') {
+              startup.end('login');
+              startup.start('online');
+            } else if (stage === 'run') {
+              startup.end('online');
+              await startup.finished();
+              live = true;
+            } else if (stage === 'stop') await startup.fail(new Error('stopped'));
+            if (stage === 'notice' || live || stage === 'stop') {
+              progress.done();
+              info(color.dim(message));
+            } else startup.note(message);
           },
           ...(flags.verbose ? { trace: (actor: string, line: string) => info(color.dim(`${actor} ${line}`)) } : {}),
         });

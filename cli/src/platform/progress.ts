@@ -51,7 +51,10 @@ export interface PhaseProgress<P extends string> {
 /** `phases`: each phase's name and title, in the order the work runs them. */
 export function phaseProgress<P extends string>(phases: readonly (readonly [P, string])[]): PhaseProgress<P> {
   const done = new Map(phases.map(([name]) => [name, deferred()]));
-  let current: ListrTaskWrapper<unknown, never, never> | undefined;
+  // Notes go to the phase the work is in, which listr2 may not have reached yet (it moves on a tick later).
+  const tasks = new Map<P, ListrTaskWrapper<unknown, never, never>>();
+  const lastNote = new Map<P, string>();
+  let currentPhase: P | undefined;
   let running: Promise<void> | undefined;
   const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr), useIcons: streamHasColor(process.stderr) });
   const begin = () => {
@@ -59,7 +62,9 @@ export function phaseProgress<P extends string>(phases: readonly (readonly [P, s
       phases.map(([name, title]) => ({
         title,
         task: async (_ctx: unknown, task: ListrTaskWrapper<unknown, never, never>) => {
-          current = task;
+          tasks.set(name, task);
+          const note = lastNote.get(name);
+          if (note !== undefined) task.output = note;
           await done.get(name)!.promise;
         },
       })),
@@ -82,10 +87,16 @@ export function phaseProgress<P extends string>(phases: readonly (readonly [P, s
       );
   };
   return {
-    start: () => begin(),
+    start: (phase) => {
+      currentPhase = phase;
+      begin();
+    },
     end: (phase) => done.get(phase)?.resolve(),
     note: (line) => {
-      if (current) current.output = line;
+      if (currentPhase === undefined) return;
+      lastNote.set(currentPhase, line);
+      const task = tasks.get(currentPhase);
+      if (task) task.output = line;
     },
     fail: async (error) => {
       if (!running) return;
