@@ -10,6 +10,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { prettyFactory } from 'pino-pretty';
 import { CliError, colorOut, printLine, streamHasColor } from '../output.js';
 import { parsePositiveInt } from '../platform/options.js';
+import { pollUntilInterrupted } from '../platform/processes.js';
 import { serviceLogFile } from '../platform/stack.js';
 import { drivrrHome } from '../stack-state.js';
 
@@ -117,14 +118,7 @@ Exit codes: 0 ok, 1 no logs here yet, 2 bad usage.`,
       for (const entry of ordered.slice(-flags.lines)) print(entry);
       if (!flags.follow) return;
 
-      let stopping = false;
-      const stop = () => {
-        stopping = true;
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      while (!stopping) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
+      await pollUntilInterrupted(250, async () => {
         for (const s of sources) {
           const file = fileOf(home, s);
           if (!(await stat(file).catch(() => undefined))) continue;
@@ -132,6 +126,6 @@ Exit codes: 0 ok, 1 no logs here yet, 2 bad usage.`,
           offsets.set(s, next);
           for (const line of lines) print(entryOf(s, line));
         }
-      }
+      });
     });
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { color, colorOut, formatTable, info, printJson, printLine } from '../output.js';
 import { openOutbox, phoneArgument, readOutbox, type OutboxMessage } from '../accounts/outbox.js';
 import { parsePositiveInt } from '../platform/options.js';
+import { pollUntilInterrupted } from '../platform/processes.js';
 import { resolveEndpoints } from '../stack-state.js';
 
 interface OtpFlags {
@@ -63,18 +64,11 @@ async function watch(pool: ReturnType<typeof openOutbox>, phone: string | undefi
   for (const m of [...latest].reverse()) print(m);
   info(color.dim(`watching the dev outbox${phone ? ` for ${phone}` : ''} (Ctrl-C to stop)`));
   let lastId = latest[0]?.id ?? 0;
-  let stopping = false;
-  const stop = () => {
-    stopping = true;
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  while (!stopping) {
+  await pollUntilInterrupted(500, async () => {
     const fresh = await readOutbox(pool, { phone, afterId: lastId, limit: 100 });
     for (const m of fresh.reverse()) {
       print(m);
       lastId = Math.max(lastId, m.id);
     }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  });
 }
