@@ -48,7 +48,7 @@ describe('drivrr migrate', () => {
     const table = await drivrr(['migrate', 'status'], env);
     expect(table.stdout).toMatch(/^MIGRATION\s+APPLIED\n/);
     expect(table.stdout).not.toContain('pending');
-  });
+  }, 90_000); // nine processes run one after the other
 
   it('takes the database from --database-url over the environment', async () => {
     const res = await drivrr(['migrate', '--database-url', db.url, 'status', '--json'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', DRIVRR_HOME: home });

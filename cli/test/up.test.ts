@@ -104,7 +104,7 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
     const after = await drivrr(['health', '--json'], env);
     expect(after.code).toBe(3);
     expect(JSON.parse(after.stdout).services.map((s: { status: string }) => s.status)).toEqual(['unreachable', 'unreachable']);
-  });
+  }, 90_000); // about ten processes run one after the other
 
   it('reuses the database and keys on the next start and recovers from a hard-killed supervisor', async () => {
     const first = await drivrr(['up', '--detach', '--json', '--auth-port', String(authPort), '--realtime-port', String(realtimePort)], env);
