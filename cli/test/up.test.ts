@@ -35,11 +35,16 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
     await rm(home, { recursive: true, force: true });
   });
 
-  it('brings both services up healthy on an embedded database, reports it, and stops everything', async () => {
+  // The first three tests share one detached stack: up, look at it, stop it.
+  let summary: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  let state: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  let pids: number[] = [];
+
+  it('brings both services up healthy on an embedded database and reports it', async () => {
     const up = await drivrr(['up', '--detach', '--json', '--auth-port', String(authPort), '--realtime-port', String(realtimePort)], env);
     expect(up.stderr).toBe('');
     expect(up.code).toBe(0);
-    const summary = JSON.parse(up.stdout);
+    summary = JSON.parse(up.stdout);
     expect(summary).toMatchObject({
       authUrl: `http://127.0.0.1:${authPort}`,
       realtimeUrl: `http://127.0.0.1:${realtimePort}`,
@@ -52,8 +57,8 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
     expect(summary.flutter.dart[0]).toMatch(new RegExp(`^static const String baseUrl = 'http://[\\d.]+:${authPort}/api';$`));
     expect(summary.flutter.dart[1]).toMatch(new RegExp(`^static const String socketUrl = 'ws://[\\d.]+:${realtimePort}/ws';$`));
 
-    const state = JSON.parse(await readFile(path.join(home, 'state.json'), 'utf8'));
-    const pids: number[] = [state.pids.supervisor, state.pids.auth, state.pids.realtime, state.pids.postgres];
+    state = JSON.parse(await readFile(path.join(home, 'state.json'), 'utf8'));
+    pids = [state.pids.supervisor, state.pids.auth, state.pids.realtime, state.pids.postgres];
     seenPids.push(...pids);
     expect(pids.every((pid) => Number.isInteger(pid) && isAlive(pid))).toBe(true);
     expect(state.embeddedDatabase).toBe(true);
@@ -69,7 +74,9 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
       ['auth', 'ok', true],
       ['realtime', 'ok', true],
     ]);
+  }, 60_000);
 
+  it('shows the running stack with status, and its logs', async () => {
     const status = await drivrr(['status', '--json'], env);
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({
@@ -89,7 +96,9 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
     const pretty = await drivrr(['logs'], env);
     expect(pretty.stdout).toMatch(/^auth {5}\| \[[\d:.]+\] INFO \(auth\): auth service listening/m);
     expect(pretty.stdout).toMatch(/^realtime \| \[[\d:.]+\] INFO \(realtime\): realtime service listening/m);
+  }, 60_000);
 
+  it('refuses a second up over it, and down stops everything', async () => {
     const again = await drivrr(['up', '--auth-port', String(authPort), '--realtime-port', String(realtimePort)], env);
     expect(again.code).toBe(1);
     expect(again.stderr.trim()).toMatch(/^error: a stack is already running .*drivrr down/);
@@ -104,7 +113,7 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
     const after = await drivrr(['health', '--json'], env);
     expect(after.code).toBe(3);
     expect(JSON.parse(after.stdout).services.map((s: { status: string }) => s.status)).toEqual(['unreachable', 'unreachable']);
-  }, 90_000); // about ten processes run one after the other
+  }, 60_000);
 
   it('reuses the database and keys on the next start and recovers from a hard-killed supervisor', async () => {
     const first = await drivrr(['up', '--detach', '--json', '--auth-port', String(authPort), '--realtime-port', String(realtimePort)], env);

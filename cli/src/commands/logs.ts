@@ -7,7 +7,6 @@
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { prettyFactory } from 'pino-pretty';
 import { CliError, colorOut, printLine, streamHasColor } from '../output.js';
 import { parsePositiveInt } from '../platform/options.js';
 import { pollUntilInterrupted } from '../platform/processes.js';
@@ -93,6 +92,8 @@ Exit codes: 0 ok, 1 no logs here yet, 2 bad usage.`,
       const present = (await Promise.all(sources.map(async (s) => ((await stat(fileOf(home, s)).catch(() => undefined)) ? s : undefined)))).filter((s): s is Source => s !== undefined);
       if (present.length === 0) throw new CliError(`no logs of ${sources.join(' or ')} in ${path.join(home, 'logs')} yet; start the stack with "drivrr up"`);
 
+      // loaded here: every other command starts without it
+      const { prettyFactory } = await import('pino-pretty');
       const pretty = prettyFactory({ colorize: streamHasColor(process.stdout), singleLine: true, ignore: 'pid,hostname,service', translateTime: 'SYS:HH:MM:ss.l' });
       const tag = { auth: colorOut.cyan('auth     |'), realtime: colorOut.yellow('realtime |'), db: colorOut.magenta('db       |') };
       const print = (entry: Entry) => {

@@ -4,7 +4,7 @@
  * start and end here, and the list follows. Nothing is drawn until the first phase starts, so a
  * refusal before any work (a port in use) stays one line.
  */
-import { Listr, ListrLogger, ProcessOutput, type ListrTaskWrapper } from 'listr2';
+import type { ListrTaskWrapper } from 'listr2';
 import { streamHasColor } from '../output.js';
 
 interface Deferred {
@@ -56,9 +56,14 @@ export function phaseProgress<P extends string>(phases: readonly (readonly [P, s
   const lastNote = new Map<P, string>();
   let currentPhase: P | undefined;
   let running: Promise<void> | undefined;
-  const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr), useIcons: streamHasColor(process.stderr) });
   const begin = () => {
-    running ??= new Listr(
+    running ??= draw();
+  };
+  // listr2 is loaded when a start is first drawn: commands that draw none start without it
+  const draw = async () => {
+    const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
+    const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr), useIcons: streamHasColor(process.stderr) });
+    await new Listr(
       phases.map(([name, title]) => ({
         title,
         task: async (_ctx: unknown, task: ListrTaskWrapper<unknown, never, never>) => {
@@ -81,10 +86,7 @@ export function phaseProgress<P extends string>(phases: readonly (readonly [P, s
       } as never,
     )
       .run()
-      .then(
-        () => undefined,
-        () => undefined,
-      );
+      .catch(() => undefined); // a failed phase is reported by the caller, once
   };
   return {
     start: (phase) => {

@@ -37,7 +37,8 @@ async function open(url: string): Promise<{ page: Page; requests: string[]; erro
   return { page, requests, errors };
 }
 
-const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 20_000, interval: 200 });
+// The AsyncAPI page parses and validates the document in the browser: seconds on a busy machine.
+const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 60_000, interval: 200 });
 
 describe('the docs pages in a browser', () => {
   it('draws the WebSocket messages of the AsyncAPI document with no request leaving the service', async () => {
@@ -49,7 +50,7 @@ describe('the docs pages in a browser', () => {
     expect(requests.filter((url) => !url.startsWith(base))).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 90_000);
 
   it('draws the auth service operations with Swagger UI with no request leaving the service', async () => {
     const base = stack.auth!.url;
@@ -60,5 +61,5 @@ describe('the docs pages in a browser', () => {
     expect(requests.filter((url) => !url.startsWith(base))).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 90_000);
 });
