@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test-support/db.js';
 import { BIN, drivrr, freePort, isAlive, requireBuilt } from './helpers.js';
 
@@ -27,6 +27,12 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
     while (realtimePort === authPort);
     // no DATABASE_URL, no keys: everything comes from `up`
     env = { DRIVRR_HOME: home, DATABASE_URL: undefined, JWT_PRIVATE_KEY: undefined, JWT_PUBLIC_KEY: undefined, DRIVRR_AUTH_URL: undefined, DRIVRR_REALTIME_URL: undefined };
+  });
+
+  // A test that failed (a timeout on a busy machine, say) may leave its stack up: stop it, so the
+  // next test starts from nothing running instead of failing on a busy port.
+  afterEach(async ({ task }) => {
+    if (task.result?.state === 'fail') await drivrr(['down'], env);
   });
 
   afterAll(async () => {
@@ -137,7 +143,7 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
     expect((await drivrr(['health', '--json'], env)).code).toBe(0);
     expect((await drivrr(['down'], env)).code).toBe(0);
     expect([fresh.pids.supervisor, fresh.pids.auth, fresh.pids.realtime, fresh.pids.postgres].filter((pid: number) => isAlive(pid))).toEqual([]);
-  });
+  }, 60_000); // two stack starts
 
   it("shows PostgreSQL's own FATAL line when the embedded database cannot start", async () => {
     const conf = path.join(home, 'pg', 'postgresql.conf');
@@ -200,7 +206,7 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
     } finally {
       await db.drop();
     }
-  });
+  }, 60_000);
 
   it('refuses a port already in use with one line and starts nothing', async () => {
     const blocker = net.createServer();
@@ -264,5 +270,5 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
     await expect(stat(path.join(home, 'pg'))).rejects.toThrow();
     await expect(stat(path.join(home, 'logs', 'auth.log'))).rejects.toThrow();
     expect(await readFile(path.join(home, 'keys', 'jwt-public.pem'), 'utf8')).toBe(keyBefore);
-  });
+  }, 60_000);
 });
