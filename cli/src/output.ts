@@ -1,8 +1,10 @@
 /**
  * Output conventions for every command: data to stdout, messages and progress to stderr,
- * `--json` for scripts, colour only on a TTY without NO_COLOR, one-line errors (no stack traces).
+ * `--json` for scripts (errors then as JSON on stderr), colour decided per stream (only a TTY,
+ * never with NO_COLOR or TERM=dumb), one-line errors (no stack traces).
  */
 import { CommanderError } from 'commander';
+import { createColors } from 'picocolors';
 
 export const EXIT = {
   ok: 0,
@@ -10,6 +12,9 @@ export const EXIT = {
   usage: 2,
   unhealthy: 3,
 } as const;
+
+/** The shell's convention for "stopped by Ctrl-C" (128 + SIGINT). */
+export const EXIT_INTERRUPTED = 130;
 
 /** A failure the CLI explains in one line and exits with. */
 export class CliError extends Error {
@@ -21,11 +26,19 @@ export class CliError extends Error {
   }
 }
 
-export const useColor = (): boolean =>
-  Boolean(process.stderr.isTTY) && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '') && process.env.TERM !== 'dumb';
+/** Colour for one stream: a terminal, and neither NO_COLOR (any non-empty value) nor TERM=dumb. */
+export function streamHasColor(stream: NodeJS.WriteStream): boolean {
+  const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
+  return Boolean(stream.isTTY) && !noColor && process.env.TERM !== 'dumb';
+}
 
-const paint = (code: number) => (text: string) => (useColor() ? `\u001b[${code}m${text}\u001b[0m` : text);
-export const color = { green: paint(32), red: paint(31), yellow: paint(33), dim: paint(2), bold: paint(1), cyan: paint(36) };
+/** Colours for messages (stderr). */
+export const color = createColors(streamHasColor(process.stderr));
+/** Colours for data (stdout): off when stdout is a file or a pipe, whatever stderr is. */
+export const colorOut = createColors(streamHasColor(process.stdout));
+
+/** True when the command line asks for JSON: errors are then JSON too. */
+export const jsonRequested = (argv: readonly string[] = process.argv): boolean => argv.slice(2).includes('--json');
 
 /** A message for people (stderr). */
 export function info(line: string): void {
@@ -41,11 +54,11 @@ export function printLine(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-/** A simple aligned table for people. */
+/** A simple aligned table for people (stdout). */
 export function formatTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => stripAnsi(r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => c + ' '.repeat(Math.max(0, widths[i]! - stripAnsi(c).length))).join('  ').trimEnd();
-  return [line(headers.map((h) => color.bold(h))), ...rows.map(line)].join('\n');
+  return [line(headers.map((h) => colorOut.bold(h))), ...rows.map(line)].join('\n');
 }
 
 function stripAnsi(text: string): string {
@@ -53,15 +66,28 @@ function stripAnsi(text: string): string {
   return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
 
-/** Last-resort handler of bin.ts: one line on stderr, the right exit code. */
+const EXIT_NAMES: Record<number, string> = { [EXIT.failure]: 'failure', [EXIT.usage]: 'usage', [EXIT.unhealthy]: 'unhealthy', [EXIT_INTERRUPTED]: 'interrupted' };
+
+/** Writes an error for people (`error: ...`) or, under --json, as `{"error":{code, message, exitCode}}`, both on stderr. */
+export function writeError(message: string, exitCode: number, json = jsonRequested()): void {
+  if (json) process.stderr.write(`${JSON.stringify({ error: { code: EXIT_NAMES[exitCode] ?? 'failure', message, exitCode } })}\n`);
+  else process.stderr.write(`${color.red('error')}: ${message}\n`);
+}
+
+/** Last-resort handler of bin.ts: one line on stderr (JSON under --json), the right exit code. */
 export function reportFatal(error: unknown): never {
-  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : EXIT.usage);
+  if (error instanceof CommanderError) {
+    if (error.exitCode === 0) process.exit(0);
+    // commander printed its own message unless --json (see program.ts); JSON callers get it here
+    if (jsonRequested()) writeError(error.message.replace(/^error: /, ''), EXIT.usage, true);
+    process.exit(EXIT.usage);
+  }
   if (error instanceof CliError) {
-    process.stderr.write(`${color.red('error')}: ${error.message}\n`);
+    writeError(error.message, error.exitCode);
     process.exit(error.exitCode);
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`${color.red('error')}: ${message}\n`);
+  writeError(message, EXIT.failure);
   if (process.env.DRIVRR_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
   process.exit(EXIT.failure);
 }

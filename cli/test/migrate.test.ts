@@ -32,7 +32,12 @@ describe('drivrr migrate', () => {
     expect(JSON.parse(up.stdout).applied).toEqual(before.migrations.map((m: { name: string }) => m.name));
     expect(JSON.parse((await drivrr(['migrate', 'status', '--json'], env)).stdout).pending).toBe(0);
 
-    const down = await drivrr(['migrate', 'down', '--json'], env);
+    const unconfirmed = await drivrr(['migrate', 'down', '--json'], env);
+    expect(unconfirmed.code).toBe(2);
+    expect(JSON.parse(unconfirmed.stderr).error.message).toContain('pass --yes');
+    expect(JSON.parse((await drivrr(['migrate', 'status', '--json'], env)).stdout).pending).toBe(0);
+
+    const down = await drivrr(['migrate', 'down', '--yes', '--json'], env);
     expect(down.code).toBe(0);
     expect(JSON.parse(down.stdout).undone).toEqual([before.migrations.at(-1).name]);
     expect(JSON.parse((await drivrr(['migrate', 'status', '--json'], env)).stdout).pending).toBe(1);
@@ -43,7 +48,7 @@ describe('drivrr migrate', () => {
     const table = await drivrr(['migrate', 'status'], env);
     expect(table.stdout).toMatch(/^MIGRATION\s+APPLIED\n/);
     expect(table.stdout).not.toContain('pending');
-  });
+  }, 90_000); // nine processes run one after the other
 
   it('takes the database from --database-url over the environment', async () => {
     const res = await drivrr(['migrate', '--database-url', db.url, 'status', '--json'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', DRIVRR_HOME: home });

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../test-support/db.js';
 import { BIN, drivrr, freePort, isAlive, requireBuilt } from './helpers.js';
 
@@ -29,22 +29,33 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
     env = { DRIVRR_HOME: home, DATABASE_URL: undefined, JWT_PRIVATE_KEY: undefined, JWT_PUBLIC_KEY: undefined, DRIVRR_AUTH_URL: undefined, DRIVRR_REALTIME_URL: undefined };
   });
 
+  // A test that failed (a timeout on a busy machine, say) may leave its stack up: stop it, so the
+  // next test starts from nothing running instead of failing on a busy port.
+  afterEach(async ({ task }) => {
+    if (task.result?.state === 'fail') await drivrr(['down'], env);
+  });
+
   afterAll(async () => {
     await drivrr(['down'], env);
     for (const pid of seenPids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     await rm(home, { recursive: true, force: true });
   });
 
-  it('brings both services up healthy on an embedded database, reports it, and stops everything', async () => {
+  // The first three tests share one detached stack: up, look at it, stop it.
+  let summary: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  let state: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  let pids: number[] = [];
+
+  it('brings both services up healthy on an embedded database and reports it', async () => {
     const up = await drivrr(['up', '--detach', '--json', '--auth-port', String(authPort), '--realtime-port', String(realtimePort)], env);
     expect(up.stderr).toBe('');
     expect(up.code).toBe(0);
-    const summary = JSON.parse(up.stdout);
+    summary = JSON.parse(up.stdout);
     expect(summary).toMatchObject({
       authUrl: `http://127.0.0.1:${authPort}`,
       realtimeUrl: `http://127.0.0.1:${realtimePort}`,
       wsUrl: `ws://127.0.0.1:${realtimePort}/ws`,
-      opsUrl: `http://127.0.0.1:${realtimePort}/ops`,
+      opsUrl: `http://127.0.0.1:${realtimePort}/ops?auth=http://127.0.0.1:${authPort}`,
       database: { kind: 'embedded' },
       detached: true,
     });
@@ -52,8 +63,8 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
     expect(summary.flutter.dart[0]).toMatch(new RegExp(`^static const String baseUrl = 'http://[\\d.]+:${authPort}/api';$`));
     expect(summary.flutter.dart[1]).toMatch(new RegExp(`^static const String socketUrl = 'ws://[\\d.]+:${realtimePort}/ws';$`));
 
-    const state = JSON.parse(await readFile(path.join(home, 'state.json'), 'utf8'));
-    const pids: number[] = [state.pids.supervisor, state.pids.auth, state.pids.realtime, state.pids.postgres];
+    state = JSON.parse(await readFile(path.join(home, 'state.json'), 'utf8'));
+    pids = [state.pids.supervisor, state.pids.auth, state.pids.realtime, state.pids.postgres];
     seenPids.push(...pids);
     expect(pids.every((pid) => Number.isInteger(pid) && isAlive(pid))).toBe(true);
     expect(state.embeddedDatabase).toBe(true);
@@ -69,7 +80,31 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
       ['auth', 'ok', true],
       ['realtime', 'ok', true],
     ]);
+  }, 60_000);
 
+  it('shows the running stack with status, and its logs', async () => {
+    const status = await drivrr(['status', '--json'], env);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      running: true,
+      opsUrl: summary.opsUrl,
+      pids: state.pids,
+      detached: true,
+      services: [{ service: 'auth', status: 'ok' }, { service: 'realtime', status: 'ok' }],
+      nodes: [{ url: `http://127.0.0.1:${realtimePort}` }],
+    });
+    expect((await drivrr(['status'], env)).stdout).toMatch(/^Drivrr is running \(up \d+s since /);
+
+    const authLog = await drivrr(['logs', 'auth', '--json', '-n', '5'], env);
+    expect(authLog.code).toBe(0);
+    const entries = authLog.stdout.trim().split('\n').map((line) => JSON.parse(line) as { service: string; msg: string });
+    expect(entries.some((e) => e.service === 'auth' && e.msg === 'auth service listening')).toBe(true);
+    const pretty = await drivrr(['logs'], env);
+    expect(pretty.stdout).toMatch(/^auth {5}\| \[[\d:.]+\] INFO \(auth\): auth service listening/m);
+    expect(pretty.stdout).toMatch(/^realtime \| \[[\d:.]+\] INFO \(realtime\): realtime service listening/m);
+  }, 60_000);
+
+  it('refuses a second up over it, and down stops everything', async () => {
     const again = await drivrr(['up', '--auth-port', String(authPort), '--realtime-port', String(realtimePort)], env);
     expect(again.code).toBe(1);
     expect(again.stderr.trim()).toMatch(/^error: a stack is already running .*drivrr down/);
@@ -84,7 +119,7 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
     const after = await drivrr(['health', '--json'], env);
     expect(after.code).toBe(3);
     expect(JSON.parse(after.stdout).services.map((s: { status: string }) => s.status)).toEqual(['unreachable', 'unreachable']);
-  });
+  }, 60_000);
 
   it('reuses the database and keys on the next start and recovers from a hard-killed supervisor', async () => {
     const first = await drivrr(['up', '--detach', '--json', '--auth-port', String(authPort), '--realtime-port', String(realtimePort)], env);
@@ -108,7 +143,7 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
     expect((await drivrr(['health', '--json'], env)).code).toBe(0);
     expect((await drivrr(['down'], env)).code).toBe(0);
     expect([fresh.pids.supervisor, fresh.pids.auth, fresh.pids.realtime, fresh.pids.postgres].filter((pid: number) => isAlive(pid))).toEqual([]);
-  });
+  }, 60_000); // two stack starts
 
   it("shows PostgreSQL's own FATAL line when the embedded database cannot start", async () => {
     const conf = path.join(home, 'pg', 'postgresql.conf');
@@ -153,12 +188,13 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
     expect(stderr).toMatch(/realtime service stopped[\s\S]*stopped\n$/);
   });
 
-  it('uses DATABASE_URL instead of the embedded database, migrating it first', async () => {
+  it('uses DATABASE_URL instead of the embedded database, migrating it first, on the ports AUTH_PORT and REALTIME_PORT name', async () => {
     const db = await createTestDatabase({ migrate: false });
     try {
-      const up = await drivrr(['up', '--detach', '--json', '--auth-port', String(authPort), '--realtime-port', String(realtimePort)], { ...env, DATABASE_URL: db.url });
+      const up = await drivrr(['up', '--detach', '--json'], { ...env, DATABASE_URL: db.url, AUTH_PORT: String(authPort), REALTIME_PORT: String(realtimePort) });
       expect(up.code).toBe(0);
       const summary = JSON.parse(up.stdout);
+      expect(summary).toMatchObject({ authUrl: `http://127.0.0.1:${authPort}`, realtimeUrl: `http://127.0.0.1:${realtimePort}` });
       expect(summary.database.kind).toBe('external');
       expect(summary.pids.postgres).toBeUndefined();
       seenPids.push(summary.pids.supervisor, summary.pids.auth, summary.pids.realtime);
@@ -170,7 +206,7 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
     } finally {
       await db.drop();
     }
-  });
+  }, 60_000);
 
   it('refuses a port already in use with one line and starts nothing', async () => {
     const blocker = net.createServer();
@@ -197,5 +233,42 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
     const bad = await drivrr(['up', '--auth-port', 'http'], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr.split('\n')[0]).toMatch(/--auth-port.*"http" is not a port/);
+
+    const badEnv = await drivrr(['up', '--json'], { ...env, AUTH_PORT: 'http' });
+    expect(badEnv.code).toBe(2);
+    expect(JSON.parse(badEnv.stderr).error).toMatchObject({ code: 'usage', exitCode: 2, message: expect.stringMatching(/^AUTH_PORT: .*"http" is not a port/) });
   });
+
+  it('a flag wins over AUTH_PORT', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(authPort, '0.0.0.0', resolve));
+    try {
+      const up = await drivrr(['up', '--auth-port', String(authPort), '--realtime-port', String(realtimePort)], { ...env, AUTH_PORT: '1' });
+      expect(up.stderr).toContain(`port ${authPort} is already in use`);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it('reset stops the stack and wipes the embedded database and logs, keeping the keys', async () => {
+    const up = await drivrr(['up', '--detach', '--json', '--auth-port', String(authPort), '--realtime-port', String(realtimePort)], env);
+    expect(up.code).toBe(0);
+    const pids = JSON.parse(up.stdout).pids;
+    seenPids.push(pids.supervisor, pids.auth, pids.realtime, pids.postgres);
+    const keyBefore = await readFile(path.join(home, 'keys', 'jwt-public.pem'), 'utf8');
+
+    const refused = await drivrr(['reset'], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim()).toBe('error: refusing without confirmation: no terminal to ask on; pass --yes to go ahead');
+    expect(isAlive(pids.auth)).toBe(true);
+    expect((await stat(path.join(home, 'pg'))).isDirectory()).toBe(true);
+
+    const reset = await drivrr(['reset', '--yes', '--json'], env);
+    expect(reset.code).toBe(0);
+    expect(JSON.parse(reset.stdout)).toMatchObject({ stopped: ['supervisor'], outboxCleared: null, keptKeys: path.join(home, 'keys') });
+    expect([pids.supervisor, pids.auth, pids.realtime, pids.postgres].filter((pid: number) => isAlive(pid))).toEqual([]);
+    await expect(stat(path.join(home, 'pg'))).rejects.toThrow();
+    await expect(stat(path.join(home, 'logs', 'auth.log'))).rejects.toThrow();
+    expect(await readFile(path.join(home, 'keys', 'jwt-public.pem'), 'utf8')).toBe(keyBefore);
+  }, 60_000);
 });

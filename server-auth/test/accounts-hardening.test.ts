@@ -108,8 +108,11 @@ describe('OpenAPI document', () => {
       ['/api/users/me/vehicle', 'get'], ['/api/users/me/vehicle', 'put'],
     ];
     for (const [path, method] of expected) expect(paths[path]?.[method], `${method} ${path}`).toBeDefined();
-    const verifyBody = (paths['/api/auth/otp/verify']!.post as any).requestBody.content['application/json'].schema; // eslint-disable-line @typescript-eslint/no-explicit-any
-    expect(verifyBody.properties.code.pattern).toBe('^\\d{6}$');
-    expect(verifyBody.properties.role.enum).toEqual(['customer', 'driver', 'operator']);
+    const verifyRef = (paths['/api/auth/otp/verify']!.post as any).requestBody.content['application/json'].schema; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(verifyRef).toEqual({ $ref: '#/components/schemas/OtpVerifyBody' });
+    const schemas = answer.body.components.schemas as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(schemas.OtpVerifyBody.properties.code.pattern).toBe('^\\d{6}$');
+    expect(schemas.OtpVerifyBody.properties.role).toEqual({ $ref: '#/components/schemas/OtpRole' });
+    expect(schemas.OtpRole.enum).toEqual(['customer', 'driver', 'operator']);
   });
 });

@@ -9,6 +9,7 @@
 import type { Pool } from '@drivrr/shared/db';
 import type { Logger } from '@drivrr/shared/logger';
 import type { RealtimeConfig } from './config.js';
+import { createDocsModule } from './docs/module.js';
 import { createOpsModule } from './ops/module.js';
 import { createRidesModule } from './rides/module.js';
 import type { RealtimeModule, RealtimeModuleDeps } from './ws/contracts.js';
@@ -24,6 +25,7 @@ export type RealtimeModuleFactory = (deps: FeatureModuleDeps) => RealtimeModule;
 export const realtimeModules: RealtimeModuleFactory[] = [
   (deps) => createRidesModule(deps),
   (deps) => createOpsModule(deps),
+  () => createDocsModule(),
 ];
 
 /** Builds every module; a factory that throws aborts the start (the caller cleans up). */

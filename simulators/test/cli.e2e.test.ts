@@ -64,16 +64,16 @@ describe('drivrr scenario', () => {
 });
 
 describe('drivrr simulate', () => {
-  it('runs a short fleet, prints the summary and writes it as JSON', async () => {
+  it('runs a short fleet, prints the summary as JSON on stdout with --json and writes it to --out', async () => {
     const file = path.join(home, 'fleet.json');
     const run = await drivrr(
-      ['simulate', '--drivers', '8', '--customers', '3', '--duration', '8s', '--seed', '5', '--time-scale', '30', '--fix-interval', '1', '--rate', '30', '--json', file, ...urls],
+      ['simulate', '--drivers', '8', '--customers', '3', '--duration', '8s', '--seed', '5', '--time-scale', '30', '--fix-interval', '1', '--rate', '30', '--json', '--out', file, ...urls],
       { DRIVRR_HOME: home },
     );
     expect(run.stderr).not.toMatch(/^error:/m);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('Fleet summary (seed 5, 8 drivers, 3 customers');
-    const summary = JSON.parse(readFileSync(file, 'utf8')) as { protocolErrors: number; seed: number; locationUpdates: number };
+    const summary = JSON.parse(run.stdout) as { protocolErrors: number; seed: number; locationUpdates: number };
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(summary);
     expect(summary.seed).toBe(5);
     expect(summary.protocolErrors).toBe(0);
     expect(summary.locationUpdates).toBeGreaterThan(8 * 5);

@@ -1,6 +1,6 @@
 /** `drivrr health`: is the stack healthy? A table for people, JSON for scripts, exit 3 when not. */
 import type { Command } from 'commander';
-import { CliError, EXIT, color, formatTable, printJson, printLine } from '../output.js';
+import { CliError, EXIT, colorOut, formatTable, printJson, printLine } from '../output.js';
 import { checkStack, type StackHealth } from '../platform/health.js';
 import { parsePositiveInt, parseSeconds, parseUrl } from '../platform/options.js';
 import { sleep } from '../platform/processes.js';
@@ -15,17 +15,17 @@ interface HealthFlags {
 }
 
 function printTable(health: StackHealth): void {
-  const paint = { ok: color.green, degraded: color.yellow, unreachable: color.red, error: color.red } as const;
+  const paint = { ok: colorOut.green, degraded: colorOut.yellow, unreachable: colorOut.red, error: colorOut.red } as const;
   const rows = health.services.map((s) => [
     s.service,
     paint[s.status](s.status),
     s.url.replace(/\/api\/health$/, ''),
-    s.db === null ? '-' : s.db.ok ? `ok (${s.db.latencyMs ?? '?'} ms)` : color.red('unreachable'),
+    s.db === null ? '-' : s.db.ok ? `ok (${s.db.latencyMs ?? '?'} ms)` : colorOut.red('unreachable'),
     s.version ?? '-',
     s.problem ?? (s.connections ? Object.entries(s.connections).map(([k, v]) => `${k} ${v}`).join(', ') : ''),
   ]);
   printLine(formatTable(['SERVICE', 'STATUS', 'URL', 'DATABASE', 'VERSION', 'NOTES'], rows));
-  printLine(health.healthy ? color.green('all healthy') : color.red('not healthy'));
+  printLine(health.healthy ? colorOut.green('all healthy') : colorOut.red('not healthy'));
 }
 
 export function register(program: Command): void {

@@ -3,8 +3,9 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { createMigration, migrateDown, migrateUp, migrationStatus, MIGRATIONS_DIR } from '@drivrr/migrations';
 import { isConnectionError } from '@drivrr/shared/db';
-import { CliError, color, formatTable, info, printJson, printLine } from '../output.js';
+import { CliError, colorOut, formatTable, info, printJson, printLine } from '../output.js';
 import { parsePositiveInt } from '../platform/options.js';
+import { confirmOrStop } from '../prompts.js';
 import { redactUrl } from '../platform/stack.js';
 import { resolveEndpoints } from '../stack-state.js';
 
@@ -37,7 +38,7 @@ export function register(program: Command): void {
 Examples:
   $ npx drivrr migrate status
   $ npx drivrr migrate up
-  $ npx drivrr migrate down --count 2
+  $ npx drivrr migrate down --count 2        # asks first; --yes in scripts
   $ npx drivrr migrate create add-promo-codes
   $ DATABASE_URL=postgres://postgres@127.0.0.1:5432/drivrr npx drivrr migrate status --json
 
@@ -49,7 +50,7 @@ Exit codes: 0 ok, 1 failure (unreachable database, failing migration), 2 bad usa
     .command('up')
     .description('apply pending migrations (all, or --count N)')
     .option('--count <n>', 'apply at most this many', parsePositiveInt)
-    .option('--json', 'print the applied names as JSON')
+    .option('--json', 'print {applied: [names]} as JSON')
     .action(async (flags: { count?: number; json?: boolean }, command: Command) => {
       const databaseUrl = await url(command);
       const applied = await migrateUp({ databaseUrl, count: flags.count }).catch((error: unknown) => {
@@ -63,9 +64,11 @@ Exit codes: 0 ok, 1 failure (unreachable database, failing migration), 2 bad usa
     .command('down')
     .description('undo the last migration (or the last --count N)')
     .option('--count <n>', 'undo this many', parsePositiveInt, 1)
-    .option('--json', 'print the undone names as JSON')
-    .action(async (flags: { count: number; json?: boolean }, command: Command) => {
+    .option('-y, --yes', 'do not ask for confirmation (needed without a terminal)')
+    .option('--json', 'print {undone: [names]} as JSON')
+    .action(async (flags: { count: number; yes?: boolean; json?: boolean }, command: Command) => {
       const databaseUrl = await url(command);
+      await confirmOrStop(`Undo the last ${flags.count === 1 ? 'migration' : `${flags.count} migrations`} on ${redactUrl(databaseUrl)}? Their tables and data are dropped.`, { yes: flags.yes, flag: '--yes' });
       const undone = await migrateDown({ databaseUrl, count: flags.count }).catch((error: unknown) => {
         throw explain(error, databaseUrl);
       });
@@ -76,7 +79,7 @@ Exit codes: 0 ok, 1 failure (unreachable database, failing migration), 2 bad usa
   migrate
     .command('status')
     .description('list every migration and when it ran')
-    .option('--json', 'print [{name, runOn}] as JSON')
+    .option('--json', 'print {migrations: [{name, runOn}], pending} as JSON (runOn: ISO time, or null when pending)')
     .action(async (flags: { json?: boolean }, command: Command) => {
       const databaseUrl = await url(command);
       const status = await migrationStatus(databaseUrl).catch((error: unknown) => {
@@ -86,7 +89,7 @@ Exit codes: 0 ok, 1 failure (unreachable database, failing migration), 2 bad usa
         printJson({ migrations: status.map((m) => ({ name: m.name, runOn: m.runOn?.toISOString() ?? null })), pending: status.filter((m) => !m.runOn).length });
         return;
       }
-      printLine(formatTable(['MIGRATION', 'APPLIED'], status.map((m) => [m.name, m.runOn ? m.runOn.toISOString() : color.yellow('pending')])));
+      printLine(formatTable(['MIGRATION', 'APPLIED'], status.map((m) => [m.name, m.runOn ? m.runOn.toISOString() : colorOut.yellow('pending')])));
     });
 
   migrate

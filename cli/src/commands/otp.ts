@@ -1,8 +1,9 @@
 /** `drivrr otp [PHONE]`: the latest codes in the dev SMS outbox; `--watch` follows new ones. */
 import type { Command } from 'commander';
-import { color, formatTable, info, printJson, printLine } from '../output.js';
+import { color, colorOut, formatTable, info, printJson, printLine } from '../output.js';
 import { openOutbox, phoneArgument, readOutbox, type OutboxMessage } from '../accounts/outbox.js';
 import { parsePositiveInt } from '../platform/options.js';
+import { pollUntilInterrupted } from '../platform/processes.js';
 import { resolveEndpoints } from '../stack-state.js';
 
 interface OtpFlags {
@@ -15,7 +16,7 @@ interface OtpFlags {
 const ageOf = (m: OutboxMessage) => Math.max(0, Math.round((Date.now() - Date.parse(m.createdAt)) / 1000));
 const fmtAge = (s: number) => (s < 60 ? `${s}s ago` : s < 3600 ? `${Math.floor(s / 60)}m ago` : `${Math.floor(s / 3600)}h ago`);
 /** Codes live 5 minutes by default (OTP_TTL_S). */
-const row = (m: OutboxMessage) => [m.createdAt, m.phone, m.role, color.bold(m.code), ageOf(m) >= 300 ? color.dim(`${fmtAge(ageOf(m))} (expired)`) : fmtAge(ageOf(m))];
+const row = (m: OutboxMessage) => [m.createdAt, m.phone, m.role, colorOut.bold(m.code), ageOf(m) >= 300 ? colorOut.dim(`${fmtAge(ageOf(m))} (expired)`) : fmtAge(ageOf(m))];
 const HEADERS = ['SENT AT', 'PHONE', 'ROLE', 'CODE', 'AGE'];
 
 export function register(program: Command): void {
@@ -59,22 +60,15 @@ Examples:
 }
 
 async function watch(pool: ReturnType<typeof openOutbox>, phone: string | undefined, latest: OutboxMessage[], json: boolean): Promise<void> {
-  const print = (m: OutboxMessage) => printLine(json ? JSON.stringify(m) : `${m.createdAt}  ${m.phone}  ${m.role.padEnd(8)}  ${color.bold(m.code)}`);
+  const print = (m: OutboxMessage) => printLine(json ? JSON.stringify(m) : `${m.createdAt}  ${m.phone}  ${m.role.padEnd(8)}  ${colorOut.bold(m.code)}`);
   for (const m of [...latest].reverse()) print(m);
   info(color.dim(`watching the dev outbox${phone ? ` for ${phone}` : ''} (Ctrl-C to stop)`));
   let lastId = latest[0]?.id ?? 0;
-  let stopping = false;
-  const stop = () => {
-    stopping = true;
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  while (!stopping) {
+  await pollUntilInterrupted(500, async () => {
     const fresh = await readOutbox(pool, { phone, afterId: lastId, limit: 100 });
     for (const m of fresh.reverse()) {
       print(m);
       lastId = Math.max(lastId, m.id);
     }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  });
 }

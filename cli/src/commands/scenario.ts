@@ -9,6 +9,7 @@ import { InvalidArgumentError } from 'commander';
 import { findScenario, runScenario, SCENARIOS, type Scenario, type ScenarioEvent, type ScenarioResult } from '@drivrr/simulators';
 import { CliError, EXIT, color, formatTable, info, printJson, printLine } from '../output.js';
 import { parseUrl } from '../platform/options.js';
+import { chooseOnTerminal } from '../prompts.js';
 import { resolveEndpoints } from '../stack-state.js';
 import { assertReachable } from './simulate.js';
 
@@ -22,23 +23,19 @@ interface RunFlags {
   realtimeUrl?: string;
 }
 
-const canPrompt = () => Boolean(process.stdin.isTTY) && !process.env.CI;
-
 function parsePause(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || n > 60_000) throw new InvalidArgumentError(`"${value}" is not a pause in milliseconds (0-60000)`);
   return n;
 }
 
+/** The picker draws on the terminal (stderr), so `scenario run --json > out.json` keeps it out of the file. */
 async function pickScenario(): Promise<Scenario> {
-  if (!canPrompt()) {
-    throw new CliError(`name a scenario: drivrr scenario run NAME (or --all); see drivrr scenario list`, EXIT.usage);
-  }
-  const { select } = await import('@inquirer/prompts');
-  const name = await select({
-    message: 'Which scenario?',
-    choices: SCENARIOS.map((s) => ({ name: `${s.name.padEnd(30)} ${s.title}`, value: s.name, description: s.description })),
-  });
+  const name = await chooseOnTerminal(
+    'Which scenario?',
+    SCENARIOS.map((s) => ({ name: `${s.name.padEnd(30)} ${s.title}`, value: s.name, description: s.description })),
+    'name a scenario: drivrr scenario run NAME (or --all); see drivrr scenario list',
+  );
   return findScenario(name)!;
 }
 

@@ -1,14 +1,16 @@
 /**
  * `drivrr simulate`: runs a seeded fleet of simulated drivers and customers against a running
  * stack. Thin layer over `runFleet` from @drivrr/simulators: flags -> options, a live progress
- * display on stderr, Ctrl-C -> a clean stop, the summary on stdout (and --json FILE).
+ * display on stderr, Ctrl-C -> a clean stop, the summary on stdout (a table, or JSON with --json;
+ * --out FILE also writes the JSON to a file).
  */
 import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { KARACHI_CENTER } from '@drivrr/shared';
 import { runFleet, type FleetSummary, type LiveSnapshot, type Percentiles } from '@drivrr/simulators';
-import { CliError, EXIT, color, info, printLine } from '../output.js';
+import { CliError, EXIT, color, colorOut, info, printJson, printLine } from '../output.js';
 import { parseUrl } from '../platform/options.js';
+import { phaseProgress } from '../platform/progress.js';
 import { resolveEndpoints } from '../stack-state.js';
 
 interface SimulateFlags {
@@ -22,7 +24,8 @@ interface SimulateFlags {
   timeScale: number;
   otpCode: string;
   concurrency: number;
-  json?: string;
+  json?: boolean;
+  out?: string;
   authUrl?: string;
   realtimeUrl?: string;
   verbose?: boolean;
@@ -82,9 +85,9 @@ export function formatProgress(s: LiveSnapshot): string[] {
 
 export function formatSummary(summary: FleetSummary): string[] {
   const fare = summary.acceptedFareVsAsked;
-  const errors = summary.protocolErrors === 0 ? color.green('0') : color.red(String(summary.protocolErrors));
+  const errors = summary.protocolErrors === 0 ? colorOut.green('0') : colorOut.red(String(summary.protocolErrors));
   const lines = [
-    color.bold(`Fleet summary (seed ${summary.seed}, ${summary.drivers} drivers, ${summary.customers} customers, ${summary.durationS} s)`),
+    colorOut.bold(`Fleet summary (seed ${summary.seed}, ${summary.drivers} drivers, ${summary.customers} customers, ${summary.durationS} s)`),
     `  requests              ${summary.requests}`,
     `  matched               ${summary.matched} (${summary.matchedPct}%)`,
     `  time to first bid     ${pct(summary.timeToFirstBidMs)}`,
@@ -100,7 +103,7 @@ export function formatSummary(summary: FleetSummary): string[] {
     `  protocol errors       ${errors}${summary.protocolErrors ? ` (${Object.entries(summary.protocolErrorKinds).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`,
     `  simulator             ${summary.simulator.cpuS} s CPU in all; running: ${summary.simulator.steadyCpuPct ?? '-'}% of a core for ${summary.simulator.steadyFixesPerS ?? '-'} fixes/s (${summary.simulator.steadyFixesDeliveredPct ?? '-'}% of those due; ${summary.simulator.cpuUsPerFix ?? '-'} us per fix), timer lag p95 ${summary.simulator.schedulerLagP95Ms} ms, p99 ${summary.simulator.schedulerLagP99Ms} ms`,
   ];
-  for (const sample of summary.protocolErrorSamples.slice(0, 5)) lines.push(color.red(`    ${sample.actor}: ${sample.kind}: ${sample.detail}`));
+  for (const sample of summary.protocolErrorSamples.slice(0, 5)) lines.push(colorOut.red(`    ${sample.actor}: ${sample.kind}: ${sample.detail}`));
   return lines;
 }
 
@@ -154,7 +157,8 @@ export function register(program: Command): void {
     .option('--time-scale <x>', 'driving and boarding run this many times faster than real time (1 = realistic speeds)', positiveNumber('factor'), 1)
     .option('--otp-code <code>', 'the fixed OTP code of the test phones (+92399...)', '000000')
     .option('--concurrency <n>', 'logins and connects in flight at once', count(500), 16)
-    .option('--json <file>', 'also write the summary as JSON to this file')
+    .option('--json', 'print the summary as JSON on stdout instead of the table')
+    .option('--out <file>', 'also write the summary as JSON to this file')
     .option('--auth-url <url>', 'auth service base URL (default: $DRIVRR_AUTH_URL, the running stack, or http://127.0.0.1:3000)', parseUrl)
     .option('--realtime-url <url>', 'realtime service base URL (default: $DRIVRR_REALTIME_URL, the running stack, or http://127.0.0.1:8081)', parseUrl)
     .option('--verbose', 'print every decision the simulated people make (stderr)')
@@ -169,7 +173,8 @@ Ctrl-C stops cleanly: open requests are cancelled, trips ended, drivers go offli
 Examples:
   $ npx drivrr simulate --drivers 200 --customers 50 --duration 5m
   $ npx drivrr simulate --drivers 20 --customers 5 --duration 60s --seed 7 --time-scale 10
-  $ npx drivrr simulate --rate 30 --area 24.8607,67.0011,4 --json fleet.json
+  $ npx drivrr simulate --rate 30 --area 24.8607,67.0011,4 --out fleet.json
+  $ npx drivrr simulate --drivers 20 --customers 5 --duration 30s --json | jq .protocolErrors
   $ npx drivrr simulate --drivers 1000 --customers 0 --fix-interval 1 --duration 2m   # location load only
 
 Exit codes: 0 the run had no protocol errors, 1 it had some (or the stack was unreachable), 2 bad usage.`,
@@ -190,6 +195,12 @@ Exit codes: 0 the run had no protocol errors, 1 it had some (or the stack was un
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
       const progress = progressPrinter();
+      // The start (thousands of logins) as a task list; the live figures take over once the run begins.
+      const startup = phaseProgress([
+        ['login', `Log in and connect ${flags.drivers} drivers and ${flags.customers} customers`],
+        ['online', 'Drivers online'],
+      ] as const);
+      let live = false;
       info(`simulating ${flags.drivers} drivers and ${flags.customers} customers against ${endpoints.authUrl} and ${endpoints.wsUrl} (seed ${seed})`);
       let summary: FleetSummary;
       try {
@@ -207,10 +218,24 @@ Exit codes: 0 the run had no protocol errors, 1 it had some (or the stack was un
           otpCode: flags.otpCode,
           concurrency: Math.max(1, flags.concurrency),
           signal: controller.signal,
-          onProgress: (snapshot) => progress.update(snapshot),
-          onPhase: (message) => {
-            progress.done();
-            info(color.dim(message));
+          onProgress: (snapshot) => {
+            if (live) progress.update(snapshot);
+          },
+          onLoginProgress: (settled, total) => startup.note(`${settled}/${total} logged in and connected`),
+          onPhase: async (message, stage) => {
+            if (stage === 'login') startup.start('login');
+            else if (stage === 'online') {
+              startup.end('login');
+              startup.start('online');
+            } else if (stage === 'run') {
+              startup.end('online');
+              await startup.finished();
+              live = true;
+            } else if (stage === 'stop') await startup.fail(new Error('stopped'));
+            if (stage === 'notice' || live || stage === 'stop') {
+              progress.done();
+              info(color.dim(message));
+            } else startup.note(message);
           },
           ...(flags.verbose ? { trace: (actor: string, line: string) => info(color.dim(`${actor} ${line}`)) } : {}),
         });
@@ -221,10 +246,11 @@ Exit codes: 0 the run had no protocol errors, 1 it had some (or the stack was un
       if (summary.requests === 0 && summary.locationUpdates === 0 && summary.protocolErrorKinds.login_or_connect) {
         throw new CliError(`nobody could log in: ${summary.protocolErrorSamples[0]?.detail ?? 'unknown error'} (is OTP_TEST_PHONES=+92399*=000000 set on the auth service?)`);
       }
-      for (const line of formatSummary(summary)) printLine(line);
-      if (flags.json) {
-        await writeFile(flags.json, `${JSON.stringify(summary, null, 2)}\n`);
-        info(`summary written to ${flags.json}`);
+      if (flags.json) printJson(summary);
+      else for (const line of formatSummary(summary)) printLine(line);
+      if (flags.out) {
+        await writeFile(flags.out, `${JSON.stringify(summary, null, 2)}\n`);
+        info(`summary written to ${flags.out}`);
       }
       if (summary.protocolErrors > 0) process.exitCode = EXIT.failure;
     });

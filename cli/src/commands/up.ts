@@ -8,20 +8,19 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
-import { CliError, EXIT, color, formatTable, info, printJson, printLine } from '../output.js';
-import { appConstants, lanAddress } from '../platform/lan.js';
+import { CliError, EXIT, EXIT_INTERRUPTED, color, info, printJson } from '../output.js';
 import { parsePort } from '../platform/options.js';
 import { isOurs, terminate } from '../platform/processes.js';
-import { redactUrl, startStack, type RunningStack, type ServiceName } from '../platform/stack.js';
-import { clearStackState, drivrrHome, readStackState, writeStackState, type StackState } from '../stack-state.js';
+import { phaseProgress } from '../platform/progress.js';
+import { STACK_PHASES, startStack, type RunningStack, type ServiceName } from '../platform/stack.js';
+import { describeStack, printReady, type ReadySummary } from '../platform/summary.js';
+import { clearStackState, drivrrHome, readStackState, writeStackState } from '../stack-state.js';
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-/** The shell's convention for "stopped by Ctrl-C" (128 + SIGINT). */
-const EXIT_INTERRUPTED = 130;
 
 interface UpFlags {
-  authPort: number;
-  realtimePort: number;
+  authPort?: number;
+  realtimePort?: number;
   databaseUrl?: string;
   detach?: boolean;
   quiet?: boolean;
@@ -29,70 +28,14 @@ interface UpFlags {
   supervise?: boolean;
 }
 
-/** What a ready stack tells people and scripts; also what a detached supervisor reports back. */
-export interface ReadySummary {
-  authUrl: string;
-  apiUrl: string;
-  realtimeUrl: string;
-  wsUrl: string;
-  opsUrl: string;
-  database: { kind: 'embedded' | 'external'; url: string; dataDir?: string };
-  lan: { address: string; interface: string } | null;
-  flutter: { baseUrl: string; socketUrl: string; dart: string[] };
-  pids: StackState['pids'];
-  home: string;
-  readyInMs: number;
-  timingsMs: Record<string, number>;
-  logFile?: string;
-}
-
-function summarize(stack: RunningStack, flags: UpFlags, home: string, readyInMs: number): ReadySummary {
-  const lan = lanAddress() ?? null;
-  const host = lan?.address ?? '127.0.0.1';
-  return {
-    authUrl: stack.authUrl,
-    apiUrl: `${stack.authUrl}/api`,
-    realtimeUrl: stack.realtimeUrl,
-    wsUrl: `${stack.realtimeUrl.replace(/^http/, 'ws')}/ws`,
-    opsUrl: `${stack.realtimeUrl}/ops`,
-    database: stack.embedded
-      ? { kind: 'embedded', url: redactUrl(stack.databaseUrl), dataDir: stack.embedded.dataDir }
-      : { kind: 'external', url: redactUrl(stack.databaseUrl) },
-    lan,
-    flutter: appConstants(host, flags.authPort, flags.realtimePort),
-    pids: {
-      supervisor: process.pid,
-      auth: stack.services.find((s) => s.name === 'auth')?.pid,
-      realtime: stack.services.find((s) => s.name === 'realtime')?.pid,
-      postgres: stack.embedded?.pid,
-    },
-    home,
-    readyInMs,
-    timingsMs: stack.timings,
-  };
-}
-
-function printReady(summary: ReadySummary, detached: boolean): void {
-  const lanHost = summary.lan?.address;
-  const onLan = (url: string) => (lanHost ? url.replace('127.0.0.1', lanHost) : '');
-  const rows = [
-    ['Auth API', `${summary.apiUrl}`, onLan(summary.apiUrl)],
-    ['Realtime', summary.realtimeUrl, onLan(summary.realtimeUrl)],
-    ['WebSocket', summary.wsUrl, onLan(summary.wsUrl)],
-    ['Ops map', summary.opsUrl, onLan(summary.opsUrl)],
-  ];
-  printLine(`${color.green('Drivrr is up')} ${color.dim(`(healthy in ${(summary.readyInMs / 1000).toFixed(1)} s)`)}`);
-  printLine('');
-  printLine(formatTable(['', 'This machine', 'Phones on your LAN'], rows));
-  printLine('');
-  printLine(`Database   ${summary.database.kind === 'embedded' ? `embedded PostgreSQL ${summary.database.url} (data in ${summary.database.dataDir})` : `external ${summary.database.url}`}`);
-  printLine(`LAN IP     ${summary.lan ? `${summary.lan.address} (${summary.lan.interface})` : 'none: no IPv4 network besides loopback (an Android emulator can use 10.0.2.2)'}`);
-  printLine('');
-  printLine(`Flutter apps (lib/core/constants/app_constants.dart):`);
-  for (const line of summary.flutter.dart) printLine(`  ${line}`);
-  printLine('');
-  printLine(`Log in: npx drivrr otp (codes), test phones +92399xxxxxxx use code 000000; check: npx drivrr health`);
-  printLine(detached ? `Running in the background (logs: ${summary.logFile}). Stop it with: npx drivrr down` : 'Press Ctrl-C to stop.');
+function portFromEnv(name: 'AUTH_PORT' | 'REALTIME_PORT'): number | undefined {
+  const value = process.env[name];
+  if (value === undefined || value === '') return undefined;
+  try {
+    return parsePort(value);
+  } catch (error) {
+    throw new CliError(`${name}: ${(error as Error).message}`, EXIT.usage);
+  }
 }
 
 function serviceLogWriter(quiet: boolean): (service: ServiceName, line: string) => void {
@@ -124,28 +67,48 @@ async function runStack(flags: UpFlags, report: { ready(summary: ReadySummary): 
   const interrupted = new AbortController();
   const onEarlySignal = (signal: NodeJS.Signals) => interrupted.abort(new CliError(`interrupted (${signal}) before the stack was ready; everything started was stopped`, EXIT_INTERRUPTED));
   for (const signal of STOP_SIGNALS) process.on(signal, onEarlySignal);
+  const progress = phaseProgress(STACK_PHASES);
   let stack: RunningStack;
   try {
     await checkNoStackRunning();
     stack = await startStack({
       home,
-      authPort: flags.authPort,
-      realtimePort: flags.realtimePort,
+      authPort: flags.authPort!,
+      realtimePort: flags.realtimePort!,
       databaseUrl: flags.databaseUrl,
       env: process.env,
-      progress: (line) => info(color.dim(`- ${line}`)),
+      progress: (line) => progress.note(line),
+      onPhase: (phase, state) => (state === 'start' ? progress.start(phase) : progress.end(phase)),
       serviceLog: serviceLogWriter(Boolean(flags.quiet)),
-      serviceStdout: flags.supervise && !flags.quiet ? 'inherit' : 'pipe',
+      serviceStdout: flags.supervise ? 'file' : 'pipe',
       signal: interrupted.signal,
     });
+    await progress.finished();
   } catch (error) {
+    await progress.fail(error);
     report.failed(interrupted.signal.aborted ? interrupted.signal.reason : error);
     return;
   } finally {
     for (const signal of STOP_SIGNALS) process.off(signal, onEarlySignal);
   }
-  const summary = summarize(stack, flags, home, Math.round(performance.now() - started));
-  summary.logFile = flags.supervise ? path.join(home, 'logs', 'stack.log') : undefined;
+  const summary: ReadySummary = {
+    ...describeStack({
+      authUrl: stack.authUrl,
+      realtimeUrl: stack.realtimeUrl,
+      databaseUrl: stack.databaseUrl,
+      embeddedDataDir: stack.embedded?.dataDir,
+      pids: {
+        supervisor: process.pid,
+        auth: stack.services.find((s) => s.name === 'auth')?.pid,
+        realtime: stack.services.find((s) => s.name === 'realtime')?.pid,
+        postgres: stack.embedded?.pid,
+      },
+      home,
+    }),
+    readyInMs: Math.round(performance.now() - started),
+    timingsMs: stack.timings,
+    logFile: flags.supervise ? path.join(home, 'logs', 'stack.log') : undefined,
+  };
   await writeStackState({
     authUrl: stack.authUrl,
     realtimeUrl: stack.realtimeUrl,
@@ -186,7 +149,7 @@ async function detach(flags: UpFlags): Promise<void> {
   mkdirSync(logDir, { recursive: true });
   const logFile = path.join(logDir, 'stack.log');
   const fd = openSync(logFile, 'a');
-  const args = [fileURLToPath(new URL('../bin.js', import.meta.url)), 'up', '--supervise', '--auth-port', String(flags.authPort), '--realtime-port', String(flags.realtimePort)];
+  const args = [fileURLToPath(new URL('../bin.js', import.meta.url)), 'up', '--supervise', '--auth-port', String(flags.authPort!), '--realtime-port', String(flags.realtimePort!)];
   if (flags.databaseUrl) args.push('--database-url', flags.databaseUrl);
   if (flags.quiet) args.push('--quiet');
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd, 'ipc'], env: { ...process.env, NO_COLOR: '1' } });
@@ -210,8 +173,8 @@ export function register(program: Command): void {
   program
     .command('up')
     .description('Start the whole platform: database, migrations, auth and realtime services')
-    .option('--auth-port <port>', 'port of the auth/REST service', parsePort, 3000)
-    .option('--realtime-port <port>', 'port of the realtime (WebSocket) service', parsePort, 8081)
+    .option('--auth-port <port>', 'port of the auth/REST service (default: $AUTH_PORT, else 3000)', parsePort)
+    .option('--realtime-port <port>', 'port of the realtime (WebSocket) service (default: $REALTIME_PORT, else 8081)', parsePort)
     .option('--database-url <url>', 'use this PostgreSQL instead of the embedded one (default: $DATABASE_URL)')
     .option('-d, --detach', 'start in the background and return once healthy (stop with "drivrr down")')
     .option('-q, --quiet', "do not forward the services' logs")
@@ -232,12 +195,16 @@ Examples:
   $ npx drivrr up --detach && npx drivrr health
   $ DATABASE_URL=postgres://postgres@127.0.0.1:5432/drivrr npx drivrr up
   $ npx drivrr up --auth-port 4000 --realtime-port 4001 --quiet
+  $ AUTH_PORT=4000 REALTIME_PORT=4001 npx drivrr up --detach   # the flags win over these
 
 Exit codes: 0 stopped cleanly (or detached and healthy), 1 failed to start or a part crashed, 2 bad usage,
 130 interrupted before the stack was ready.`,
     )
     .action(async (flags: UpFlags) => {
       flags.databaseUrl ??= process.env.DATABASE_URL || undefined;
+      // the flags win over the environment, which wins over the defaults
+      flags.authPort ??= portFromEnv('AUTH_PORT') ?? 3000;
+      flags.realtimePort ??= portFromEnv('REALTIME_PORT') ?? 8081;
       if (flags.detach && !flags.supervise) return detach(flags);
       if (flags.supervise) {
         // the background supervisor: report to the `up --detach` that started us, over IPC

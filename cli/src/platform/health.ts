@@ -11,6 +11,8 @@ export interface ServiceHealth {
   uptimeS: number | null;
   /** Only for realtime: live socket counts. */
   connections?: Record<string, number>;
+  /** Only for realtime: the nodes serving it (the cluster's registry, or this node), when it reports them. */
+  nodes?: Record<string, unknown>[];
   /** Why it is not ok, when it is not. */
   problem?: string;
   responseMs: number | null;
@@ -56,6 +58,9 @@ export async function checkService(service: ServiceHealth['service'], baseUrl: s
     return { ...health, status: 'error', problem: `expected the ${service} service, found "${String(body.service)}"` };
   }
   if (service === 'realtime' && body.connections && typeof body.connections === 'object') health.connections = body.connections as Record<string, number>;
+  const cluster = body.cluster as { nodes?: unknown } | undefined;
+  if (service === 'realtime' && Array.isArray(cluster?.nodes)) health.nodes = cluster.nodes.filter((n): n is Record<string, unknown> => typeof n === 'object' && n !== null);
+  else if (service === 'realtime' && body.node && typeof body.node === 'object') health.nodes = [body.node as Record<string, unknown>];
   if (health.status === 'degraded') health.problem = 'the database is unreachable from the service';
   else if (health.status === 'error') health.problem = `HTTP ${res.status}`;
   return health;

@@ -68,3 +68,22 @@ export async function terminate(pid: number, signal: NodeJS.Signals = 'SIGTERM',
   }
   await waitForExit(pid, 2_000);
 }
+
+/** Calls `poll` every `intervalMs` until Ctrl-C (or SIGTERM): the loop of `--watch` and `--follow`. */
+export async function pollUntilInterrupted(intervalMs: number, poll: () => Promise<void>): Promise<void> {
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    while (!stopping) {
+      await poll();
+      await sleep(intervalMs);
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}

@@ -4,7 +4,9 @@
  * The `up` command is a thin layer over `startStack()`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, createWriteStream, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import readline from 'node:readline';
 import pg from 'pg';
 import { migrateUp } from '@drivrr/migrations';
@@ -25,6 +27,20 @@ export const DEV_DEFAULT_ENV: Readonly<Record<string, string>> = {
 
 export type ServiceName = 'auth' | 'realtime';
 
+/** The phases of a start, in order (what the progress list shows). */
+export const STACK_PHASES = [
+  ['keys', 'Signing keys'],
+  ['database', 'Database'],
+  ['migrations', 'Migrations'],
+  ['services', 'Auth and realtime services healthy'],
+] as const;
+export type StackPhase = (typeof STACK_PHASES)[number][0];
+
+/** Where each service's JSON log lines are kept (what `drivrr logs` reads). */
+export function serviceLogFile(home: string, service: ServiceName): string {
+  return path.join(home, 'logs', `${service}.log`);
+}
+
 export interface StackOptions {
   home: string;
   authPort: number;
@@ -38,12 +54,15 @@ export interface StackOptions {
   /** Each line a service writes (JSON logs), tagged with the service's name. */
   serviceLog: (service: ServiceName, line: string) => void;
   /**
-   * 'pipe' (default): the services' stdout comes through `serviceLog`. 'inherit': they write
-   * straight to our stdout (a log file under --detach), so their logging survives this process
-   * being killed hard (a write to a broken pipe can hang a logger at exit). Their stderr, where a
-   * start-up error appears, is always piped.
+   * Either way each service's log lines are kept in `$DRIVRR_HOME/logs/<service>.log`.
+   * 'pipe' (default): the services' stdout comes through `serviceLog` and is copied to the file.
+   * 'file': they write straight into the file (under --detach), so their logging survives this
+   * process being killed hard (a write to a broken pipe can hang a logger at exit). Their stderr,
+   * where a start-up error appears, is always piped (and copied to the file).
    */
-  serviceStdout?: 'pipe' | 'inherit';
+  serviceStdout?: 'pipe' | 'file';
+  /** Each phase of STACK_PHASES as it starts and ends (progress display). */
+  onPhase?: (phase: StackPhase, state: 'start' | 'end') => void;
   healthTimeoutMs?: number;
   /** Ctrl-C during start-up: stop what was started and reject with the signal's reason. */
   signal?: AbortSignal;
@@ -130,14 +149,15 @@ async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number, 
 
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const timings: Record<string, number> = {};
-  const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+  const phase = async <T>(name: StackPhase, work: () => Promise<T>): Promise<T> => {
     options.signal?.throwIfAborted();
     const started = performance.now();
-    try {
-      return await work();
-    } finally {
+    options.onPhase?.(name, 'start');
+    const result = await work().finally(() => {
       timings[name] = Math.round(performance.now() - started);
-    }
+    });
+    options.onPhase?.(name, 'end');
+    return result;
   };
 
   // Fail before starting anything when a port is taken.
@@ -156,8 +176,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     options.progress(`using the database at ${redactUrl(databaseUrl)}`);
     await phase('database', () => checkDatabase(databaseUrl));
   } else {
-    options.progress('starting the embedded PostgreSQL');
-    embedded = await phase('database', () => startEmbeddedPostgres({ home: options.home, log: options.progress }));
+    embedded = await phase('database', () => {
+      options.progress('starting the embedded PostgreSQL');
+      return startEmbeddedPostgres({ home: options.home, log: options.progress });
+    });
     databaseUrl = embedded.url;
     options.progress(`embedded PostgreSQL ready on 127.0.0.1:${embedded.port} (data in ${embedded.dataDir})`);
   }
@@ -190,16 +212,24 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         const env = { ...baseEnv };
         // the realtime service verifies tokens with the public key only
         if (name === 'realtime') delete env.JWT_PRIVATE_KEY;
-        const child = spawn(process.execPath, [serviceEntry(name)], { env, stdio: ['ignore', options.serviceStdout ?? 'pipe', 'pipe'], detached: true });
+        const logFile = serviceLogFile(options.home, name);
+        mkdirSync(path.dirname(logFile), { recursive: true });
+        const logFd = options.serviceStdout === 'file' ? openSync(logFile, 'a') : undefined;
+        const child = spawn(process.execPath, [serviceEntry(name)], { env, stdio: ['ignore', logFd ?? 'pipe', 'pipe'], detached: true });
+        if (logFd !== undefined) closeSync(logFd);
         if (child.pid === undefined) throw new CliError(`could not start the ${name} service`);
+        const log = createWriteStream(logFile, { flags: 'a' });
+        log.on('error', () => {}); // the log copy is a convenience: never a reason to stop
         let lastStderr: string | undefined;
         for (const stream of [child.stdout, child.stderr]) {
           if (!stream) continue;
           readline.createInterface({ input: stream }).on('line', (line) => {
             if (stream === child.stderr && line.trim()) lastStderr = line.trim();
+            log.write(`${line}\n`);
             options.serviceLog(name, line);
           });
         }
+        child.once('exit', () => log.end());
         const port = name === 'auth' ? options.authPort : options.realtimePort;
         services.push({ name, pid: child.pid, url: `http://127.0.0.1:${port}`, child, lastError: () => lastStderr?.replace(/^drivrr \w+: /, '') });
       }

@@ -40,7 +40,8 @@ export function authRouter(deps: { otp: OtpLogin; sessions: Sessions; publicKeyP
   return router;
 }
 
-const common = errorResponses('validation_failed', 'invalid_json', 'payload_too_large');
+/** Every endpoint with a body may answer these (listed with the endpoint's own codes: one response per status). */
+const bodyCodes = ['validation_failed', 'invalid_json', 'payload_too_large'] as const;
 
 registerPath({
   method: 'post', path: '/api/auth/otp/send', tags: ['auth'],
@@ -48,8 +49,7 @@ registerPath({
   request: { body: jsonContent(OtpSendBody, 'the phone (any format, normalised to E.164) and the role to log in as') },
   responses: {
     202: jsonContent(OtpSendResponse, 'code sent; valid expiresInS seconds, a new one may be asked after resendAfterS'),
-    ...errorResponses('invalid_phone', 'forbidden', 'rate_limited', 'service_unavailable'),
-    ...common,
+    ...errorResponses('invalid_phone', 'forbidden', 'rate_limited', 'service_unavailable', ...bodyCodes),
   },
 });
 registerPath({
@@ -58,21 +58,20 @@ registerPath({
   request: { body: jsonContent(OtpVerifyBody, 'phone, code and role') },
   responses: {
     200: jsonContent(OtpVerifyResponse, 'a token pair, the user, and whether the account was just created'),
-    ...errorResponses('invalid_phone', 'invalid_code', 'code_expired', 'forbidden', 'too_many_attempts', 'rate_limited'),
-    ...common,
+    ...errorResponses('invalid_phone', 'invalid_code', 'code_expired', 'forbidden', 'too_many_attempts', 'rate_limited', ...bodyCodes),
   },
 });
 registerPath({
   method: 'post', path: '/api/auth/refresh', tags: ['auth'],
   summary: 'Rotate a refresh token: the old one stops working, a new pair is returned',
   request: { body: jsonContent(RefreshBody, 'the current refresh token') },
-  responses: { 200: jsonContent(TokenPair, 'a new token pair'), ...errorResponses('invalid_refresh_token', 'token_reused'), ...common },
+  responses: { 200: jsonContent(TokenPair, 'a new token pair'), ...errorResponses('invalid_refresh_token', 'token_reused', ...bodyCodes) },
 });
 registerPath({
   method: 'post', path: '/api/auth/logout', tags: ['auth'],
   summary: 'Revoke the refresh token and every token of its login (idempotent)',
   request: { body: jsonContent(LogoutBody, 'the refresh token') },
-  responses: { 204: { description: 'logged out (also for unknown or already revoked tokens)' }, ...common },
+  responses: { 204: { description: 'logged out (also for unknown or already revoked tokens)' }, ...errorResponses(...bodyCodes) },
 });
 registerPath({
   method: 'get', path: '/api/auth/jwks.json', tags: ['auth'],

@@ -1,16 +1,22 @@
 /**
  * The service's OpenAPI 3 document, generated from the same zod schemas that validate requests.
  * Every router registers its paths here when its module loads (`registerPath`); the document is
- * built once, on first request, at GET /api/docs/openapi.json.
+ * built once, on first request, at GET /api/docs/openapi.json (and shown at GET /api/docs).
+ * Component names, the error enum, operationIds and tags are decided in one place:
+ * `generateOpenApiDocument` (@drivrr/shared/openapi) and the tables below.
  *
  * For another router: `import { registerPath, jsonContent, errorResponses } from './openapi.js'`
- * and call `registerPath({ method, path: '/api/x/{id}', summary, security: bearerSecurity, request, responses })`.
+ * and call `registerPath({ method, path: '/api/x/{id}', summary, tags, security: bearerSecurity, request, responses })`.
  */
-import { OpenAPIRegistry, OpenApiGeneratorV3, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { Router } from 'express';
-import type { z } from 'zod';
-import { ERROR_CODES, ERROR_STATUS, type ErrorCode } from '@drivrr/shared';
-import { ErrorBodySchema } from '@drivrr/shared/protocol';
+import { ERROR_CODES } from '@drivrr/shared';
+import { createDocsHandler } from '@drivrr/shared/docs-pages';
+import { generateOpenApiDocument } from '@drivrr/shared/openapi';
+
+export { errorResponses, jsonContent } from '@drivrr/shared/openapi';
 
 export const openApiRegistry = new OpenAPIRegistry();
 
@@ -24,51 +30,78 @@ const bearerAuth = openApiRegistry.registerComponent('securitySchemes', 'bearerA
 /** `security` of an endpoint that needs an access token. */
 export const bearerSecurity = [{ [bearerAuth.name]: [] }];
 
-const ErrorBody = ErrorBodySchema;
+/** Names a generated client's methods get (`METHOD /path`); a route not listed gets a derived one. */
+const OPERATION_IDS: Record<string, string> = {
+  'get /api/health': 'getHealth',
+  'post /api/auth/otp/send': 'sendOtp',
+  'post /api/auth/otp/verify': 'verifyOtp',
+  'post /api/auth/refresh': 'refreshTokens',
+  'post /api/auth/logout': 'logout',
+  'get /api/auth/jwks.json': 'getJwks',
+  'get /api/users/me': 'getMe',
+  'patch /api/users/me': 'updateMe',
+  'get /api/users/me/addresses': 'listAddresses',
+  'post /api/users/me/addresses': 'createAddress',
+  'patch /api/users/me/addresses/{id}': 'updateAddress',
+  'delete /api/users/me/addresses/{id}': 'deleteAddress',
+  'get /api/users/me/vehicle': 'getVehicle',
+  'put /api/users/me/vehicle': 'putVehicle',
+  'get /api/rides': 'listRides',
+  'get /api/rides/{id}': 'getRide',
+  'post /api/rides/{id}/rating': 'rateRide',
+  'get /api/payments/wallet': 'getWallet',
+  'post /api/payments/wallet/topup': 'topUpWallet',
+  'get /api/payments/transactions': 'listTransactions',
+};
 
-let cached: ReturnType<OpenApiGeneratorV3['generateDocument']> | undefined;
+const TAGS = {
+  health: 'Is the service up, and can it reach its database?',
+  auth: 'Phone + one-time code login, token refresh and logout, the keys that verify access tokens.',
+  users: "The caller's account, saved addresses and (drivers) vehicle.",
+  rides: "The caller's ride history, one ride's detail and timeline, ratings.",
+  payments: 'Wallet balance, top-ups and transactions (integer minor units).',
+};
+
+let cached: ReturnType<typeof generateOpenApiDocument> | undefined;
 
 export function registerPath(route: RouteConfig): void {
   cached = undefined;
   openApiRegistry.registerPath(route);
 }
 
-/** A JSON body (request or response) of this schema. */
-export function jsonContent(schema: z.ZodType, description: string) {
-  return { description, content: { 'application/json': { schema } } };
-}
-
-/**
- * Error responses grouped by status, each listing the codes it may carry. Every endpoint also
- * documents 400 validation_failed / invalid_json, 413 and 500 implicitly through `commonErrors`.
- */
-export function errorResponses(...codes: ErrorCode[]): NonNullable<RouteConfig['responses']> {
-  const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of codes) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
-  const responses: NonNullable<RouteConfig['responses']> = {};
-  for (const [status, list] of byStatus) {
-    responses[status] = { description: `error: ${list.join(', ')}`, content: { 'application/json': { schema: ErrorBody } } };
-  }
-  return responses;
-}
-
 export function buildOpenApiDocument(version: string) {
-  cached ??= new OpenApiGeneratorV3(openApiRegistry.definitions).generateDocument({
-    openapi: '3.0.3',
-    info: {
-      title: 'Drivrr auth/REST API',
-      version,
-      description: `Accounts, rides history, ratings and payments. Errors are {error:{code,message,details?}}; codes: ${ERROR_CODES.join(', ')}.`,
-    },
-    servers: [{ url: '/' }],
+  cached ??= generateOpenApiDocument(openApiRegistry, {
+    title: 'Drivrr auth/REST API',
+    version,
+    description: [
+      'Accounts, ride history, ratings and payments of Drivrr. JSON everywhere, camelCase, ISO-8601 UTC times,',
+      'money in integer minor units. Errors are `{error: {code, message, details?}}`;',
+      `the codes (\`ErrorCode\`) grow over time, so clients must tolerate unknown ones. Codes today: ${ERROR_CODES.join(', ')}.`,
+    ].join(' '),
+    tags: TAGS,
+    operationIds: OPERATION_IDS,
   });
   return cached;
 }
 
+/** GET /api/docs (the document drawn by Swagger UI, served from this service), /api/docs/openapi.json. */
 export function docsRouter(version: string): Router {
+  const swaggerUiDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  const handle = createDocsHandler({
+    documents: { openapi: () => buildOpenApiDocument(version) },
+    pages: {
+      '/api/docs': {
+        title: 'Drivrr auth/REST API',
+        kind: 'openapi',
+        documentUrl: '/api/docs/openapi.json',
+        links: [{ href: '/api/docs/openapi.json', text: 'openapi.json' }],
+      },
+    },
+    swaggerUiDir,
+  });
   const router = Router();
-  router.get('/api/docs/openapi.json', (_req, res) => {
-    res.json(buildOpenApiDocument(version));
+  router.use((req, res, next) => {
+    if (!handle(req, res)) next();
   });
   return router;
 }

@@ -54,44 +54,44 @@ export function usersRouter(deps: { profile: Profile; requireAuth: RequestHandle
   return router;
 }
 
-const authErrors = errorResponses('unauthenticated', 'invalid_token', 'token_expired');
-const bodyErrors = errorResponses('validation_failed', 'invalid_json', 'payload_too_large');
+const authCodes = ['unauthenticated', 'invalid_token', 'token_expired'] as const;
+const bodyCodes = ['validation_failed', 'invalid_json', 'payload_too_large'] as const;
 const idParam = z.object({ id: Uuid });
 
 registerPath({
   method: 'get', path: '/api/users/me', tags: ['users'], security: bearerSecurity, summary: "The caller's account",
-  responses: { 200: jsonContent(UserView, 'the user'), ...authErrors },
+  responses: { 200: jsonContent(UserView, 'the user'), ...errorResponses(...authCodes) },
 });
 registerPath({
   method: 'patch', path: '/api/users/me', tags: ['users'], security: bearerSecurity, summary: 'Change name and/or email',
   request: { body: jsonContent(UpdateMeBody, 'fields to change') },
-  responses: { 200: jsonContent(UserView, 'the updated user'), ...authErrors, ...bodyErrors },
+  responses: { 200: jsonContent(UserView, 'the updated user'), ...errorResponses(...authCodes, ...bodyCodes) },
 });
 registerPath({
   method: 'get', path: '/api/users/me/addresses', tags: ['users'], security: bearerSecurity, summary: 'Saved addresses, oldest first',
-  responses: { 200: jsonContent(AddressList, 'the addresses'), ...authErrors },
+  responses: { 200: jsonContent(AddressList, 'the addresses'), ...errorResponses(...authCodes) },
 });
 registerPath({
   method: 'post', path: '/api/users/me/addresses', tags: ['users'], security: bearerSecurity, summary: 'Save an address (at most 50)',
   request: { body: jsonContent(AddressBody, 'the address') },
-  responses: { 201: jsonContent(AddressView, 'the saved address'), ...errorResponses('conflict'), ...authErrors, ...bodyErrors },
+  responses: { 201: jsonContent(AddressView, 'the saved address'), ...errorResponses('conflict', ...authCodes, ...bodyCodes) },
 });
 registerPath({
   method: 'patch', path: '/api/users/me/addresses/{id}', tags: ['users'], security: bearerSecurity, summary: 'Change a saved address',
   request: { params: idParam, body: jsonContent(AddressPatchBody, 'fields to change') },
-  responses: { 200: jsonContent(AddressView, 'the updated address'), ...errorResponses('not_found'), ...authErrors, ...bodyErrors },
+  responses: { 200: jsonContent(AddressView, 'the updated address'), ...errorResponses('not_found', ...authCodes, ...bodyCodes) },
 });
 registerPath({
   method: 'delete', path: '/api/users/me/addresses/{id}', tags: ['users'], security: bearerSecurity, summary: 'Delete a saved address',
   request: { params: idParam },
-  responses: { 204: { description: 'deleted' }, ...errorResponses('not_found', 'validation_failed'), ...authErrors },
+  responses: { 204: { description: 'deleted' }, ...errorResponses('not_found', 'validation_failed', ...authCodes) },
 });
 registerPath({
   method: 'get', path: '/api/users/me/vehicle', tags: ['users'], security: bearerSecurity, summary: "The driver's vehicle (drivers only)",
-  responses: { 200: jsonContent(VehicleResponse, 'the vehicle'), ...errorResponses('forbidden', 'not_found'), ...authErrors },
+  responses: { 200: jsonContent(VehicleResponse, 'the vehicle'), ...errorResponses('forbidden', 'not_found', ...authCodes) },
 });
 registerPath({
   method: 'put', path: '/api/users/me/vehicle', tags: ['users'], security: bearerSecurity, summary: "Set or replace the driver's vehicle (drivers only)",
   request: { body: jsonContent(VehicleBody, 'the vehicle') },
-  responses: { 200: jsonContent(VehicleResponse, 'the stored vehicle'), ...errorResponses('forbidden'), ...authErrors, ...bodyErrors },
+  responses: { 200: jsonContent(VehicleResponse, 'the stored vehicle'), ...errorResponses('forbidden', ...authCodes, ...bodyCodes) },
 });

@@ -5,7 +5,7 @@
  * what the next engineer reads first.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ClientMessageDataOf, ClientMessageType, LatLng, Role, ServerMessageDataOf, ServerMessageType } from '@drivrr/shared/protocol';
+import type { ClientMessageAckOf, ClientMessageDataOf, ClientMessageType, LatLng, Role, ServerMessageDataOf, ServerMessageType } from '@drivrr/shared/protocol';
 
 /** The minimal socket the hub hands around: everything else is behind it. */
 export interface ClientSocket {
@@ -29,10 +29,14 @@ export interface HandlerContext {
 }
 
 /**
- * Handles one validated client message. Returns the ack's `data` (or undefined); throws an
+ * Handles one validated client message. Returns the ack's `data` (its schema: `clientMessageAcks`
+ * in @drivrr/shared/protocol; undefined for none); throws an
  * AppError for a domain refusal, which the router turns into an `error` frame with the same id.
  */
-export type MessageHandler<T extends ClientMessageType> = (ctx: HandlerContext, data: ClientMessageDataOf<T>) => Promise<unknown> | unknown;
+export type MessageHandler<T extends ClientMessageType> = (
+  ctx: HandlerContext,
+  data: ClientMessageDataOf<T>,
+) => Promise<ClientMessageAckOf<T>> | ClientMessageAckOf<T>;
 
 export interface MessageRouter {
   on<T extends ClientMessageType>(type: T, handler: MessageHandler<T>): void;

@@ -34,8 +34,10 @@ export interface FleetOptions {
   concurrency?: number;
   /** Called about once a second with live figures. */
   onProgress?: (snapshot: LiveSnapshot) => void;
-  /** Phase messages for people ("logging in 200 drivers..."). */
-  onPhase?: (message: string) => void;
+  /** Phase messages for people ("logging in 200 drivers..."), with the stage they begin. */
+  onPhase?: (message: string, stage: FleetStage) => void;
+  /** Each actor logged in and connected (or failed to), during the login stage. */
+  onLoginProgress?: (settled: number, total: number) => void;
   trace?: (actor: string, line: string) => void;
   /** Stops the run early (Ctrl-C): everyone still logs off cleanly. */
   signal?: AbortSignal;
@@ -60,6 +62,9 @@ async function inBatches<T>(items: readonly T[], concurrency: number, work: (ite
   await Promise.all(workers);
   return { failed };
 }
+
+/** The stages of a run, in order; `notice` is a message within the current stage. */
+export type FleetStage = 'login' | 'online' | 'run' | 'stop' | 'notice';
 
 export class Fleet {
   readonly ctx: FleetContext;
@@ -153,24 +158,30 @@ export class Fleet {
 
     const aborted = () => options.signal?.aborted === true;
     try {
-      phase(`logging in ${this.drivers.length} drivers and ${this.customers.length} customers (test phones ${this.drivers[0]?.identity.phone ?? this.customers[0]?.identity.phone ?? ''}...)`);
+      phase(`logging in ${this.drivers.length} drivers and ${this.customers.length} customers (test phones ${this.drivers[0]?.identity.phone ?? this.customers[0]?.identity.phone ?? ''}...)`, 'login');
       const actors = [...this.drivers, ...this.customers];
+      let settled = 0;
       const logins = await inBatches(actors, concurrency, async (actor) => {
         if (aborted()) return;
-        await actor.login();
-        await actor.connect();
+        try {
+          await actor.login();
+          await actor.connect();
+        } finally {
+          settled += 1;
+          options.onLoginProgress?.(settled, actors.length);
+        }
       });
       for (const { item, error } of logins.failed) ctx.stats.protocolError(item.label, 'login_or_connect', error.message);
-      if (logins.failed.length > 0) phase(`${logins.failed.length} actors could not log in or connect; first: ${logins.failed[0]!.error.message}`);
+      if (logins.failed.length > 0) phase(`${logins.failed.length} actors could not log in or connect; first: ${logins.failed[0]!.error.message}`, 'notice');
 
       const ready = this.drivers.filter((d) => d.client?.connected);
-      phase(`putting ${ready.length} drivers online around ${ctx.area.center.lat.toFixed(4)},${ctx.area.center.lng.toFixed(4)} (radius ${(ctx.area.radiusM / 1000).toFixed(1)} km)`);
+      phase(`putting ${ready.length} drivers online around ${ctx.area.center.lat.toFixed(4)},${ctx.area.center.lng.toFixed(4)} (radius ${(ctx.area.radiusM / 1000).toFixed(1)} km)`, 'online');
       await inBatches(ready, concurrency * 2, (driver) => driver.goOnline());
 
       const customers = this.customers.filter((c) => c.client?.connected);
       const runStart = Date.now();
       if (!aborted()) {
-        phase(`running for ${Math.round(options.durationMs / 1000)} s${options.ratePerMin ? ` at ${options.ratePerMin} requests/min` : ''}`);
+        phase(`running for ${Math.round(options.durationMs / 1000)} s${options.ratePerMin ? ` at ${options.ratePerMin} requests/min` : ''}`, 'run');
         if (options.ratePerMin && options.ratePerMin > 0) this.paceRequests(customers, options.ratePerMin);
         else for (const customer of customers) customer.start();
         ctx.scheduler.resetLag();
@@ -186,7 +197,7 @@ export class Fleet {
         };
       }
     } finally {
-      phase('stopping: cancelling open requests, drivers going offline, logging everyone off');
+      phase('stopping: cancelling open requests, drivers going offline, logging everyone off', 'stop');
       await this.stop();
     }
     const endedAt = Date.now();
