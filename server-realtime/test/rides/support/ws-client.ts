@@ -100,6 +100,20 @@ export class WsTestClient {
     });
   }
 
+  /**
+   * Sends several messages back to back in one synchronous burst (as a client that writes them
+   * in one go would) and resolves with each one's error code ('ok' when acked), in order.
+   */
+  burst(messages: readonly { type: string; data: unknown }[]): Promise<string[]> {
+    const answers = messages.map(({ type, data }) =>
+      this.request(type, data).then(
+        () => 'ok',
+        (error: unknown) => (error instanceof RemoteError ? error.code : Promise.reject(error)),
+      ),
+    );
+    return Promise.all(answers);
+  }
+
   /** Like request, but resolves with the error code ('ok' when acked). */
   async errorOf(type: string, data: unknown): Promise<string> {
     try {
