@@ -38,9 +38,14 @@ export interface MessageRouter {
   on<T extends ClientMessageType>(type: T, handler: MessageHandler<T>): void;
 }
 
+/** Envelope fields beyond type and data: `seq` orders the frames of one ride (contract 1.1). */
+export interface FrameMeta {
+  seq?: number;
+}
+
 /** Pushes server frames to users wherever they are connected (no-op when they are not). */
 export interface Notifier {
-  notify<T extends ServerMessageType>(userId: string, type: T, data: ServerMessageDataOf<T>): boolean;
+  notify<T extends ServerMessageType>(userId: string, type: T, data: ServerMessageDataOf<T>, meta?: FrameMeta): boolean;
   isConnected(userId: string): boolean;
   /**
    * Bytes queued on the user's socket (0 when not connected). Senders of large periodic frames

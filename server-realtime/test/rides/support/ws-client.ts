@@ -8,6 +8,8 @@ import type { ServerMessageDataOf, ServerMessageType } from '@drivrr/shared/prot
 export interface Frame {
   type: string;
   id?: string;
+  /** Frames about one ride: its event number. */
+  seq?: number;
   data?: unknown;
   error?: { code: string; message: string; details?: Record<string, unknown> };
 }
