@@ -38,6 +38,8 @@ export class RideTimers {
   /** One poll: everything due now, in the order expiries, bid expiries, search ticks. */
   async runDue(): Promise<void> {
     if (this.stopped) return;
+    // A search tick started by a command finishes first: each poll sees what the commands before it did.
+    await Promise.allSettled([...this.running]);
     await this.track(this.drain(() => this.expireOneRequest()));
     await this.track(this.drain(() => this.expireOneBid()));
     await this.track(this.drain(() => this.tickOne(null)));
