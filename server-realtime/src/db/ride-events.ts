@@ -1,8 +1,8 @@
 /**
  * The timeline of a ride (ride_events), which is also its outbox: every event is written in the
  * transaction of the change it records, numbered by a per-ride `seq`, with the frames the change
- * decided (`effects`). The announcer delivers them after the commit, in seq order, and marks them
- * announced; a process that died in between leaves them unannounced for the next start.
+ * decided (`effects`). The announcer claims them after the commit and delivers them in seq order;
+ * a process that died before claiming leaves them unannounced for the next start.
  */
 import type { Queryable } from '@drivrr/shared/db';
 import type { RideStatus, ServerMessageType } from '@drivrr/shared/protocol';
@@ -108,15 +108,17 @@ function toOutboxEvent(row: OutboxRow): OutboxEvent {
   return { id: Number(row.id), rideId: row.ride_id, seq: row.seq, effects: row.effects ?? {} };
 }
 
-/** A ride's committed events not yet announced, in seq order. */
-export async function listUnannounced(q: Queryable, rideId: string): Promise<OutboxEvent[]> {
-  const { rows } = await q.query<OutboxRow>(`SELECT id, ride_id, seq, effects FROM ride_events WHERE ride_id = $1 AND announced_at IS NULL ORDER BY seq`, [rideId]);
-  return rows.map(toOutboxEvent);
-}
-
-export async function markAnnounced(q: Queryable, eventIds: readonly number[]): Promise<void> {
-  if (eventIds.length === 0) return;
-  await q.query(`UPDATE ride_events SET announced_at = now() WHERE id = ANY($1::bigint[]) AND announced_at IS NULL`, [eventIds]);
+/**
+ * Claims a ride's committed events not yet announced (marks them announced) and returns them in
+ * seq order. Claimed before they are pushed: a process that dies in between loses its sockets too,
+ * and the apps get those events back from the outbox with session.state and session.resume.
+ */
+export async function claimUnannounced(q: Queryable, rideId: string): Promise<OutboxEvent[]> {
+  const { rows } = await q.query<OutboxRow>(
+    `UPDATE ride_events SET announced_at = now() WHERE ride_id = $1 AND announced_at IS NULL RETURNING id, ride_id, seq, effects`,
+    [rideId],
+  );
+  return rows.map(toOutboxEvent).sort((a, b) => a.seq - b.seq);
 }
 
 /** Rides with events committed but never announced (a process died between commit and announce). */

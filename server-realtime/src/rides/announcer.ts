@@ -1,15 +1,17 @@
 /**
- * The post-commit announcer: delivers the frames a committed transaction wrote to the outbox
- * (ride_events.effects), strictly in `seq` order per ride, then re-reads the parties whose state
- * the events changed (parties.ts), then marks the events announced. Each ride's announcements
- * run one after the other, so two commands that committed in one order are announced in that
- * order, however their handlers interleave. A process that died between commit and announce
- * leaves its events unannounced: `recover()` delivers them at the next start (at least once).
+ * The post-commit announcer: claims the events a committed transaction wrote to the outbox
+ * (ride_events, marked announced in one statement) and delivers their frames strictly in `seq`
+ * order per ride, re-reading the parties whose state they changed (parties.ts). Each ride's
+ * announcements run one after the other, so two commands that committed in one order are
+ * announced in that order, however their handlers interleave. A process that died between commit
+ * and announce leaves its events unannounced: `recover()` delivers them at the next start. Apps
+ * that missed frames (a dropped socket, a dead process) get them again with session.resume, so
+ * delivery is at least once.
  */
 import type { Queryable } from '@drivrr/shared/db';
 import type { Logger } from '@drivrr/shared/logger';
 import type { ServerMessageType } from '@drivrr/shared/protocol';
-import { listEventsAfter, listUnannounced, markAnnounced, ridesWithUnannounced, type OutboxEvent } from '../db/ride-events.js';
+import { claimUnannounced, listEventsAfter, ridesWithUnannounced, type OutboxEvent } from '../db/ride-events.js';
 import type { Notifier } from '../ws/contracts.js';
 import type { PartyStates } from './parties.js';
 
@@ -46,13 +48,12 @@ export class RideAnnouncer {
   }
 
   private async drain(rideId: string): Promise<void> {
-    const events = await listUnannounced(this.db, rideId);
+    const events = await claimUnannounced(this.db, rideId);
     for (const event of events) {
       this.deliver(event);
       const { drivers = [], customers = [] } = event.effects;
       await Promise.all([...drivers.map((id) => this.parties.refreshDriver(id)), ...customers.map((id) => this.parties.refreshCustomer(id))]);
     }
-    await markAnnounced(this.db, events.map((event) => event.id));
   }
 
   private deliver(event: OutboxEvent, onlyTo?: string): void {

@@ -5,15 +5,16 @@
  * events the work decided (the outbox) in that transaction, and after the commit announces them
  * before it returns, so a command's frames go out before its ack.
  */
-import type { Pool, PoolClient } from '@drivrr/shared/db';
+import type { Pool } from '@drivrr/shared/db';
 import type { Logger } from '@drivrr/shared/logger';
-import { appendRideEvents, type NewRideEvent } from '../db/ride-events.js';
+import type { NewRideEvent } from '../db/ride-events.js';
 import { withRideTransaction } from '../db/rides.js';
 import type { DriverPresence } from '../ws/contracts.js';
 import type { RideAnnouncer } from './announcer.js';
 import type { RideClock } from './clock.js';
 import type { RidesConfig } from './config.js';
 import type { PartyStates } from './parties.js';
+import { postgresRideStore, type RideStore } from './store.js';
 
 export interface RideContext {
   pool: Pool;
@@ -27,8 +28,8 @@ export interface RideContext {
   counters: { transactionRetries: number };
 }
 
-/** The work of one transaction: reads and writes through `client`, pushes the events it decided to `events`. */
-export type TransactionWork<T> = (client: PoolClient, events: NewRideEvent[]) => Promise<T>;
+/** The work of one transaction: reads and writes through `store`, pushes the events it decided to `events`. */
+export type TransactionWork<T> = (store: RideStore, events: NewRideEvent[]) => Promise<T>;
 
 export async function inTransaction<T>(ctx: RideContext, work: TransactionWork<T>): Promise<T> {
   let written: NewRideEvent[] = [];
@@ -36,8 +37,9 @@ export async function inTransaction<T>(ctx: RideContext, work: TransactionWork<T
     ctx.pool,
     async (client) => {
       const events: NewRideEvent[] = [];
-      const value = await work(client, events);
-      await appendRideEvents(client, events);
+      const store = postgresRideStore(client);
+      const value = await work(store, events);
+      await store.appendRideEvents(events);
       written = events;
       return value;
     },

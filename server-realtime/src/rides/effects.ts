@@ -5,16 +5,13 @@
  * parties whose state to re-read. Nothing after the commit decides anything: the announcer only
  * delivers what is written here.
  */
-import type { PoolClient } from '@drivrr/shared/db';
-import { settleRide } from '@drivrr/shared/ledger';
 import type { ServerMessageDataOf, ServerMessageType } from '@drivrr/shared/protocol';
 import { rideRowToView } from '@drivrr/shared/rides-read';
-import { rejectOpenBids, withdrawOpenBidsOfDriver } from '../db/bids.js';
-import { endOffersOfRide, withdrawOffersOfDriver } from '../db/offers.js';
 import type { NewRideEvent, OutboxFrame, RideEventEffects } from '../db/ride-events.js';
-import { readRideParties, updateSearch, type RideWriteRow } from '../db/rides.js';
+import type { RideWriteRow } from '../db/rides.js';
 import type { BidEffect, BidState } from '../domain/haggling.js';
 import type { RideActor, RideEffect } from '../domain/ride-lifecycle.js';
+import type { RideStore } from './store.js';
 
 /** A frame for the outbox, typed by its schema when it is built. */
 export function frame<T extends ServerMessageType>(to: string, type: T, data: ServerMessageDataOf<T>): OutboxFrame {
@@ -30,7 +27,7 @@ export function addEffects(event: NewRideEvent, more: RideEventEffects): void {
 }
 
 export interface TransitionStep {
-  client: PoolClient;
+  store: RideStore;
   /** The ride as the transition left it (already persisted). */
   ride: RideWriteRow;
   actor: RideActor;
@@ -44,16 +41,16 @@ export interface TransitionStep {
  * the transition's own first (it takes the lowest seq), then the ones its effects caused.
  */
 export async function carryOutRideEffects(step: TransitionStep, effects: readonly RideEffect[]): Promise<NewRideEvent[]> {
-  const { client, ride, actor, event } = step;
+  const { store, ride, actor, event } = step;
   const more: NewRideEvent[] = [];
   const rideId = ride.id;
   for (const effect of effects) {
     switch (effect.type) {
       case 'stop_matching':
-        await updateSearch(client, rideId, { tick: ride.match_tick, radiusIndex: ride.match_radius_index }, null);
+        await store.updateSearch(rideId, { tick: ride.match_tick, radiusIndex: ride.match_radius_index }, null);
         break;
       case 'reject_open_bids': {
-        const rejected = await rejectOpenBids(client, rideId, effect.exceptBidId);
+        const rejected = await store.rejectOpenBids(rideId, effect.exceptBidId);
         if (rejected.length === 0) break;
         more.push({
           rideId,
@@ -65,7 +62,7 @@ export async function carryOutRideEffects(step: TransitionStep, effects: readonl
         break;
       }
       case 'withdraw_offers': {
-        const holders = (await endOffersOfRide(client, rideId, effect.reason === 'expired' ? 'expired' : 'withdrawn')).filter((driverId) => driverId !== ride.driver_id);
+        const holders = (await store.endOffersOfRide(rideId, effect.reason === 'expired' ? 'expired' : 'withdrawn')).filter((driverId) => driverId !== ride.driver_id);
         if (holders.length === 0) break;
         more.push({
           rideId,
@@ -78,7 +75,7 @@ export async function carryOutRideEffects(step: TransitionStep, effects: readonl
       }
       case 'driver_busy':
         // A driver on a ride is offered nothing else and bids on nothing else.
-        more.push(...(await withdrawEverythingElseOf(client, effect.driverId, rideId)));
+        more.push(...(await withdrawEverythingElseOf(store, effect.driverId, rideId)));
         addEffects(event, { drivers: [effect.driverId] });
         break;
       case 'driver_free':
@@ -90,7 +87,7 @@ export async function carryOutRideEffects(step: TransitionStep, effects: readonl
         break;
       case 'settle':
         // In the same transaction as the status change: a completed ride is always settled.
-        await settleRide(client, {
+        await store.settleRide({
           rideId,
           customerId: ride.customer_id,
           driverId: effect.driverId,
@@ -102,7 +99,7 @@ export async function carryOutRideEffects(step: TransitionStep, effects: readonl
         break;
       case 'announce_assigned': {
         const view = rideRowToView(ride);
-        const parties = await readRideParties(client, rideId);
+        const parties = await store.readRideParties(rideId);
         const driverId = ride.driver_id as string;
         addEffects(event, {
           frames: [
@@ -136,10 +133,10 @@ export async function carryOutRideEffects(step: TransitionStep, effects: readonl
  * rides are withdrawn (each ride's customer told) and so are their offers (the driver told,
  * unless offline). One event per other ride, on that ride's own seq.
  */
-export async function withdrawEverythingElseOf(client: PoolClient, driverId: string, rideId: string | null): Promise<NewRideEvent[]> {
+export async function withdrawEverythingElseOf(store: RideStore, driverId: string, rideId: string | null): Promise<NewRideEvent[]> {
   const reason = rideId === null ? 'driver_offline' : 'driver_busy';
-  const bids = await withdrawOpenBidsOfDriver(client, driverId, rideId);
-  const offers = await withdrawOffersOfDriver(client, driverId, rideId);
+  const bids = await store.withdrawOpenBidsOfDriver(driverId, rideId);
+  const offers = await store.withdrawOffersOfDriver(driverId, rideId);
   const rides = [...new Set([...bids.map((bid) => bid.rideId), ...offers])].sort();
   return rides.map((otherRideId): NewRideEvent => {
     const bid = bids.find((candidate) => candidate.rideId === otherRideId);

@@ -4,27 +4,12 @@
  * (context.ts); the announcer delivers the events after the commit.
  */
 import { AppError, distanceM } from '@drivrr/shared';
-import { pgErrorCode, PG_UNIQUE_VIOLATION, type Queryable } from '@drivrr/shared/db';
+import { pgErrorCode, PG_UNIQUE_VIOLATION } from '@drivrr/shared/db';
 import { getWalletBalance } from '@drivrr/shared/ledger';
 import type { ActiveRide, BidView, ClientMessageDataOf, RideView } from '@drivrr/shared/protocol';
 import { rideRowToView } from '@drivrr/shared/rides-read';
-import { closeBid, findOpenBid, insertBid, lockOpenBids, readBid, readBidView } from '../db/bids.js';
-import { listOfferHolders, recordBid } from '../db/offers.js';
-import {
-  findActiveRideIdOfCustomer,
-  insertRideRequest,
-  isDriverBusy,
-  lockDriver,
-  lockRide,
-  persistRideTransition,
-  readRide,
-  readRideParties,
-  rideRowToLifecycle,
-  shareLockRide,
-  updateAskedFare,
-  updateSearch,
-  busyDriverIds,
-} from '../db/rides.js';
+import { findOpenBid, readBidView } from '../db/bids.js';
+import { findActiveRideIdOfCustomer, insertRideRequest, readRide, readRideParties, rideRowToLifecycle } from '../db/rides.js';
 import { decideAcceptBid, decidePlaceBid, decideRaiseFare, type BidState } from '../domain/haggling.js';
 import { widen } from '../domain/matching.js';
 import { checkAskedFare, estimateTrip, etaSeconds, maxCounterFare } from '../domain/pricing.js';
@@ -39,8 +24,7 @@ import type { RideTimers } from './timers.js';
 const MIN_TRIP_M = 50;
 
 /** A wallet ride's fare must be covered by the customer's wallet when asked, raised and accepted. */
-export async function assertWalletCovers(q: Queryable, customerId: string, fare: number, currency: string, message = 'your wallet balance is lower than the fare; top up or pay cash'): Promise<void> {
-  const balance = await getWalletBalance(q, customerId, currency);
+export function assertWalletCovers(balance: number, fare: number, currency: string, message = 'your wallet balance is lower than the fare; top up or pay cash'): void {
   if (balance < fare) throw new AppError('insufficient_funds', message, { details: { balance, required: fare, currency } });
 }
 
@@ -64,7 +48,7 @@ export class HagglingCommands {
     }
     const activeRideId = await findActiveRideIdOfCustomer(pool, caller.userId);
     if (activeRideId) throw new AppError('active_ride_exists', 'you already have a ride in progress', { details: { rideId: activeRideId } });
-    if (data.paymentMethod === 'wallet') await assertWalletCovers(pool, caller.userId, data.fare, config.currency);
+    if (data.paymentMethod === 'wallet') assertWalletCovers(await getWalletBalance(pool, caller.userId, config.currency), data.fare, config.currency);
 
     const now = clock.now();
     const row = await insertRideRequest(pool, {
@@ -90,17 +74,17 @@ export class HagglingCommands {
     if (!here) throw new AppError('driver_offline', 'go online (driver.online) before bidding');
     let outcome: { bidId: string; offer: 'as_offered' | 'counter' };
     try {
-      outcome = await inTransaction(this.ctx, async (client, events) => {
-        const ride = await shareLockRide(client, data.rideId);
+      outcome = await inTransaction(this.ctx, async (store, events) => {
+        const ride = await store.shareLockRide(data.rideId);
         if (!ride) throw new AppError('not_found', 'no such ride');
-        await lockDriver(client, driverId);
-        const openBid = await findOpenBid(client, ride.id, driverId);
+        await store.lockDriver(driverId);
+        const openBid = await store.findOpenBid(ride.id, driverId);
         const decision = orThrow(
           decidePlaceBid({
             ride: { id: ride.id, status: ride.status, fare: ride.fare, customerId: ride.customer_id },
             driverId,
             fare: data.fare,
-            driverBusy: await isDriverBusy(client, driverId),
+            driverBusy: await store.isDriverBusy(driverId),
             openBid: openBid ?? null,
             maxCounterMultiplier: config.maxCounterMultiplier,
             bidTtlMs: config.bidTtlMs,
@@ -109,7 +93,7 @@ export class HagglingCommands {
         ).state;
         if (decision.kind === 'existing') return { bidId: decision.bidId, offer: data.fare === ride.fare ? 'as_offered' : 'counter' };
         const pickupDistance = Math.round(distanceM(here.location, { lat: ride.pickup_lat, lng: ride.pickup_lng }));
-        const bidId = await insertBid(client, {
+        const bidId = await store.insertBid({
           rideId: ride.id,
           driverId,
           fare: decision.fare,
@@ -117,8 +101,8 @@ export class HagglingCommands {
           distanceM: pickupDistance,
           expiresAt: new Date(decision.expiresAt),
         });
-        await recordBid(client, ride.id, driverId, pickupDistance);
-        const bid = (await readBidView(client, bidId)) as BidView;
+        await store.recordBid(ride.id, driverId, pickupDistance);
+        const bid = (await store.readBidView(bidId)) as BidView;
         events.push({
           rideId: ride.id,
           type: 'bid_placed',
@@ -148,8 +132,8 @@ export class HagglingCommands {
   async raiseFare(caller: Caller, data: ClientMessageDataOf<'ride.raise_fare'>): Promise<{ ride: RideView }> {
     const { config, clock } = this.ctx;
     const actor: RideActor = { role: 'customer', userId: caller.userId };
-    const updated = await inTransaction(this.ctx, async (client, events) => {
-      const row = await lockRide(client, data.rideId);
+    const updated = await inTransaction(this.ctx, async (store, events) => {
+      const row = await store.lockRide(data.rideId);
       if (!row || row.customer_id !== caller.userId) throw new AppError('not_found', 'no such ride of yours');
       const decision = orThrow(
         decideRaiseFare({
@@ -159,14 +143,14 @@ export class HagglingCommands {
           maximumFare: maxCounterFare(row.suggested_fare, config.maxCounterMultiplier),
         }),
       );
-      if (row.payment_method === 'wallet') await assertWalletCovers(client, row.customer_id, data.fare, row.currency, 'your wallet balance is lower than the fare');
-      const raised = await updateAskedFare(client, row.id, row.fare, data.fare);
+      if (row.payment_method === 'wallet') assertWalletCovers(await store.walletBalance(row.customer_id, row.currency), data.fare, row.currency, 'your wallet balance is lower than the fare');
+      const raised = await store.updateAskedFare(row.id, row.fare, data.fare);
       if (!raised) throw new AppError('ride_not_open', 'the ride is no longer open for bids');
       const event = { rideId: row.id, type: 'fare_raised' as const, actorRole: 'customer' as const, actorId: caller.userId, data: { from: row.fare, to: data.fare } };
       for (const effect of decision.effects) {
         if (effect.type === 'reoffer_non_bidders') {
-          const waiting = (await listOfferHolders(client, row.id)).filter((holder) => holder.status === 'offered');
-          const busy = await busyDriverIds(client, waiting.map((holder) => holder.driverId));
+          const waiting = (await store.listOfferHolders(row.id)).filter((holder) => holder.status === 'offered');
+          const busy = await store.busyDriverIds(waiting.map((holder) => holder.driverId));
           const view = rideRowToView(raised);
           addEffects(event, {
             frames: waiting
@@ -176,7 +160,7 @@ export class HagglingCommands {
         } else {
           // widen_search: one step wider, ticking now.
           const state = widen(config.match, { tick: raised.match_tick, radiusIndex: raised.match_radius_index });
-          await updateSearch(client, row.id, state, new Date(clock.now()));
+          await store.updateSearch(row.id, state, new Date(clock.now()));
         }
       }
       events.push(event);
@@ -191,8 +175,8 @@ export class HagglingCommands {
     const actor: RideActor = { role: 'customer', userId: caller.userId };
     let ride;
     try {
-      ride = await inTransaction(this.ctx, async (client, events) => {
-        const row = await lockRide(client, data.rideId);
+      ride = await inTransaction(this.ctx, async (store, events) => {
+        const row = await store.lockRide(data.rideId);
         if (!row || row.customer_id !== caller.userId) throw new AppError('not_found', 'no such ride of yours');
         const decide = (bid: BidState | undefined) =>
           orThrow(
@@ -204,19 +188,19 @@ export class HagglingCommands {
             }),
           ).state;
         // Read first (no lock), then lock the driver and every bid this accept changes, in id order.
-        const first = decide(await readBid(client, data.bidId));
+        const first = decide(await store.readBid(data.bidId));
         if (first.kind === 'already_accepted') return row;
-        await lockDriver(client, first.bid.driverId);
-        const locked = await lockOpenBids(client, { rideId: row.id, driverId: first.bid.driverId });
-        const decision = decide(locked.find((bid) => bid.id === data.bidId) ?? (await readBid(client, data.bidId)));
+        await store.lockDriver(first.bid.driverId);
+        const locked = await store.lockOpenBids({ rideId: row.id, driverId: first.bid.driverId });
+        const decision = decide(locked.find((bid) => bid.id === data.bidId) ?? (await store.readBid(data.bidId)));
         if (decision.kind === 'already_accepted') return row;
         const chosen = decision.bid;
-        if (await isDriverBusy(client, chosen.driverId)) throw new AppError('driver_busy', 'that driver has just taken another ride');
-        if (row.payment_method === 'wallet') await assertWalletCovers(client, row.customer_id, chosen.fare, row.currency, 'your wallet balance is lower than this bid');
+        if (await store.isDriverBusy(chosen.driverId)) throw new AppError('driver_busy', 'that driver has just taken another ride');
+        if (row.payment_method === 'wallet') assertWalletCovers(await store.walletBalance(row.customer_id, row.currency), chosen.fare, row.currency, 'your wallet balance is lower than this bid');
         const transition = orThrow(applyRideEvent(rideRowToLifecycle(row), { type: 'assign', driverId: chosen.driverId, bidId: chosen.id, agreedFare: chosen.fare }, actor));
-        const updated = await persistRideTransition(client, row.id, row.status, transition.state);
+        const updated = await store.persistRideTransition(row.id, row.status, transition.state);
         if (!updated) throw new AppError('ride_not_open', 'the ride is no longer open for bids');
-        if (!(await closeBid(client, chosen.id, 'accepted'))) throw new AppError('bid_expired', 'the bid is no longer open');
+        if (!(await store.closeBid(chosen.id, 'accepted'))) throw new AppError('bid_expired', 'the bid is no longer open');
         const event = {
           rideId: row.id,
           type: 'assigned' as const,
@@ -226,7 +210,7 @@ export class HagglingCommands {
           actorId: caller.userId,
           data: { bidId: chosen.id, driverId: chosen.driverId, fare: chosen.fare },
         };
-        events.push(...(await carryOutRideEffects({ client, ride: updated, actor, event, commissionPct: config.commissionPct }, transition.effects)));
+        events.push(...(await carryOutRideEffects({ store, ride: updated, actor, event, commissionPct: config.commissionPct }, transition.effects)));
         return updated;
       });
     } catch (error) {

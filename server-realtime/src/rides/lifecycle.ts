@@ -5,17 +5,16 @@
  * (effects.ts) and append their events; the announcer delivers them after the commit.
  */
 import { AppError } from '@drivrr/shared';
-import type { PoolClient } from '@drivrr/shared/db';
 import type { ClientMessageDataOf, RideStatus, RideView } from '@drivrr/shared/protocol';
 import { rideRowToView } from '@drivrr/shared/rides-read';
-import { lockOpenBids } from '../db/bids.js';
 import type { NewRideEvent, RideEventKind } from '../db/ride-events.js';
-import { lockDriver, lockRide, persistRideTransition, rideRowToLifecycle, type RideWriteRow } from '../db/rides.js';
+import { rideRowToLifecycle, type RideWriteRow } from '../db/rides.js';
 import { toAppError } from '../domain/result.js';
 import { applyRideEvent, SYSTEM, targetStatus, type RideActor, type RideEventType } from '../domain/ride-lifecycle.js';
 import type { Caller } from '../ws/contracts.js';
 import { inTransaction, type RideContext } from './context.js';
 import { carryOutRideEffects, withdrawEverythingElseOf } from './effects.js';
+import type { RideStore } from './store.js';
 
 const STEP_EVENT_KIND: Record<'arrive' | 'start' | 'complete', RideEventKind> = {
   arrive: 'arrived',
@@ -28,8 +27,8 @@ export class LifecycleCommands {
 
   async advance(caller: Caller, type: 'arrive' | 'start' | 'complete', rideId: string): Promise<{ ride: RideView }> {
     const actor: RideActor = { role: 'driver', userId: caller.userId };
-    const ride = await inTransaction(this.ctx, async (client, events) => {
-      const row = await lockRide(client, rideId);
+    const ride = await inTransaction(this.ctx, async (store, events) => {
+      const row = await store.lockRide(rideId);
       if (!row || (row.driver_id !== caller.userId && row.customer_id !== caller.userId)) throw new AppError('not_found', 'no such ride of yours');
       const transition = applyRideEvent(rideRowToLifecycle(row), { type }, actor);
       if (!transition.ok) {
@@ -37,10 +36,10 @@ export class LifecycleCommands {
         if (row.driver_id === caller.userId && isRepeatOf(type, row)) return row;
         throw toAppError(transition);
       }
-      const updated = await persistRideTransition(client, row.id, row.status, transition.state);
+      const updated = await store.persistRideTransition(row.id, row.status, transition.state);
       if (!updated) throw new AppError('invalid_transition', 'the ride changed meanwhile; try again');
       const event: NewRideEvent = { rideId: row.id, type: STEP_EVENT_KIND[type], fromStatus: row.status, toStatus: updated.status, actorRole: 'driver', actorId: caller.userId };
-      events.push(...(await carryOutRideEffects({ client, ride: updated, actor, event, commissionPct: this.ctx.config.commissionPct }, transition.effects)));
+      events.push(...(await carryOutRideEffects({ store, ride: updated, actor, event, commissionPct: this.ctx.config.commissionPct }, transition.effects)));
       return updated;
     });
     return { ride: rideRowToView(ride) };
@@ -51,8 +50,8 @@ export class LifecycleCommands {
   }
 
   async cancelAs(actor: RideActor, rideId: string, reason: string, expectedStatus?: RideStatus): Promise<{ ride: RideView }> {
-    const ride = await inTransaction(this.ctx, async (client, events) => {
-      const row = await lockRide(client, rideId);
+    const ride = await inTransaction(this.ctx, async (store, events) => {
+      const row = await store.lockRide(rideId);
       if (!row) throw new AppError('not_found', 'no such ride');
       if (actor.role !== 'system' && row.customer_id !== actor.userId && row.driver_id !== actor.userId) {
         throw new AppError('not_found', 'no such ride of yours');
@@ -63,8 +62,8 @@ export class LifecycleCommands {
         throw toAppError(transition);
       }
       // The bids this transition changes are locked before it writes (the lock order of bids.ts).
-      if (row.status === 'requested') await lockOpenBids(client, { rideId: row.id, driverId: null });
-      const updated = await persistRideTransition(client, row.id, row.status, transition.state);
+      if (row.status === 'requested') await store.lockOpenBids({ rideId: row.id, driverId: null });
+      const updated = await store.persistRideTransition(row.id, row.status, transition.state);
       if (!updated) throw new AppError('invalid_transition', 'the ride changed meanwhile; try again');
       const event: NewRideEvent = {
         rideId: row.id,
@@ -75,29 +74,29 @@ export class LifecycleCommands {
         actorId: actor.role === 'system' ? null : actor.userId,
         data: { reason },
       };
-      events.push(...(await carryOutRideEffects({ client, ride: updated, actor, event, commissionPct: this.ctx.config.commissionPct }, transition.effects)));
+      events.push(...(await carryOutRideEffects({ store, ride: updated, actor, event, commissionPct: this.ctx.config.commissionPct }, transition.effects)));
       return updated;
     });
     return { ride: rideRowToView(ride) };
   }
 
   /** Expires a request whose time is up, claimed and locked by the caller's transaction (timers.ts). */
-  async expireClaimed(client: PoolClient, row: RideWriteRow, events: NewRideEvent[]): Promise<void> {
+  async expireClaimed(store: RideStore, row: RideWriteRow, events: NewRideEvent[]): Promise<void> {
     const transition = applyRideEvent(rideRowToLifecycle(row), { type: 'expire' }, SYSTEM);
     if (!transition.ok) return;
-    await lockOpenBids(client, { rideId: row.id, driverId: null });
-    const updated = await persistRideTransition(client, row.id, row.status, transition.state);
+    await store.lockOpenBids({ rideId: row.id, driverId: null });
+    const updated = await store.persistRideTransition(row.id, row.status, transition.state);
     if (!updated) return;
     const event: NewRideEvent = { rideId: row.id, type: 'expired', fromStatus: row.status, toStatus: 'expired', actorRole: 'system' };
-    events.push(...(await carryOutRideEffects({ client, ride: updated, actor: SYSTEM, event, commissionPct: this.ctx.config.commissionPct }, transition.effects)));
+    events.push(...(await carryOutRideEffects({ store, ride: updated, actor: SYSTEM, event, commissionPct: this.ctx.config.commissionPct }, transition.effects)));
   }
 
   /** A driver went offline: their open bids are withdrawn (the customers are told) and their offers end. */
   async driverOffline(driverId: string): Promise<void> {
-    await inTransaction(this.ctx, async (client, events) => {
-      await lockDriver(client, driverId);
-      await lockOpenBids(client, { rideId: null, driverId });
-      events.push(...(await withdrawEverythingElseOf(client, driverId, null)));
+    await inTransaction(this.ctx, async (store, events) => {
+      await store.lockDriver(driverId);
+      await store.lockOpenBids({ rideId: null, driverId });
+      events.push(...(await withdrawEverythingElseOf(store, driverId, null)));
     });
   }
 }

@@ -48,7 +48,7 @@ export class RideService {
     this.ctx = { pool: deps.pool, clock: deps.clock, config: deps.config, logger: deps.logger, presence: deps.presence, parties, announcer, counters: { transactionRetries: 0 } };
     this.parties = parties;
     this.lifecycle = new LifecycleCommands(this.ctx);
-    this.timers = new RideTimers(this.ctx, (client, ride, events) => this.lifecycle.expireClaimed(client, ride, events));
+    this.timers = new RideTimers(this.ctx, (store, ride, events) => this.lifecycle.expireClaimed(store, ride, events));
     this.haggling = new HagglingCommands(this.ctx, this.timers);
   }
 

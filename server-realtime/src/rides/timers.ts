@@ -6,17 +6,15 @@
  * request expires once, a bid expires once and a driver is offered a ride once; a restart needs
  * no recovery, the rows are simply still due.
  */
-import type { PoolClient } from '@drivrr/shared/db';
 import { rideRowToView } from '@drivrr/shared/rides-read';
-import { claimDueBid, closeBid } from '../db/bids.js';
-import { insertOffers, listOfferHolders, setOfferStatus } from '../db/offers.js';
 import type { NewRideEvent } from '../db/ride-events.js';
-import { busyDriverIds, claimDueExpiry, claimDueTick, readRide, updateSearch, type RideWriteRow } from '../db/rides.js';
+import type { RideWriteRow } from '../db/rides.js';
 import { applyBidEvent } from '../domain/haggling.js';
 import { largestRadiusM, planMatchTick } from '../domain/matching.js';
 import { SYSTEM } from '../domain/ride-lifecycle.js';
 import { inTransaction, type RideContext } from './context.js';
 import { bidEffectFrames, frame } from './effects.js';
+import type { RideStore } from './store.js';
 
 /** Due rows handled per kind in one poll, so one poll never runs unbounded. */
 const MAX_PER_POLL = 100;
@@ -28,7 +26,7 @@ export class RideTimers {
   constructor(
     private readonly ctx: RideContext,
     /** Expires a claimed request inside the claiming transaction (the lifecycle's expire). */
-    private readonly expireClaimed: (client: PoolClient, ride: RideWriteRow, events: NewRideEvent[]) => Promise<void>,
+    private readonly expireClaimed: (store: RideStore, ride: RideWriteRow, events: NewRideEvent[]) => Promise<void>,
   ) {}
 
   start(): void {
@@ -78,24 +76,24 @@ export class RideTimers {
   }
 
   private expireOneRequest(): Promise<boolean> {
-    return inTransaction(this.ctx, async (client, events) => {
-      const ride = await claimDueExpiry(client, this.now());
+    return inTransaction(this.ctx, async (store, events) => {
+      const ride = await store.claimDueExpiry(this.now());
       if (!ride) return false;
-      await this.expireClaimed(client, ride, events);
+      await this.expireClaimed(store, ride, events);
       return true;
     });
   }
 
   private expireOneBid(): Promise<boolean> {
-    return inTransaction(this.ctx, async (client, events) => {
-      const bid = await claimDueBid(client, this.now());
+    return inTransaction(this.ctx, async (store, events) => {
+      const bid = await store.claimDueBid(this.now());
       if (!bid) return false;
-      const ride = await readRide(client, bid.rideId);
+      const ride = await store.readRide(bid.rideId);
       if (!ride) return true;
       const transition = applyBidEvent(bid, { type: 'expire' }, SYSTEM, { rideCustomerId: ride.customer_id, now: this.ctx.clock.now() });
-      if (!transition.ok || !(await closeBid(client, bid.id, 'expired'))) return true;
+      if (!transition.ok || !(await store.closeBid(bid.id, 'expired'))) return true;
       // Their bid gone, the driver holds the offer again (and may bid anew).
-      await setOfferStatus(client, bid.rideId, bid.driverId, 'bid', 'offered');
+      await store.setOfferStatus(bid.rideId, bid.driverId, 'bid', 'offered');
       events.push({
         rideId: bid.rideId,
         type: 'bid_expired',
@@ -111,20 +109,20 @@ export class RideTimers {
   private tickOne(rideId: string | null): Promise<boolean> {
     const { presence, config } = this.ctx;
     const policy = config.match;
-    return inTransaction(this.ctx, async (client, events) => {
-      const ride = await claimDueTick(client, this.now(), rideId);
+    return inTransaction(this.ctx, async (store, events) => {
+      const ride = await store.claimDueTick(this.now(), rideId);
       if (!ride) return false;
-      const holders = new Set((await listOfferHolders(client, ride.id)).map((holder) => holder.driverId));
+      const holders = new Set((await store.listOfferHolders(ride.id)).map((holder) => holder.driverId));
       const pickup = { lat: ride.pickup_lat, lng: ride.pickup_lng };
       const candidates = presence.nearestIdle(pickup, largestRadiusM(policy), holders.size + policy.batch * 2);
       const fresh = candidates.filter((candidate) => !holders.has(candidate.driverId) && candidate.driverId !== ride.customer_id);
       // Presence says idle; the database has the last word on who is on a ride.
-      const busy = await busyDriverIds(client, fresh.map((candidate) => candidate.driverId));
+      const busy = await store.busyDriverIds(fresh.map((candidate) => candidate.driverId));
       const plan = planMatchTick(policy, { tick: ride.match_tick, radiusIndex: ride.match_radius_index }, candidates, new Set([...holders, ...busy, ride.customer_id]));
-      await updateSearch(client, ride.id, plan.state, new Date(this.ctx.clock.now() + policy.stepMs));
+      await store.updateSearch(ride.id, plan.state, new Date(this.ctx.clock.now() + policy.stepMs));
       if (plan.offers.length === 0) return true;
       const offers = plan.offers.map((offer) => ({ driverId: offer.driverId, distanceM: Math.round(offer.distanceM) }));
-      await insertOffers(client, ride.id, offers);
+      await store.insertOffers(ride.id, offers);
       const view = rideRowToView(ride);
       events.push({
         rideId: ride.id,

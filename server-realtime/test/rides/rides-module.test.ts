@@ -43,7 +43,8 @@ const running: { stop(): Promise<void> }[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  pool = createPool(db.url, { max: 20 });
+  // A burst of 64 commands at once shares these 20 connections: on a loaded machine a command may wait longer than the default 2 s.
+  pool = createPool(db.url, { max: 20, connectionTimeoutMs: 15_000 });
   baseEnv = { NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: db.url, JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\\nunused\\n-----END PUBLIC KEY-----' };
 });
 afterEach(async () => {
