@@ -11,7 +11,7 @@ import {
   settleRide,
   topUpWallet,
   topUpWalletWithOutcome,
-} from '@drivrr/shared/ledger';
+} from '@drivrr/store/ledger';
 import { createTestDatabase, type TestDatabase } from '../../test-support/db.js';
 import { insertRide } from '../../test-support/ride-fixtures.js';
 import { createRng } from '@drivrr/shared/random';

@@ -1,6 +1,6 @@
 /** Payment rules on the REST side: pure, no I/O. */
 import { AppError } from '@drivrr/shared';
-import type { WalletKind } from '@drivrr/shared/ledger';
+import type { WalletKind } from '@drivrr/store/ledger';
 import type { Role } from '@drivrr/shared/protocol';
 
 /** Customers pay from customer_wallet; drivers earn into (and owe commission from) driver_wallet. */

@@ -4,7 +4,7 @@
  */
 import { Router, type RequestHandler } from 'express';
 import type { Pool } from '@drivrr/shared/db';
-import { getWalletBalanceOfKind, listWalletTransactions, topUpWalletWithOutcome } from '@drivrr/shared/ledger';
+import { getWalletBalanceOfKind, listWalletTransactions, topUpWalletWithOutcome } from '@drivrr/store/ledger';
 import { PageQuery, TopupBody, type TransactionPage, type TransactionView, type WalletView } from '@drivrr/shared/protocol';
 import { parseIdempotencyKey, walletKindFor } from '../domain/payments.js';
 import type { CallerOf } from './rides-support.js';

@@ -2,7 +2,7 @@
 import { Router, type RequestHandler } from 'express';
 import { AppError } from '@drivrr/shared';
 import { withTransaction, type Pool } from '@drivrr/shared/db';
-import { averageRating } from '@drivrr/shared/rides-read';
+import { averageRating } from '@drivrr/store/rides-read';
 import { RatingBody, type RatingView } from '@drivrr/shared/protocol';
 import { insertRating, lockRideForRating } from '../db/ratings.js';
 import { decideRating } from '../domain/ratings.js';

@@ -4,7 +4,7 @@
  */
 import type { Queryable } from '@drivrr/shared/db';
 import type { BidStatus, BidView } from '@drivrr/shared/protocol';
-import { BID_COLUMNS, BID_FROM, bidRowToView, type BidRow } from '@drivrr/shared/rides-read';
+import { BID_COLUMNS, BID_FROM, bidRowToView, type BidRow } from '@drivrr/store/rides-read';
 import type { BidState } from '../domain/haggling.js';
 
 interface BidStateRow {

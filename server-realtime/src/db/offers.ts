@@ -6,7 +6,7 @@
  */
 import type { Queryable } from '@drivrr/shared/db';
 import type { RideView } from '@drivrr/shared/protocol';
-import { rideRowToView } from '@drivrr/shared/rides-read';
+import { rideRowToView } from '@drivrr/store/rides-read';
 import { RIDE_WRITE_COLUMNS, type RideWriteRow } from './rides.js';
 
 export type OfferStatus = 'offered' | 'withdrawn' | 'expired' | 'bid';

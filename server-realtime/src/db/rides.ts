@@ -1,7 +1,7 @@
 /**
  * Write side of rides: a request and its first event in one transaction; every status change a
  * compare-and-set (`WHERE status = $from`) under a row lock, persisting the state the domain
- * machine computed. Reads for views go through @drivrr/shared/rides-read.
+ * machine computed. Reads for views go through @drivrr/store/rides-read.
  */
 import { AppError } from '@drivrr/shared';
 import { pgErrorCode, PG_UNIQUE_VIOLATION, withTransaction, type Pool, type PoolClient, type Queryable } from '@drivrr/shared/db';
@@ -16,7 +16,7 @@ import {
   type PartyRow,
   type RideRow,
   type VehicleRow,
-} from '@drivrr/shared/rides-read';
+} from '@drivrr/store/rides-read';
 import { ENGAGED_STATUSES, type RideLifecycleState } from '../domain/ride-lifecycle.js';
 import { appendRideEvents } from './ride-events.js';
 

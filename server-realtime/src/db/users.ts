@@ -1,7 +1,7 @@
 /** Users as the realtime service needs them: the profile sent in session.state. */
 import type { Queryable } from '@drivrr/shared/db';
 import type { UserView } from '@drivrr/shared/protocol';
-import { averageRating } from '@drivrr/shared/rides-read';
+import { averageRating } from '@drivrr/store/rides-read';
 
 interface UserRow {
   id: string;

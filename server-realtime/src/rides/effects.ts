@@ -6,7 +6,7 @@
  * delivers what is written here.
  */
 import type { ServerMessageDataOf, ServerMessageType } from '@drivrr/shared/protocol';
-import { rideRowToView } from '@drivrr/shared/rides-read';
+import { rideRowToView } from '@drivrr/store/rides-read';
 import type { NewRideEvent, OutboxFrame, RideEventEffects } from '../db/ride-events.js';
 import type { RideWriteRow } from '../db/rides.js';
 import type { BidEffect, BidState } from '../domain/haggling.js';

@@ -5,9 +5,9 @@
  */
 import { AppError, distanceM } from '@drivrr/shared';
 import { pgErrorCode, PG_UNIQUE_VIOLATION } from '@drivrr/shared/db';
-import { getWalletBalance } from '@drivrr/shared/ledger';
+import { getWalletBalance } from '@drivrr/store/ledger';
 import type { ActiveRide, BidView, ClientMessageDataOf, RideView } from '@drivrr/shared/protocol';
-import { rideRowToView } from '@drivrr/shared/rides-read';
+import { rideRowToView } from '@drivrr/store/rides-read';
 import { findOpenBid, readBidView } from '../db/bids.js';
 import { findActiveRideIdOfCustomer, insertRideRequest, readRide, readRideParties, rideRowToLifecycle } from '../db/rides.js';
 import { decideAcceptBid, decidePlaceBid, decideRaiseFare, type BidState } from '../domain/haggling.js';

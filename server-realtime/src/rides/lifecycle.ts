@@ -6,7 +6,7 @@
  */
 import { AppError } from '@drivrr/shared';
 import type { ClientMessageDataOf, RideStatus, RideView } from '@drivrr/shared/protocol';
-import { rideRowToView } from '@drivrr/shared/rides-read';
+import { rideRowToView } from '@drivrr/store/rides-read';
 import type { NewRideEvent, RideEventKind } from '../db/ride-events.js';
 import { rideRowToLifecycle, type RideWriteRow } from '../db/rides.js';
 import { toAppError } from '../domain/result.js';

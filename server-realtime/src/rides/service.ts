@@ -12,7 +12,7 @@
 import { AppError } from '@drivrr/shared';
 import type { Pool } from '@drivrr/shared/db';
 import type { Logger } from '@drivrr/shared/logger';
-import { getActiveRideForUser, getRide } from '@drivrr/shared/rides-read';
+import { getActiveRideForUser, getRide } from '@drivrr/store/rides-read';
 import { listOffersOfDriver, wasOffered } from '../db/offers.js';
 import { lastSeqOf } from '../db/ride-events.js';
 import type { Caller, DriverPresence, LocationFollows, Notifier } from '../ws/contracts.js';

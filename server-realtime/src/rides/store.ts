@@ -5,7 +5,7 @@
  * parameterised SQL) to the transaction's client; the commands never see a client or SQL.
  */
 import type { PoolClient } from '@drivrr/shared/db';
-import { getWalletBalance, settleRide } from '@drivrr/shared/ledger';
+import { getWalletBalance, settleRide } from '@drivrr/store/ledger';
 import { claimDueBid, closeBid, findOpenBid, insertBid, lockOpenBids, readBid, readBidView, rejectOpenBids, withdrawOpenBidsOfDriver } from '../db/bids.js';
 import { endOffersOfRide, insertOffers, listOfferHolders, recordBid, setOfferStatus, withdrawOffersOfDriver } from '../db/offers.js';
 import { appendRideEvents } from '../db/ride-events.js';

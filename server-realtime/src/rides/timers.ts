@@ -6,7 +6,7 @@
  * request expires once, a bid expires once and a driver is offered a ride once; a restart needs
  * no recovery, the rows are simply still due.
  */
-import { rideRowToView } from '@drivrr/shared/rides-read';
+import { rideRowToView } from '@drivrr/store/rides-read';
 import type { NewRideEvent } from '../db/ride-events.js';
 import type { RideWriteRow } from '../db/rides.js';
 import { applyBidEvent } from '../domain/haggling.js';

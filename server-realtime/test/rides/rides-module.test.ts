@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { moveM, KARACHI_CENTER } from '@drivrr/shared';
 import { createPool, type Pool } from '@drivrr/shared/db';
-import { topUpWallet } from '@drivrr/shared/ledger';
+import { topUpWallet } from '@drivrr/store/ledger';
 import { silentLogger } from '@drivrr/shared/logger';
 import type { LatLng } from '@drivrr/shared/protocol';
 import { createTestDatabase, type TestDatabase } from '../../../test-support/db.js';

@@ -1,7 +1,7 @@
 /** Ledger repository: parameterised SQL over ledger_accounts / ledger_transactions / ledger_entries. */
-import { AppError } from '../errors.js';
-import { pgErrorCode, PG_CHECK_VIOLATION, withTransaction, type Pool, type PoolClient, type Queryable } from '../db.js';
-import type { TransactionView } from '../protocol.js';
+import { AppError } from '@drivrr/shared';
+import { pgErrorCode, PG_CHECK_VIOLATION, withTransaction, type Pool, type PoolClient, type Queryable } from '@drivrr/shared/db';
+import type { TransactionView } from '@drivrr/shared/protocol';
 import {
   MAX_TOPUP_AMOUNT,
   planRideSettlement,
