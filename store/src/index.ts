@@ -5,3 +5,4 @@
  */
 export * from './rides-read.js';
 export * from './ledger.js';
+export * from './users.js';

@@ -5,7 +5,8 @@
  * what the next engineer reads first.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ClientMessageDataOf, ClientMessageType, LatLng, Role, ServerMessageDataOf, ServerMessageType } from '@drivrr/shared/protocol';
+import type { Caller as VerifiedCaller } from '@drivrr/shared';
+import type { ClientMessageDataOf, ClientMessageType, LatLng, ServerMessageDataOf, ServerMessageType } from '@drivrr/shared/protocol';
 
 /** The minimal socket the hub hands around: everything else is behind it. */
 export interface ClientSocket {
@@ -17,10 +18,7 @@ export interface ClientSocket {
 }
 
 /** Who sent a message: always from the verified token, never from the message body. */
-export interface Caller {
-  userId: string;
-  role: Role;
-}
+export type Caller = Pick<VerifiedCaller, 'userId' | 'role'>;
 
 export interface HandlerContext {
   caller: Caller;
