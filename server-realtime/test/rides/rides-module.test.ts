@@ -5,8 +5,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { moveM, KARACHI_CENTER } from '@drivrr/shared';
-import { createPool, type Pool } from '@drivrr/shared/db';
-import { topUpWallet } from '@drivrr/store/ledger';
+import { createPool, withTransaction, type Pool } from '@drivrr/shared/db';
+import { postTopUp, type TopUpArgs } from '@drivrr/store/ledger';
 import { silentLogger } from '@drivrr/shared/logger';
 import type { LatLng } from '@drivrr/shared/protocol';
 import { createTestDatabase, type TestDatabase } from '../../../test-support/db.js';
@@ -66,6 +66,8 @@ async function startRides(env: Record<string, string> = {}, clock = new VirtualC
 }
 
 const as = (user: TestUser): Caller => ({ userId: user.id, role: user.role });
+/** Funds a customer's wallet (the ledger's top-up posting; the REST use case is tested in server-auth). */
+const topUpWallet = (on: Pool, args: TopUpArgs) => withTransaction(on, (client) => postTopUp(client, args));
 
 async function request(hub: TestHub, customer: TestUser, fare = 60_000, paymentMethod: 'cash' | 'wallet' = 'cash') {
   return (await hub.send(as(customer), 'ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare, paymentMethod })) as {
