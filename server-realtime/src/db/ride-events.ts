@@ -64,29 +64,22 @@ export async function appendRideEvents(q: Queryable, events: readonly NewRideEve
   for (const event of events) byRide.set(event.rideId, [...(byRide.get(event.rideId) ?? []), event]);
   for (const rideId of [...byRide.keys()].sort()) {
     const ofRide = byRide.get(rideId) as NewRideEvent[];
-    const { rows } = await q.query<{ last_seq: number }>(
-      `INSERT INTO ride_event_seqs (ride_id, last_seq) VALUES ($1, $2)
-       ON CONFLICT (ride_id) DO UPDATE SET last_seq = ride_event_seqs.last_seq + $2 RETURNING last_seq`,
-      [rideId, ofRide.length],
-    );
-    const first = (rows[0] as { last_seq: number }).last_seq - ofRide.length + 1;
-    const values: unknown[] = [];
+    // One statement takes the seqs and writes the events: the counter's lock is held from here to the commit only.
+    const values: unknown[] = [rideId, ofRide.length];
     const tuples = ofRide.map((event, index) => {
-      const base = index * 9;
-      values.push(
-        event.rideId,
-        event.type,
-        event.fromStatus ?? null,
-        event.toStatus ?? null,
-        event.actorRole,
-        event.actorId ?? null,
-        JSON.stringify(event.data ?? {}),
-        first + index,
-        JSON.stringify(event.effects ?? {}),
-      );
-      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}, $${base + 7}, $${base + 8}, $${base + 9})`;
+      const base = 2 + index * 8;
+      values.push(event.type, event.fromStatus ?? null, event.toStatus ?? null, event.actorRole, event.actorId ?? null, JSON.stringify(event.data ?? {}), JSON.stringify(event.effects ?? {}), index + 1);
+      return `($${base + 1}::text, $${base + 2}::text, $${base + 3}::text, $${base + 4}::text, $${base + 5}::uuid, $${base + 6}::jsonb, $${base + 7}::jsonb, $${base + 8}::int)`;
     });
-    await q.query(`INSERT INTO ride_events (ride_id, type, from_status, to_status, actor_role, actor_id, data, seq, effects) VALUES ${tuples.join(', ')}`, values);
+    await q.query(
+      `WITH counter AS (
+         INSERT INTO ride_event_seqs (ride_id, last_seq) VALUES ($1, $2)
+         ON CONFLICT (ride_id) DO UPDATE SET last_seq = ride_event_seqs.last_seq + $2 RETURNING last_seq)
+       INSERT INTO ride_events (ride_id, type, from_status, to_status, actor_role, actor_id, data, effects, seq)
+       SELECT $1, v.type, v.from_status, v.to_status, v.actor_role, v.actor_id, v.data, v.effects, counter.last_seq - $2 + v.ord
+         FROM counter, (VALUES ${tuples.join(', ')}) AS v(type, from_status, to_status, actor_role, actor_id, data, effects, ord)`,
+      values,
+    );
   }
 }
 

@@ -72,7 +72,7 @@ export class HagglingCommands {
     const driverId = caller.userId;
     const here = presence.get(driverId);
     if (!here) throw new AppError('driver_offline', 'go online (driver.online) before bidding');
-    let outcome: { bidId: string; offer: 'as_offered' | 'counter' };
+    let outcome: { bidId: string; offer: 'as_offered' | 'counter'; bid?: BidView };
     try {
       outcome = await inTransaction(this.ctx, async (store, events) => {
         const ride = await store.shareLockRide(data.rideId);
@@ -111,7 +111,7 @@ export class HagglingCommands {
           data: { bidId, fare: decision.fare, offer: decision.offer },
           effects: { frames: [frame(ride.customer_id, 'bid.received', { rideId: ride.id, bid })] },
         });
-        return { bidId, offer: decision.offer };
+        return { bidId, offer: decision.offer, bid };
       });
     } catch (error) {
       // Two bids of one driver raced: the unique index kept one; answer as the domain would.
@@ -124,7 +124,8 @@ export class HagglingCommands {
       const ride = await readRide(pool, data.rideId);
       outcome = { bidId: existing.id, offer: ride && ride.fare === data.fare ? 'as_offered' : 'counter' };
     }
-    const bid = await readBidView(pool, outcome.bidId);
+    // A new bid was read in its transaction; an existing one (a repeat) is read now.
+    const bid = outcome.bid ?? (await readBidView(pool, outcome.bidId));
     if (!bid) throw new AppError('bid_not_found', 'the bid is gone');
     return { bid, offer: outcome.offer };
   }
