@@ -13,6 +13,7 @@ FROM node:${NODE_VERSION}-bookworm-slim AS manifests
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY shared/package.json shared/
+COPY store/package.json store/
 COPY migrations/package.json migrations/
 COPY server-auth/package.json server-auth/
 COPY server-realtime/package.json server-realtime/
@@ -39,7 +40,7 @@ FROM build-dependencies AS build
 COPY . .
 # declarations, source maps and build info are for editors and debuggers, not for running
 RUN npm run build \
-    && find shared migrations server-auth server-realtime simulators cli \
+    && find shared store migrations server-auth server-realtime simulators cli \
        -path '*/node_modules' -prune -o -type f \( -name '*.d.ts' -o -name '*.map' -o -name '*.tsbuildinfo' \) -print \
        | xargs rm -f
 
@@ -49,6 +50,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=runtime-dependencies /app ./
 COPY --from=build /app/shared/dist shared/dist
+COPY --from=build /app/store/dist store/dist
 COPY --from=build /app/migrations/dist migrations/dist
 COPY --from=build /app/migrations/sql migrations/sql
 COPY --from=build /app/server-auth/dist server-auth/dist

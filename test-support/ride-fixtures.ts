@@ -89,9 +89,12 @@ export interface EventFixture {
 }
 
 export async function insertRideEvent(db: FixtureDb, event: EventFixture): Promise<number> {
+  // Takes the ride's next `seq`, as the service does; a fixture's events count as announced.
   const { rows } = await db.query<{ id: string | number }>(
-    `INSERT INTO ride_events (ride_id, type, from_status, to_status, actor_role, actor_id, data)
-     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id`,
+    `WITH s AS (INSERT INTO ride_event_seqs (ride_id, last_seq) VALUES ($1, 1)
+                ON CONFLICT (ride_id) DO UPDATE SET last_seq = ride_event_seqs.last_seq + 1 RETURNING last_seq)
+     INSERT INTO ride_events (ride_id, type, from_status, to_status, actor_role, actor_id, data, seq, announced_at)
+     SELECT $1, $2, $3, $4, $5, $6, $7::jsonb, s.last_seq, now() FROM s RETURNING id`,
     [event.rideId, event.type, event.fromStatus ?? null, event.toStatus ?? null, event.actorRole, event.actorId ?? null, JSON.stringify(event.data ?? {})],
   );
   return Number(rows[0]!.id);

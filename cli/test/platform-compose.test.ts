@@ -157,6 +157,16 @@ describe('compose/docker-compose.yml', () => {
     }
   });
 
+  it('takes every workspace package into the image: its manifest before the install, its compiled output after the build', async () => {
+    const { workspaces } = JSON.parse(await readFile(`${root}package.json`, 'utf8')) as { workspaces: string[] };
+    const dockerfile = await readFile(`${root}Dockerfile`, 'utf8');
+    const missing = workspaces.filter((workspace) => !dockerfile.includes(`COPY ${workspace}/package.json ${workspace}/`));
+    expect(missing, 'workspaces whose package.json the manifests stage does not copy').toEqual([]);
+    const runtime = (await dockerfileStages()).at(-1)!;
+    const shipped = workspaces.filter((workspace) => runtime.lines.some((line) => line.includes(`/app/${workspace}/dist ${workspace}/dist`)));
+    expect(shipped).toEqual(workspaces);
+  });
+
   it('documents every variable it reads in .env.example', async () => {
     const text = await readFile(`${root}compose/docker-compose.yml`, 'utf8');
     const read = new Set([...text.matchAll(/(?<!\$)\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]!));

@@ -9,12 +9,15 @@ import {
   planRideSettlement,
   planTopUp,
   settleRide,
-  topUpWallet,
-  topUpWalletWithOutcome,
-} from '@drivrr/shared/ledger';
+  type TopUpArgs,
+} from '@drivrr/store/ledger';
+import { topUpWallet as topUpWalletWithOutcome } from '../src/usecases/payments.js';
 import { createTestDatabase, type TestDatabase } from '../../test-support/db.js';
 import { insertRide } from '../../test-support/ride-fixtures.js';
 import { createRng } from '@drivrr/shared/random';
+
+/** The top-up use case, answering with its transaction. */
+const topUpWallet = async (on: Pool, args: TopUpArgs) => (await topUpWalletWithOutcome(on, args)).transaction;
 
 let db: TestDatabase;
 let pool: Pool;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, withTransaction, type Pool } from '@drivrr/shared/db';
-import { settleRide } from '@drivrr/shared/ledger';
+import { settleRide } from '@drivrr/store/ledger';
 import { ErrorBodySchema, TransactionPage, TransactionView, WalletView } from '@drivrr/shared/protocol';
 import { createUser, startTestStack, type TestStack, type TestUser } from '../../test-support/stack.js';
 import { insertRide } from '../../test-support/ride-fixtures.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type Pool } from '@drivrr/shared/db';
 import { ActiveRide, ErrorBodySchema, RideDetailView, RidePage } from '@drivrr/shared/protocol';
-import { decodeRideCursor, getActiveRideForUser, getRideDetail } from '@drivrr/shared/rides-read';
+import { decodeRideCursor, getActiveRideForUser, getRideDetail } from '@drivrr/store/rides-read';
 import { createUser, startTestStack, tokenFor, type TestStack, type TestUser } from '../../test-support/stack.js';
 import { insertBid, insertRide, insertRideEvent } from '../../test-support/ride-fixtures.js';
 

@@ -11,6 +11,7 @@ import type { Logger } from '@drivrr/shared/logger';
 import type { RealtimeConfig } from './config.js';
 import { createDocsModule } from './docs/module.js';
 import { createOpsModule } from './ops/module.js';
+import type { RideClock } from './rides/clock.js';
 import { createRidesModule } from './rides/module.js';
 import type { RealtimeModule, RealtimeModuleDeps } from './ws/contracts.js';
 
@@ -18,6 +19,8 @@ export interface FeatureModuleDeps extends RealtimeModuleDeps {
   pool: Pool;
   config: RealtimeConfig;
   logger: Logger;
+  /** The rides module's clock (default: the system clock; tests pass a virtual one). */
+  clock?: RideClock | undefined;
 }
 
 export type RealtimeModuleFactory = (deps: FeatureModuleDeps) => RealtimeModule;

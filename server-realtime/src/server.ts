@@ -11,6 +11,7 @@ import type { HealthRealtime, Role } from '@drivrr/shared/protocol';
 import { describeListenError, packageVersion } from '@drivrr/shared/service';
 import type { RealtimeConfig } from './config.js';
 import { RealtimeMetrics } from './metrics.js';
+import type { RideClock } from './rides/clock.js';
 import { createModules, realtimeModules, startModules, stopModules, type RealtimeModuleFactory } from './modules.js';
 import type { DriverPresence, LocationFollows, RealtimeModule } from './ws/contracts.js';
 import { CLOSE_GOING_AWAY, RealtimeGateway } from './ws/gateway.js';
@@ -37,6 +38,8 @@ export interface RealtimeServerOptions {
   logger?: Logger;
   /** Feature modules to wire (default: every module in modules.ts). */
   modules?: readonly RealtimeModuleFactory[];
+  /** The rides module's clock (default: the system clock); tests drive time with a VirtualClock. */
+  clock?: RideClock;
 }
 
 export const REALTIME_VERSION = packageVersion(new URL('../package.json', import.meta.url));
@@ -54,7 +57,7 @@ export async function startRealtimeServer(config: RealtimeConfig, options: Realt
 
   let modules: RealtimeModule[] = [];
   try {
-    modules = createModules({ ...liveGateway.moduleDeps(), pool, config, logger }, options.modules ?? realtimeModules);
+    modules = createModules({ ...liveGateway.moduleDeps(), pool, config, logger, clock: options.clock }, options.modules ?? realtimeModules);
     await startModules(modules);
   } catch (error) {
     liveGateway.stop();

@@ -1,12 +1,12 @@
 /**
  * Rides repository of the auth service. The read queries themselves live in
- * `@drivrr/shared/rides-read` (the realtime service and the ops map read rides the same way);
+ * `@drivrr/store/rides-read` (the realtime service and the ops map read rides the same way);
  * this module adds the cheap party lookup used for access checks.
  */
 import type { Queryable } from '@drivrr/shared/db';
 import type { RideParties } from '../domain/rides.js';
 
-export { getRideDetail, listRidesForUser } from '@drivrr/shared/rides-read';
+export { getRideDetail, listRidesForUser } from '@drivrr/store/rides-read';
 
 /** Customer and driver of a ride, or undefined when there is no such ride. */
 export async function getRideParties(q: Queryable, rideId: string): Promise<RideParties | undefined> {

@@ -1,7 +1,7 @@
 /** Payment rules on the REST side: pure, no I/O. */
 import { AppError } from '@drivrr/shared';
-import type { WalletKind } from '@drivrr/shared/ledger';
-import type { Role } from '@drivrr/shared/protocol';
+import { MAX_TOPUP_AMOUNT, type StoredTopUp, type TopUpArgs, type WalletKind } from '@drivrr/store/ledger';
+import type { Role, TransactionView } from '@drivrr/shared/protocol';
 
 /** Customers pay from customer_wallet; drivers earn into (and owe commission from) driver_wallet. */
 export function walletKindFor(role: Role): WalletKind {
@@ -23,4 +23,24 @@ export function parseIdempotencyKey(header: string | undefined): string {
     });
   }
   return header;
+}
+
+/** A top-up amount: a positive integer of minor units, at most MAX_TOPUP_AMOUNT. */
+export function assertTopUpAmount(amount: number): void {
+  if (!Number.isSafeInteger(amount) || amount <= 0) {
+    throw new AppError('validation_failed', 'amount must be a positive integer of minor units', { details: { field: 'amount' } });
+  }
+  if (amount > MAX_TOPUP_AMOUNT) {
+    throw new AppError('validation_failed', `a single top-up is at most ${MAX_TOPUP_AMOUNT} minor units`, { details: { field: 'amount', max: MAX_TOPUP_AMOUNT } });
+  }
+}
+
+/** A retry with a used key: the stored transaction if it was the same top-up, else conflict. */
+export function replayOf(stored: StoredTopUp, args: Pick<TopUpArgs, 'amount' | 'currency' | 'idempotencyKey'>): TransactionView {
+  if (stored.kind !== 'wallet_topup' || stored.amount !== args.amount || stored.currency !== args.currency) {
+    throw new AppError('conflict', 'this Idempotency-Key was already used for a different request', {
+      details: { idempotencyKey: args.idempotencyKey, transactionId: stored.transaction.id },
+    });
+  }
+  return stored.transaction;
 }

@@ -1,10 +1,8 @@
 /** Who may see a ride: pure rules, no I/O. */
-import type { Role } from '@drivrr/shared/protocol';
+import type { Caller as VerifiedCaller } from '@drivrr/shared';
 
-export interface Caller {
-  userId: string;
-  role: Role;
-}
+/** Who asks: the identity part of the verified token's caller. */
+export type Caller = Pick<VerifiedCaller, 'userId' | 'role'>;
 
 export interface RideParties {
   customerId: string;
@@ -16,12 +14,4 @@ export function partySideOf(ride: RideParties, caller: Caller): 'customer' | 'dr
   if (caller.role === 'customer' && ride.customerId === caller.userId) return 'customer';
   if (caller.role === 'driver' && ride.driverId !== null && ride.driverId === caller.userId) return 'driver';
   return undefined;
-}
-
-/**
- * Whether a driver who bid on a ride but was not chosen may read it. They may not: after the
- * haggling the ride belongs to its customer and its assigned driver only.
- */
-export function mayReadRide(ride: RideParties, caller: Caller): boolean {
-  return partySideOf(ride, caller) !== undefined;
 }

@@ -3,16 +3,14 @@
  * (Idempotency-Key; simulated payment, no gateway), GET /api/payments/transactions.
  */
 import { Router, type RequestHandler } from 'express';
-import type { Pool } from '@drivrr/shared/db';
-import { getWalletBalanceOfKind, listWalletTransactions, topUpWalletWithOutcome } from '@drivrr/shared/ledger';
 import { PageQuery, TopupBody, type TransactionPage, type TransactionView, type WalletView } from '@drivrr/shared/protocol';
-import { parseIdempotencyKey, walletKindFor } from '../domain/payments.js';
+import { parseIdempotencyKey } from '../domain/payments.js';
+import type { Payments } from '../usecases/payments.js';
 import type { CallerOf } from './rides-support.js';
 import { methodNotAllowed, validate } from './validate.js';
 
 export interface PaymentsRouterDeps {
-  pool: Pool;
-  currency: string;
+  payments: Payments;
   authenticate: RequestHandler;
   callerOf: CallerOf;
 }
@@ -28,19 +26,17 @@ export function paymentsRouter(deps: PaymentsRouterDeps): Router {
 
   router.get('/api/payments/wallet', deps.authenticate, async (req, res) => {
     const caller = deps.callerOf(req);
-    const balance = await getWalletBalanceOfKind(deps.pool, caller.userId, walletKindFor(caller.role), deps.currency);
-    const view: WalletView = { balance, currency: deps.currency };
+    const view: WalletView = await deps.payments.wallet(caller);
     res.json(view);
   });
   router.all('/api/payments/wallet', methodNotAllowed(['GET']));
 
   router.post('/api/payments/wallet/topup', deps.authenticate, async (req, res) => {
     const caller = deps.callerOf(req);
-    const wallet = walletKindFor(caller.role);
     const idempotencyKey = parseIdempotencyKey(req.header('idempotency-key'));
     const body = parseTopupBody(req.body ?? {});
-    // the per-top-up cap (MAX_TOPUP_AMOUNT) is enforced by the ledger: validation_failed, details.max
-    const outcome = await topUpWalletWithOutcome(deps.pool, { userId: caller.userId, amount: body.amount, currency: deps.currency, idempotencyKey, wallet });
+    // the per-top-up cap (MAX_TOPUP_AMOUNT) is enforced by the use case: validation_failed, details.max
+    const outcome = await deps.payments.topUp(caller, idempotencyKey, body);
     // A retry is answered exactly like the first request (201, same body), marked by a header.
     if (outcome.replayed) res.setHeader(IDEMPOTENT_REPLAY_HEADER, 'true');
     const view: TransactionView = outcome.transaction;
@@ -51,13 +47,7 @@ export function paymentsRouter(deps: PaymentsRouterDeps): Router {
   router.get('/api/payments/transactions', deps.authenticate, async (req, res) => {
     const caller = deps.callerOf(req);
     const query = parsePageQuery(req.query);
-    const page: TransactionPage = await listWalletTransactions(deps.pool, {
-      userId: caller.userId,
-      wallet: walletKindFor(caller.role),
-      currency: deps.currency,
-      limit: query.limit,
-      cursor: query.cursor,
-    });
+    const page: TransactionPage = await deps.payments.transactions(caller, query);
     res.json(page);
   });
   router.all('/api/payments/transactions', methodNotAllowed(['GET']));

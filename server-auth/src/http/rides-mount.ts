@@ -1,7 +1,9 @@
-/** Mounts the rides, ratings and payments routers behind the service's requireAuth. */
+/** Mounts the rides, ratings and payments routers (thin: parse, call the use case, answer) behind the service's requireAuth. */
 import { Router, type RequestHandler } from 'express';
 import type { Pool } from '@drivrr/shared/db';
 import type { AuthConfig } from '../config.js';
+import { createPayments } from '../usecases/payments.js';
+import { createRides } from '../usecases/rides.js';
 import { paymentsRouter } from './payments.js';
 import { ratingsRouter } from './ratings.js';
 import { ridesRouter } from './rides.js';
@@ -20,8 +22,9 @@ export function ridesPaymentsRouter(deps: RidesPaymentsDeps): Router {
   const { pool, authenticate } = deps;
   const callerOf = deps.callerOf ?? callerOfRequest;
   const router = Router();
-  router.use(ridesRouter({ pool, authenticate, callerOf }));
-  router.use(ratingsRouter({ pool, authenticate, callerOf }));
-  router.use(paymentsRouter({ pool, currency: deps.config.currency, authenticate, callerOf }));
+  const rides = createRides(pool);
+  router.use(ridesRouter({ rides, authenticate, callerOf }));
+  router.use(ratingsRouter({ rides, authenticate, callerOf }));
+  router.use(paymentsRouter({ payments: createPayments(pool, deps.config.currency), authenticate, callerOf }));
   return router;
 }

@@ -13,7 +13,7 @@ import {
   Uuid,
   WalletView,
 } from '@drivrr/shared/protocol';
-import { MAX_TOPUP_AMOUNT } from '@drivrr/shared/ledger';
+import { MAX_TOPUP_AMOUNT } from '@drivrr/store/ledger';
 import { IDEMPOTENCY_KEY_MAX } from '../domain/payments.js';
 import { bearerSecurity, errorResponses, jsonContent, registerPath } from './openapi.js';
 

@@ -4,7 +4,7 @@
  */
 import type { Queryable } from '@drivrr/shared/db';
 import type { BidStatus, BidView } from '@drivrr/shared/protocol';
-import { BID_COLUMNS, BID_FROM, bidRowToView, type BidRow } from '@drivrr/shared/rides-read';
+import { BID_COLUMNS, BID_FROM, bidRowToView, type BidRow } from '@drivrr/store/rides-read';
 import type { BidState } from '../domain/haggling.js';
 
 interface BidStateRow {
@@ -114,35 +114,12 @@ export async function withdrawOpenBidsOfDriver(q: Queryable, driverId: string, e
   return rows.map((row) => ({ id: row.id, rideId: row.ride_id, customerId: row.customer_id }));
 }
 
-/** Expires an open bid whose time has passed (`now` from the caller's clock, which set expires_at). */
-export async function expireBid(q: Queryable, bidId: string, now: Date): Promise<{ id: string; rideId: string; driverId: string; customerId: string } | undefined> {
-  const { rows } = await q.query<{ id: string; ride_id: string; driver_id: string; customer_id: string }>(
-    `UPDATE bids b SET status = 'expired', updated_at = now()
-       FROM rides r
-      WHERE b.id = $1 AND r.id = b.ride_id AND b.status = 'open' AND b.expires_at <= $2
-      RETURNING b.id, b.ride_id, b.driver_id, r.customer_id`,
-    [bidId, now],
+/** Claims one open bid whose expiry is due (skipping one another transaction holds), locked for this transaction. */
+export async function claimDueBid(q: Queryable, now: Date): Promise<BidState | undefined> {
+  const { rows } = await q.query<BidStateRow>(
+    `SELECT id, ride_id, driver_id, fare, status, expires_at FROM bids WHERE status = 'open' AND expires_at <= $1
+      ORDER BY expires_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+    [now],
   );
-  const row = rows[0];
-  return row ? { id: row.id, rideId: row.ride_id, driverId: row.driver_id, customerId: row.customer_id } : undefined;
-}
-
-/** Every open bid (for recovery after a restart). */
-export async function listOpenBids(q: Queryable): Promise<{ id: string; rideId: string; driverId: string; expiresAt: Date }[]> {
-  const { rows } = await q.query<{ id: string; ride_id: string; driver_id: string; expires_at: Date }>(
-    `SELECT id, ride_id, driver_id, expires_at FROM bids WHERE status = 'open'`,
-  );
-  return rows.map((row) => ({ id: row.id, rideId: row.ride_id, driverId: row.driver_id, expiresAt: row.expires_at }));
-}
-
-/** Drivers with an open bid on a ride. */
-export async function openBidDriverIds(q: Queryable, rideId: string): Promise<Set<string>> {
-  const { rows } = await q.query<{ driver_id: string }>(`SELECT driver_id FROM bids WHERE ride_id = $1 AND status = 'open'`, [rideId]);
-  return new Set(rows.map((row) => row.driver_id));
-}
-
-/** Drivers who ever bid on a ride (whatever became of the bid). */
-export async function bidderIds(q: Queryable, rideId: string): Promise<Set<string>> {
-  const { rows } = await q.query<{ driver_id: string }>(`SELECT DISTINCT driver_id FROM bids WHERE ride_id = $1`, [rideId]);
-  return new Set(rows.map((row) => row.driver_id));
+  return rows[0] ? toState(rows[0]) : undefined;
 }

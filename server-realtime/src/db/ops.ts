@@ -3,7 +3,7 @@
  * right now. Nothing here writes; nothing here selects a phone number or a token.
  */
 import type { Pool, Queryable } from '@drivrr/shared/db';
-import type { OpsRequest, OpsRide, RideStatus } from '@drivrr/shared/protocol';
+import { ENGAGED_RIDE_STATUSES, type OpsRequest, type OpsRide, type RideStatus } from '@drivrr/shared/protocol';
 import { RideStatus as RideStatusSchema } from '@drivrr/shared/protocol';
 
 /** What the ops view reads from PostgreSQL every second or so (the "board"). */
@@ -108,10 +108,10 @@ export async function listActiveRides(q: Queryable, limit = OPS_BOARD_LIMIT): Pr
     `SELECT r.id, r.status, r.driver_id, r.pickup_lat, r.pickup_lng, r.dropoff_lat, r.dropoff_lng,
             r.agreed_fare, r.currency, r.assigned_at
        FROM rides r
-      WHERE r.status IN ('assigned', 'arrived', 'in_progress') AND r.driver_id IS NOT NULL
+      WHERE r.status = ANY($2::text[]) AND r.driver_id IS NOT NULL
       ORDER BY r.assigned_at, r.id
       LIMIT $1`,
-    [limit],
+    [limit, ENGAGED_RIDE_STATUSES],
   );
   return rows.map((row) => ({
     rideId: row.id,

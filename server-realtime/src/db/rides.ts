@@ -1,7 +1,7 @@
 /**
  * Write side of rides: a request and its first event in one transaction; every status change a
  * compare-and-set (`WHERE status = $from`) under a row lock, persisting the state the domain
- * machine computed. Reads for views go through @drivrr/shared/rides-read.
+ * machine computed. Reads for views go through @drivrr/store/rides-read.
  */
 import { AppError } from '@drivrr/shared';
 import { pgErrorCode, PG_UNIQUE_VIOLATION, withTransaction, type Pool, type PoolClient, type Queryable } from '@drivrr/shared/db';
@@ -10,23 +10,27 @@ import {
   driverPartyRowToView,
   partyColumns,
   partyRowToView,
+  ACTIVE_RIDE_STATUSES,
   RIDE_COLUMNS,
   vehicleColumns,
   type PartyRow,
   type RideRow,
   type VehicleRow,
-} from '@drivrr/shared/rides-read';
-import type { RideLifecycleState } from '../domain/ride-lifecycle.js';
-import { insertRideEvent } from './ride-events.js';
+} from '@drivrr/store/rides-read';
+import { ENGAGED_STATUSES, type RideLifecycleState } from '../domain/ride-lifecycle.js';
+import { appendRideEvents } from './ride-events.js';
 
 /** A ride row with the columns the write side needs beyond the view's. */
 export interface RideWriteRow extends RideRow {
   accepted_bid_id: string | null;
   cancelled_from: RideStatus | null;
   version: number;
+  /** The widening search's state (domain/matching.ts), kept with the ride. */
+  match_tick: number;
+  match_radius_index: number;
 }
 
-const RIDE_WRITE_COLUMNS = `${RIDE_COLUMNS}, r.accepted_bid_id, r.cancelled_from, r.version`;
+export const RIDE_WRITE_COLUMNS = `${RIDE_COLUMNS}, r.accepted_bid_id, r.cancelled_from, r.version, r.match_tick, r.match_radius_index`;
 
 /**
  * BEGIN/COMMIT on one client, run again (up to 3 more times) when PostgreSQL aborted it for a
@@ -61,6 +65,8 @@ export interface NewRideRequest {
   suggestedFare: number;
   minimumFare: number;
   expiresAt: Date;
+  /** When the search makes its first offers (now). */
+  firstTickAt: Date;
 }
 
 /** Stores a new request and its `requested` event. A second live ride of the customer -> 409 active_ride_exists. */
@@ -69,8 +75,8 @@ export async function insertRideRequest(pool: Pool, input: NewRideRequest): Prom
     return await withRideTransaction(pool, async (client) => {
       const { rows } = await client.query<RideWriteRow>(
         `INSERT INTO rides AS r (customer_id, status, pickup_lat, pickup_lng, pickup_address, dropoff_lat, dropoff_lng, dropoff_address,
-                                 fare, currency, payment_method, distance_m, duration_s, suggested_fare, minimum_fare, expires_at)
-         VALUES ($1, 'requested', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                                 fare, currency, payment_method, distance_m, duration_s, suggested_fare, minimum_fare, expires_at, next_tick_at)
+         VALUES ($1, 'requested', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          RETURNING ${RIDE_WRITE_COLUMNS}`,
         [
           input.customerId,
@@ -88,17 +94,18 @@ export async function insertRideRequest(pool: Pool, input: NewRideRequest): Prom
           input.suggestedFare,
           input.minimumFare,
           input.expiresAt,
+          input.firstTickAt,
         ],
       );
       const ride = rows[0] as RideWriteRow;
-      await insertRideEvent(client, {
+      await appendRideEvents(client, [{
         rideId: ride.id,
         type: 'requested',
         toStatus: 'requested',
         actorRole: 'customer',
         actorId: input.customerId,
         data: { fare: input.fare, paymentMethod: input.paymentMethod, suggestedFare: input.suggestedFare, minimumFare: input.minimumFare },
-      });
+      }]);
       return ride;
     });
   } catch (error) {
@@ -112,8 +119,8 @@ export async function insertRideRequest(pool: Pool, input: NewRideRequest): Prom
 
 export async function findActiveRideIdOfCustomer(q: Queryable, customerId: string): Promise<string | undefined> {
   const { rows } = await q.query<{ id: string }>(
-    `SELECT id FROM rides WHERE customer_id = $1 AND status IN ('requested', 'assigned', 'arrived', 'in_progress') LIMIT 1`,
-    [customerId],
+    `SELECT id FROM rides WHERE customer_id = $1 AND status = ANY($2::text[]) LIMIT 1`,
+    [customerId, ACTIVE_RIDE_STATUSES],
   );
   return rows[0]?.id;
 }
@@ -194,26 +201,47 @@ export async function updateAskedFare(q: Queryable, rideId: string, previousFare
   return rows[0];
 }
 
-/** Requests still being haggled over (for recovery after a restart). */
-export async function listOpenRequests(q: Queryable): Promise<RideWriteRow[]> {
-  const { rows } = await q.query<RideWriteRow>(`SELECT ${RIDE_WRITE_COLUMNS} FROM rides r WHERE r.status = 'requested' ORDER BY r.created_at`);
-  return rows;
+/** Claims one open request whose expiry is due (skipping one another process holds), locked for this transaction. */
+export async function claimDueExpiry(client: PoolClient, now: Date): Promise<RideWriteRow | undefined> {
+  const { rows } = await client.query<RideWriteRow>(
+    `SELECT ${RIDE_WRITE_COLUMNS} FROM rides r WHERE r.status = 'requested' AND r.expires_at <= $1
+      ORDER BY r.expires_at LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED`,
+    [now],
+  );
+  return rows[0];
 }
 
-/** Rides with a driver on them (assigned, arrived, in progress). */
-export async function listEngagedRides(q: Queryable): Promise<{ id: string; customer_id: string; driver_id: string }[]> {
-  const { rows } = await q.query<{ id: string; customer_id: string; driver_id: string }>(
-    `SELECT id, customer_id, driver_id FROM rides WHERE status IN ('assigned', 'arrived', 'in_progress')`,
+/** Claims one open request whose next search tick is due (`rideId`: only that one), locked for this transaction. */
+export async function claimDueTick(client: PoolClient, now: Date, rideId: string | null = null): Promise<RideWriteRow | undefined> {
+  const { rows } = await client.query<RideWriteRow>(
+    `SELECT ${RIDE_WRITE_COLUMNS} FROM rides r
+      WHERE r.status = 'requested' AND r.next_tick_at <= $1 AND r.expires_at > $1 AND ($2::uuid IS NULL OR r.id = $2::uuid)
+      ORDER BY r.next_tick_at LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED`,
+    [now, rideId],
   );
-  return rows;
+  return rows[0];
+}
+
+/** Stores the search's new state and when it ticks next (null: it stops). */
+export async function updateSearch(q: Queryable, rideId: string, match: { tick: number; radiusIndex: number }, nextTickAt: Date | null): Promise<void> {
+  await q.query(`UPDATE rides SET match_tick = $2, match_radius_index = $3, next_tick_at = $4 WHERE id = $1`, [rideId, match.tick, match.radiusIndex, nextTickAt]);
+}
+
+/** The driver of the customer's live ride (assigned, arrived, in progress), if any. */
+export async function engagedDriverOfCustomer(q: Queryable, customerId: string): Promise<string | undefined> {
+  const { rows } = await q.query<{ driver_id: string }>(
+    `SELECT driver_id FROM rides WHERE customer_id = $1 AND status = ANY($2::text[]) LIMIT 1`,
+    [customerId, ENGAGED_STATUSES],
+  );
+  return rows[0]?.driver_id;
 }
 
 /** Which of these drivers are on a ride (the database's answer, not presence's). */
 export async function busyDriverIds(q: Queryable, driverIds: readonly string[]): Promise<Set<string>> {
   if (driverIds.length === 0) return new Set();
   const { rows } = await q.query<{ driver_id: string }>(
-    `SELECT driver_id FROM rides WHERE driver_id = ANY($1::uuid[]) AND status IN ('assigned', 'arrived', 'in_progress')`,
-    [driverIds],
+    `SELECT driver_id FROM rides WHERE driver_id = ANY($1::uuid[]) AND status = ANY($2::text[])`,
+    [driverIds, ENGAGED_STATUSES],
   );
   return new Set(rows.map((row) => row.driver_id));
 }

@@ -58,6 +58,7 @@ const CLIENT_SUMMARIES: Record<ClientMessageType, string> = {
   'ride.cancel': 'Cancel a ride (with the status the app showed, to refuse a cancel of a newer state).',
   ping: "The server's clock; keeps idle connections alive through proxies.",
   'ops.subscribe': 'Operators: receive ops.snapshot frames.',
+  'session.resume': "After a reconnect: the ride's frames after the given seq, in order, then the ack with the ride's last seq.",
   'ops.ride': "Operators: one ride's detail and timeline.",
   'ops.unsubscribe': 'Operators: stop the snapshots.',
 };
@@ -133,6 +134,16 @@ function schemaComponents(): SchemaComponents {
 }
 
 const messageId = { type: 'string', minLength: 1, maxLength: 64, description: 'Chosen by the client; the ack or error carries it back. Re-sending the same id after a reconnect is answered again, not applied twice.' };
+
+const RIDE_SEQ_SCHEMA: JsonSchema = {
+  type: 'integer',
+  minimum: 1,
+  description: "The ride's event number: grows by one with each event of that ride (resume with session.resume).",
+};
+
+function isRideFrame(type: ServerMessageType): boolean {
+  return type.startsWith('ride.') || type.startsWith('bid.') || type.startsWith('chat.');
+}
 
 function envelope(type: string, data: JsonSchema | undefined, extra: Record<string, JsonSchema> = {}, required: string[] = []): JsonSchema {
   return {
@@ -221,7 +232,10 @@ export function buildAsyncApiDocument(version: string): Record<string, unknown> 
       title: type,
       summary: SERVER_SUMMARIES[type],
       contentType: 'application/json',
-      payload: envelope(type, components.refOf(serverMessageData[type]), {}, ['data']),
+      // Frames about one ride carry the ride's event seq in the envelope (apps drop a seq already applied).
+      payload: isRideFrame(type)
+        ? envelope(type, components.refOf(serverMessageData[type]), { seq: RIDE_SEQ_SCHEMA }, ['data', 'seq'])
+        : envelope(type, components.refOf(serverMessageData[type]), {}, ['data']),
     });
     operations[`send${key}`] = {
       action: 'send',

@@ -9,7 +9,7 @@
  * system) and answers with the new state and the effects the orchestration layer must carry out,
  * or a DomainError. The table below is the single source of truth (docs/rides.md shows it).
  */
-import type { CancelledBy, RideStatus } from '@drivrr/shared/protocol';
+import { ENGAGED_RIDE_STATUSES, type CancelledBy, type RideStatus } from '@drivrr/shared/protocol';
 import { accept, refuse, type DomainResult } from './result.js';
 
 export type RideActorRole = CancelledBy; // 'customer' | 'driver' | 'system'
@@ -45,7 +45,7 @@ export const RIDE_EVENT_TYPES: readonly RideEventType[] = ['assign', 'arrive', '
 export const RIDE_STATUSES: readonly RideStatus[] = ['requested', 'assigned', 'arrived', 'in_progress', 'completed', 'cancelled', 'expired'];
 export const TERMINAL_STATUSES: readonly RideStatus[] = ['completed', 'cancelled', 'expired'];
 /** Statuses in which a driver is on the ride (busy, followed by the customer). */
-export const ENGAGED_STATUSES: readonly RideStatus[] = ['assigned', 'arrived', 'in_progress'];
+export const ENGAGED_STATUSES: readonly RideStatus[] = ENGAGED_RIDE_STATUSES;
 
 /** Why offers/bids die with the ride (the `reason` of `ride.withdrawn`). */
 export type WithdrawReason = 'taken' | 'cancelled' | 'expired';

@@ -10,7 +10,7 @@ import { AppError } from '@drivrr/shared';
 import type { Pool } from '@drivrr/shared/db';
 import type { Logger } from '@drivrr/shared/logger';
 import type { OpsDriver, OpsRideAck, OpsSnapshot, OpsSubscribeAck } from '@drivrr/shared/protocol';
-import { getRideDetail } from '@drivrr/shared/rides-read';
+import { getRideDetail } from '@drivrr/store/rides-read';
 import { emptyRidesByStatus, readOpsBoard, type OpsBoard } from '../db/ops.js';
 import type { Caller, RealtimeModule, RealtimeModuleDeps } from '../ws/contracts.js';
 import { DEFAULT_OPS_CONFIG, type OpsConfig } from './config.js';

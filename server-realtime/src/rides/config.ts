@@ -40,6 +40,8 @@ export const ridesEnvShape = {
   REQUEST_TTL_MS: envField.int(180_000, 100),
   BID_TTL_MS: envField.int(30_000, 50),
   MAX_COUNTER_MULTIPLIER: envField.number(3, 1, 10),
+  /** How often due timers (request and bid expiry, search ticks) are polled from the database. */
+  RIDES_POLL_MS: envField.int(250, 10, 60_000),
 };
 
 type RidesEnv = { [K in keyof typeof ridesEnvShape]: z.output<(typeof ridesEnvShape)[K]> };
@@ -53,6 +55,8 @@ export interface RidesConfig {
   bidTtlMs: number;
   /** Counter-offers up to this x the ask; asks up to this x the suggested fare. */
   maxCounterMultiplier: number;
+  /** Poll interval of the due rows (expiries, search ticks). */
+  pollMs: number;
 }
 
 export function ridesConfigFrom(env: RidesEnv): RidesConfig {
@@ -72,5 +76,6 @@ export function ridesConfigFrom(env: RidesEnv): RidesConfig {
     requestTtlMs: env.REQUEST_TTL_MS,
     bidTtlMs: env.BID_TTL_MS,
     maxCounterMultiplier: env.MAX_COUNTER_MULTIPLIER,
+    pollMs: env.RIDES_POLL_MS,
   };
 }

@@ -5,7 +5,8 @@
  * what the next engineer reads first.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ClientMessageAckOf, ClientMessageDataOf, ClientMessageType, LatLng, Role, ServerMessageDataOf, ServerMessageType } from '@drivrr/shared/protocol';
+import type { Caller as VerifiedCaller } from '@drivrr/shared';
+import type { ClientMessageAckOf, ClientMessageDataOf, ClientMessageType, LatLng, ServerMessageDataOf, ServerMessageType } from '@drivrr/shared/protocol';
 
 /** The minimal socket the hub hands around: everything else is behind it. */
 export interface ClientSocket {
@@ -17,10 +18,7 @@ export interface ClientSocket {
 }
 
 /** Who sent a message: always from the verified token, never from the message body. */
-export interface Caller {
-  userId: string;
-  role: Role;
-}
+export type Caller = Pick<VerifiedCaller, 'userId' | 'role'>;
 
 export interface HandlerContext {
   caller: Caller;
@@ -42,9 +40,14 @@ export interface MessageRouter {
   on<T extends ClientMessageType>(type: T, handler: MessageHandler<T>): void;
 }
 
+/** Envelope fields beyond type and data: `seq` orders the frames of one ride (contract 1.1). */
+export interface FrameMeta {
+  seq?: number;
+}
+
 /** Pushes server frames to users wherever they are connected (no-op when they are not). */
 export interface Notifier {
-  notify<T extends ServerMessageType>(userId: string, type: T, data: ServerMessageDataOf<T>): boolean;
+  notify<T extends ServerMessageType>(userId: string, type: T, data: ServerMessageDataOf<T>, meta?: FrameMeta): boolean;
   isConnected(userId: string): boolean;
   /**
    * Bytes queued on the user's socket (0 when not connected). Senders of large periodic frames

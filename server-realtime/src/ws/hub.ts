@@ -5,7 +5,7 @@
 import type { Role, ServerMessageDataOf, ServerMessageType } from '@drivrr/shared/protocol';
 import type { Logger } from '@drivrr/shared/logger';
 import type { RealtimeMetrics } from '../metrics.js';
-import type { Notifier } from './contracts.js';
+import type { FrameMeta, Notifier } from './contracts.js';
 import type { Session } from './session.js';
 
 /** Close code sent to a socket replaced by a newer login of the same user. */
@@ -83,10 +83,10 @@ export class ConnectionHub implements Notifier {
     return this.sessions.get(userId)?.connection.bufferedAmount ?? 0;
   }
 
-  notify<T extends ServerMessageType>(userId: string, type: T, data: ServerMessageDataOf<T>): boolean {
+  notify<T extends ServerMessageType>(userId: string, type: T, data: ServerMessageDataOf<T>, meta?: FrameMeta): boolean {
     const session = this.sessions.get(userId);
     if (!session) return false;
-    return this.sendFrame(session, type, JSON.stringify({ type, data }));
+    return this.sendFrame(session, type, JSON.stringify(meta?.seq === undefined ? { type, data } : { type, seq: meta.seq, data }));
   }
 
   /** Sends a frame that must not be dropped (acks, errors, ride events). */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KARACHI_CENTER, moveM } from '@drivrr/shared';
 import { silentLogger } from '@drivrr/shared/logger';
 import type { LatLng } from '@drivrr/shared/protocol';
-import { loadRealtimeConfig, startRealtimeServer, type RealtimeServer } from '@drivrr/server-realtime';
+import { loadRealtimeConfig, startRealtimeServer, VirtualClock, type RealtimeServer } from '@drivrr/server-realtime';
 import { createUser, startTestStack, type TestStack, type TestUser } from '../../../test-support/stack.js';
 import { WsTestClient } from './support/ws-client.js';
 
@@ -20,6 +20,8 @@ const FAST = {
 const PICKUP: LatLng = KARACHI_CENTER;
 const DROPOFF: LatLng = moveM(KARACHI_CENTER, 45, 6_000);
 
+/** Time of the rides module: it moves only when a test advances it (no test sleeps for an expiry). */
+const clock = new VirtualClock();
 let stack: TestStack;
 /** The realtime server the tests talk to (replaced by the restart test). */
 let realtime: RealtimeServer;
@@ -27,7 +29,7 @@ const extraServers: RealtimeServer[] = [];
 const clients: WsTestClient[] = [];
 
 beforeAll(async () => {
-  stack = await startTestStack({ auth: false, realtimeEnv: FAST });
+  stack = await startTestStack({ auth: false, realtimeEnv: FAST, realtimeClock: clock });
   realtime = stack.realtime!;
 });
 afterAll(async () => {
@@ -49,6 +51,12 @@ async function onlineDriver(at: LatLng, name?: string) {
   return { user, client };
 }
 
+/** The offer of a ride to a driver, stepping the search on (virtual time) until it reaches them. */
+async function offerOf(client: WsTestClient, rideId: string) {
+  for (let step = 0; step < 10 && !client.all('ride.requested').some((d) => d.ride.id === rideId); step += 1) await clock.advance(200);
+  return client.waitFor('ride.requested', (d) => d.ride.id === rideId);
+}
+
 interface RequestAck {
   rideId: string;
   estimate: { distanceM: number; durationS: number; suggestedFare: number; minimumFare: number };
@@ -65,7 +73,7 @@ describe('rides over WebSockets', () => {
     const ack = await customer.request<RequestAck>('ride.request', { pickup: { ...PICKUP, address: 'Saddar' }, dropoff: DROPOFF, fare: 50_000, paymentMethod: 'cash' });
     expect(ack.estimate.distanceM).toBeGreaterThan(7_000);
     expect(ack.ride.status).toBe('requested');
-    const offer = await driver.client.waitFor('ride.requested', (d) => d.ride.id === ack.rideId);
+    const offer = await offerOf(driver.client, ack.rideId);
     expect(offer.distanceToPickupM).toBeGreaterThan(550);
     expect(offer.ride.pickup.address).toBe('Saddar');
 
@@ -118,7 +126,10 @@ describe('rides over WebSockets', () => {
     const { client } = await connect(user);
     const far = moveM(PICKUP, 0, 40_000);
     const ack = await client.request<RequestAck>('ride.request', { pickup: far, dropoff: moveM(far, 90, 3_000), fare: 50_000, paymentMethod: 'cash' });
-    await client.waitFor('ride.expired', (d) => d.rideId === ack.rideId, 8_000);
+    await clock.advance(3_499);
+    expect(client.all('ride.expired')).toHaveLength(0);
+    await clock.advance(1);
+    await client.waitFor('ride.expired', (d) => d.rideId === ack.rideId);
     const row = await stack.query(`SELECT status FROM rides WHERE id = $1`, [ack.rideId]);
     expect(row.rows[0]).toMatchObject({ status: 'expired' });
   });
@@ -133,6 +144,9 @@ describe('rides over WebSockets', () => {
         return client.request<RequestAck>('ride.request', { pickup: from, dropoff: moveM(from, 0, 4_000), fare: 40_000, paymentMethod: 'cash' });
       }),
     );
+    // The first batch is offered at once, the drivers beyond it as the search steps on.
+    const offered = (driver: (typeof drivers)[number]) => driver.client.all('ride.requested').some((d) => acks.some((a) => a.rideId === d.ride.id));
+    for (let step = 0; step < 10 && !drivers.every(offered); step += 1) await clock.advance(200);
     // Every driver near a pickup bids on the ride offered to them.
     await Promise.all(
       drivers.map(async (driver) => {
@@ -160,7 +174,8 @@ describe('rides over WebSockets', () => {
     const ack3 = await third.client.request<RequestAck>('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 50_000, paymentMethod: 'cash' });
     const idle = drivers.find((d) => !chosen.includes(d.user.id) && d.client.all('ride.requested').length > 0 && drivers.indexOf(d) < 6)!;
     await idle.client.waitFor('ride.requested', (d) => d.ride.id === ack3.rideId);
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // the search widens to its largest radius: still nobody on a ride is offered it
+    for (let step = 0; step < 4; step += 1) await clock.advance(200);
     for (const driver of drivers.filter((d) => chosen.includes(d.user.id))) {
       expect(driver.client.all('ride.requested').filter((d) => d.ride.id === ack3.rideId)).toHaveLength(0);
     }
@@ -174,7 +189,7 @@ describe('rides over WebSockets', () => {
     const counter = await onlineDriver(moveM(PICKUP, 0, 300));
     const silent = await onlineDriver(moveM(PICKUP, 90, 400));
     const ack = await customer.request<RequestAck>('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 40_000, paymentMethod: 'cash' });
-    await silent.client.waitFor('ride.requested', (d) => d.ride.id === ack.rideId);
+    await offerOf(silent.client, ack.rideId);
     expect(await counter.client.errorOf('bid.place', { rideId: ack.rideId, fare: 39_000 })).toBe('fare_below_minimum');
     expect(await counter.client.errorOf('bid.place', { rideId: ack.rideId, fare: 120_001 })).toBe('fare_above_maximum');
     const placed = await counter.client.request<{ bid: { id: string }; offer: string }>('bid.place', { rideId: ack.rideId, fare: 48_000 });
@@ -201,8 +216,13 @@ describe('rides over WebSockets', () => {
     const { client: customer } = await connect(await createUser(stack, 'customer'));
     const driver = await onlineDriver(moveM(PICKUP, 0, 300));
     const ack = await customer.request<RequestAck>('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 50_000, paymentMethod: 'cash' });
+    await offerOf(driver.client, ack.rideId);
     const placed = await driver.client.request<{ bid: { id: string } }>('bid.place', { rideId: ack.rideId, fare: 50_000 });
-    await customer.waitFor('bid.expired', (d) => d.bidId === placed.bid.id, 8_000);
+    await clock.advance(1_999);
+    await customer.request('ping', {});
+    expect(customer.all('bid.expired')).toHaveLength(0);
+    await clock.advance(1);
+    await customer.waitFor('bid.expired', (d) => d.bidId === placed.bid.id);
     await driver.client.waitFor('bid.expired', (d) => d.bidId === placed.bid.id);
     expect(await customer.errorOf('bid.accept', { rideId: ack.rideId, bidId: placed.bid.id })).toBe('bid_expired');
     await customer.request('ride.cancel', { rideId: ack.rideId, reason: 'test over' });
@@ -213,7 +233,7 @@ describe('rides over WebSockets', () => {
     const { client: customer } = await connect(customerUser);
     const driver = await onlineDriver(moveM(PICKUP, 45, 350));
     const ack = await customer.request<RequestAck>('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 50_000, paymentMethod: 'cash' });
-    await driver.client.waitFor('ride.requested', (d) => d.ride.id === ack.rideId);
+    await offerOf(driver.client, ack.rideId);
     const placed = await driver.client.request<{ bid: { id: string } }>('bid.place', { rideId: ack.rideId, fare: 52_000 });
 
     await driver.client.close();
@@ -319,13 +339,13 @@ describe('rides over WebSockets', () => {
     const { client: customer } = await connect(customerUser);
     const driver = await onlineDriver(moveM(PICKUP, 270, 400));
     const ack = await customer.request<RequestAck>('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 50_000, paymentMethod: 'cash' });
-    await driver.client.waitFor('ride.requested', (d) => d.ride.id === ack.rideId);
+    await offerOf(driver.client, ack.rideId);
     const placed = await driver.client.request<{ bid: { id: string } }>('bid.place', { rideId: ack.rideId, fare: 50_000 });
     await customer.request('bid.accept', { rideId: ack.rideId, bidId: placed.bid.id });
     await driver.client.request('ride.arrived', { rideId: ack.rideId });
 
     await realtime.stop();
-    realtime = await startRealtimeServer(loadRealtimeConfig({ ...stack.env, ...FAST }), { logger: silentLogger });
+    realtime = await startRealtimeServer(loadRealtimeConfig({ ...stack.env, ...FAST }), { logger: silentLogger, clock });
     extraServers.push(realtime);
 
     const again = await connect(customerUser);

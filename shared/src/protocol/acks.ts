@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { LatLng, Uuid } from './common.js';
-import { BidPlaceAck, OpsRideAck, OpsSubscribeAck, RideAck, RideRequestAck, type ClientMessageType } from './ws.js';
+import { BidPlaceAck, OpsRideAck, OpsSubscribeAck, RideAck, RideRequestAck, SessionResumeAck, type ClientMessageType } from './ws.js';
 import { DriverPartyView, RideView } from './entities.js';
 
 /** driver.online: the driver is in the index at this position; `on_ride` when a ride is under way. */
@@ -51,6 +51,7 @@ export const clientMessageAcks = {
   'ops.subscribe': OpsSubscribeAck,
   'ops.ride': OpsRideAck,
   'ops.unsubscribe': null,
+  'session.resume': SessionResumeAck,
 } as const satisfies Record<ClientMessageType, z.ZodType | null>;
 
 export type ClientMessageAckOf<T extends ClientMessageType> = (typeof clientMessageAcks)[T] extends z.ZodType

@@ -41,6 +41,10 @@ export type VehicleType = z.infer<typeof VehicleType>;
 
 export const RideStatus = z.enum(['requested', 'assigned', 'arrived', 'in_progress', 'completed', 'cancelled', 'expired']);
 export type RideStatus = z.infer<typeof RideStatus>;
+/** Statuses of a live ride (a customer has at most one). */
+export const ACTIVE_RIDE_STATUSES = ['requested', 'assigned', 'arrived', 'in_progress'] as const satisfies readonly RideStatus[];
+/** Statuses in which a driver is on the ride (busy; followed by the customer). */
+export const ENGAGED_RIDE_STATUSES = ['assigned', 'arrived', 'in_progress'] as const satisfies readonly RideStatus[];
 
 export const BidStatus = z.enum(['open', 'accepted', 'rejected', 'expired', 'withdrawn']);
 export type BidStatus = z.infer<typeof BidStatus>;

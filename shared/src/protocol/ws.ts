@@ -28,6 +28,18 @@ export type Envelope = z.infer<typeof Envelope>;
 const reason = z.string().trim().min(1).max(200);
 const rideRef = z.object({ rideId: Uuid }).strict();
 
+// ---- Ordered ride events (contract 1.1; issue 13) --------------------------------------------
+// Every server frame about one ride carries `seq` in its envelope ({type, seq, data}), growing by
+// one with each event of that ride; session.state's activeRide/openRequest carry `lastSeq`.
+/** A ride's event number, as frames carry it. */
+export const RideSeq = z.number().int().nonnegative();
+/** Client -> server: the frames of `rideId` after `seq` (the last one the app applied), then the ack. */
+export const SessionResume = z.object({ rideId: Uuid, seq: RideSeq }).strict();
+/** Ack data of session.resume: the ride's last seq once the missed frames are out. */
+export const SessionResumeAck = z.object({ rideId: Uuid, lastSeq: RideSeq });
+export type SessionResumeAck = z.infer<typeof SessionResumeAck>;
+// ---- end of ordered ride events ----------------------------------------------------------------
+
 /** Data schemas of client -> server messages, by type. */
 export const clientMessageData = {
   // drivers
@@ -59,6 +71,7 @@ export const clientMessageData = {
    */
   'ride.cancel': z.object({ rideId: Uuid, reason, expectedStatus: RideStatus.optional() }).strict(),
   ping: z.object({}).strict(),
+  'session.resume': SessionResume,
   // operators (live operations map)
   'ops.subscribe': z.object({}).strict(),
   /** Operators: one ride's detail and timeline (the same view as GET /api/rides/:id); the ack carries it. */
@@ -87,6 +100,7 @@ export const clientMessageRoles: Record<ClientMessageType, readonly ('customer' 
   'driver.unfollow': ['customer', 'operator'],
   'ride.cancel': ['customer', 'driver'],
   ping: ['customer', 'driver', 'operator'],
+  'session.resume': ['customer', 'driver'],
   'ops.subscribe': ['operator'],
   'ops.ride': ['operator'],
   'ops.unsubscribe': ['operator'],
@@ -211,6 +225,8 @@ export const ActiveRide = RideView.extend({
   customer: PartyView,
   driver: DriverPartyView.nullable(),
   bids: z.array(BidView),
+  /** The seq of the ride's last event when the state was read (resume from it with session.resume). */
+  lastSeq: RideSeq.optional(),
 });
 export type ActiveRide = z.infer<typeof ActiveRide>;
 
@@ -358,6 +374,8 @@ export const ErrorFrame = z.object({
 export interface ServerFrame<T extends ServerMessageType = ServerMessageType> {
   type: T;
   id?: string;
+  /** Frames about one ride: its event number (contract 1.1, "Ordered ride events"). */
+  seq?: number;
   data?: ServerMessageDataOf<T>;
   error?: { code: string; message: string; details?: Record<string, unknown> };
 }

@@ -12,6 +12,7 @@ import type {
   DriverActivity,
   DriverPresence,
   DriverPresenceInfo,
+  FrameMeta,
   LocationFollows,
   MessageHandler,
   MessageRouter,
@@ -25,6 +26,7 @@ export interface RecordedFrame {
   userId: string;
   type: ServerMessageType;
   data: unknown;
+  seq?: number | undefined;
 }
 
 export class TestHub implements MessageRouter, Notifier, DriverPresence, PresenceEvents, LocationFollows {
@@ -63,8 +65,8 @@ export class TestHub implements MessageRouter, Notifier, DriverPresence, Presenc
   }
 
   // notifier
-  notify<T extends ServerMessageType>(userId: string, type: T, data: ServerMessageDataOf<T>): boolean {
-    const frame = { userId, type, data };
+  notify<T extends ServerMessageType>(userId: string, type: T, data: ServerMessageDataOf<T>, meta?: FrameMeta): boolean {
+    const frame = { userId, type, data, seq: meta?.seq };
     this.frames.push(frame);
     for (const waiter of [...this.waiters]) {
       if (waiter.match(frame)) {

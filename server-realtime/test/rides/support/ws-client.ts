@@ -8,6 +8,8 @@ import type { ServerMessageDataOf, ServerMessageType } from '@drivrr/shared/prot
 export interface Frame {
   type: string;
   id?: string;
+  /** Frames about one ride: its event number. */
+  seq?: number;
   data?: unknown;
   error?: { code: string; message: string; details?: Record<string, unknown> };
 }
@@ -98,6 +100,20 @@ export class WsTestClient {
       if (frame.type === 'error') throw new RemoteError(frame.error?.code ?? 'unknown', frame.error?.message ?? '', frame.error?.details);
       return frame.data as R;
     });
+  }
+
+  /**
+   * Sends several messages back to back in one synchronous burst (as a client that writes them
+   * in one go would) and resolves with each one's error code ('ok' when acked), in order.
+   */
+  burst(messages: readonly { type: string; data: unknown }[]): Promise<string[]> {
+    const answers = messages.map(({ type, data }) =>
+      this.request(type, data).then(
+        () => 'ok',
+        (error: unknown) => (error instanceof RemoteError ? error.code : Promise.reject(error)),
+      ),
+    );
+    return Promise.all(answers);
   }
 
   /** Like request, but resolves with the error code ('ok' when acked). */

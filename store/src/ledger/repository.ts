@@ -1,9 +1,8 @@
 /** Ledger repository: parameterised SQL over ledger_accounts / ledger_transactions / ledger_entries. */
-import { AppError } from '../errors.js';
-import { pgErrorCode, PG_CHECK_VIOLATION, withTransaction, type Pool, type PoolClient, type Queryable } from '../db.js';
-import type { TransactionView } from '../protocol.js';
+import { AppError } from '@drivrr/shared';
+import { pgErrorCode, PG_CHECK_VIOLATION, type PoolClient, type Queryable } from '@drivrr/shared/db';
+import type { TransactionView } from '@drivrr/shared/protocol';
 import {
-  MAX_TOPUP_AMOUNT,
   planRideSettlement,
   planTopUp,
   type PaymentMethod,
@@ -205,10 +204,14 @@ export interface TopUpArgs {
   wallet?: WalletKind;
 }
 
-export interface TopUpOutcome {
+/** A top-up stored under an idempotency key, as a retry with that key is answered. */
+export interface StoredTopUp {
+  kind: string;
+  /** The transaction's amount (what the key was first used for). */
+  amount: number;
+  currency: string;
+  /** The transaction as the wallet saw it (its signed change and balance after). */
   transaction: TransactionView;
-  /** True when the key had been used already and the stored transaction is returned. */
-  replayed: boolean;
 }
 
 interface StoredTopUpRow {
@@ -222,7 +225,8 @@ interface StoredTopUpRow {
   balance_after: number | null;
 }
 
-async function findTopUpByKey(q: Queryable, userId: string, idempotencyKey: string, walletKind: WalletKind): Promise<StoredTopUpRow | undefined> {
+/** The transaction a user made with this idempotency key, if any. */
+export async function findTopUpByKey(q: Queryable, userId: string, idempotencyKey: string, walletKind: WalletKind): Promise<StoredTopUp | undefined> {
   const { rows } = await q.query<StoredTopUpRow>(
     `SELECT t.id, t.kind, t.amount, t.currency, t.ride_id, t.created_at, e.amount AS entry_amount, e.balance_after
        FROM ledger_transactions t
@@ -231,17 +235,12 @@ async function findTopUpByKey(q: Queryable, userId: string, idempotencyKey: stri
       WHERE t.initiator_id = $1 AND t.idempotency_key = $2`,
     [userId, idempotencyKey, walletKind],
   );
-  return rows[0];
-}
-
-function replayOf(row: StoredTopUpRow, args: TopUpArgs): TopUpOutcome {
-  if (row.kind !== 'wallet_topup' || Number(row.amount) !== args.amount || row.currency !== args.currency) {
-    throw new AppError('conflict', 'this Idempotency-Key was already used for a different request', {
-      details: { idempotencyKey: args.idempotencyKey, transactionId: row.id },
-    });
-  }
+  const row = rows[0];
+  if (!row) return undefined;
   return {
-    replayed: true,
+    kind: row.kind,
+    amount: Number(row.amount),
+    currency: row.currency,
     transaction: {
       id: row.id,
       kind: row.kind,
@@ -255,66 +254,38 @@ function replayOf(row: StoredTopUpRow, args: TopUpArgs): TopUpOutcome {
 }
 
 /**
- * A simulated wallet top-up (no payment gateway), idempotent per (user, key): a retry with the
- * same key returns the stored transaction and credits nothing, also under concurrent retries; the
- * same key with a different amount -> AppError conflict. Amounts above MAX_TOPUP_AMOUNT are refused.
+ * Posts a top-up inside the caller's transaction: external funding -> the user's wallet, under
+ * its idempotency key. Undefined when a concurrent top-up with the same key committed first
+ * (ON CONFLICT waits for it): the caller answers with that one.
  */
-export async function topUpWalletWithOutcome(pool: Pool, args: TopUpArgs): Promise<TopUpOutcome> {
+export async function postTopUp(client: PoolClient, args: TopUpArgs): Promise<TransactionView | undefined> {
   const walletKind = args.wallet ?? 'customer_wallet';
-  if (!Number.isSafeInteger(args.amount) || args.amount <= 0) {
-    throw new AppError('validation_failed', 'amount must be a positive integer of minor units', { details: { field: 'amount' } });
-  }
-  if (args.amount > MAX_TOPUP_AMOUNT) {
-    throw new AppError('validation_failed', `a single top-up is at most ${MAX_TOPUP_AMOUNT} minor units`, {
-      details: { field: 'amount', max: MAX_TOPUP_AMOUNT },
-    });
-  }
-  if (args.idempotencyKey.length < 1 || args.idempotencyKey.length > 128) {
-    throw new AppError('validation_failed', 'Idempotency-Key must be 1..128 characters', { details: { field: 'Idempotency-Key' } });
-  }
-  const previous = await findTopUpByKey(pool, args.userId, args.idempotencyKey, walletKind);
-  if (previous) return replayOf(previous, args);
-
   const plan = planTopUp(args.amount, walletKind);
-  const created = await withTransaction(pool, async (client) => {
-    const wallet = await ensureWallet(client, args.userId, walletKind, args.currency);
-    const funding = await ensureSystemAccount(client, 'external_funding', args.currency);
-    // ON CONFLICT waits for a concurrent insert of the same key and then yields nothing:
-    // that request won, and we answer with its transaction after this one ends.
-    const inserted = await client.query<{ id: string; created_at: Date }>(
-      `INSERT INTO ledger_transactions (kind, amount, currency, initiator_id, idempotency_key, description)
-       VALUES ('wallet_topup', $1, $2, $3, $4, 'simulated wallet top-up')
-       ON CONFLICT ON CONSTRAINT ledger_transactions_idempotency DO NOTHING
-       RETURNING id, created_at`,
-      [args.amount, args.currency, args.userId, args.idempotencyKey],
-    );
-    const row = inserted.rows[0];
-    if (!row) return undefined;
-    const accounts = emptyAccounts();
-    accounts[walletKind] = wallet.accountId;
-    accounts.external_funding = funding.accountId;
-    const balances = await lockAccounts(client, [wallet.accountId, funding.accountId]);
-    const after = await writeEntries(client, row.id, plan, accounts, balances);
-    const transaction: TransactionView = {
-      id: row.id,
-      kind: 'wallet_topup',
-      amount: args.amount,
-      currency: args.currency,
-      rideId: null,
-      balanceAfter: after.get(wallet.accountId) ?? null,
-      createdAt: row.created_at.toISOString(),
-    };
-    return transaction;
-  });
-  if (created) return { transaction: created, replayed: false };
-  const winner = await findTopUpByKey(pool, args.userId, args.idempotencyKey, walletKind);
-  if (!winner) throw new Error('top-up lost its idempotency race but the winner is not visible');
-  return replayOf(winner, args);
-}
-
-/** `topUpWalletWithOutcome` without the replay flag. */
-export async function topUpWallet(pool: Pool, args: TopUpArgs): Promise<TransactionView> {
-  return (await topUpWalletWithOutcome(pool, args)).transaction;
+  const wallet = await ensureWallet(client, args.userId, walletKind, args.currency);
+  const funding = await ensureSystemAccount(client, 'external_funding', args.currency);
+  const inserted = await client.query<{ id: string; created_at: Date }>(
+    `INSERT INTO ledger_transactions (kind, amount, currency, initiator_id, idempotency_key, description)
+     VALUES ('wallet_topup', $1, $2, $3, $4, 'simulated wallet top-up')
+     ON CONFLICT ON CONSTRAINT ledger_transactions_idempotency DO NOTHING
+     RETURNING id, created_at`,
+    [args.amount, args.currency, args.userId, args.idempotencyKey],
+  );
+  const row = inserted.rows[0];
+  if (!row) return undefined;
+  const accounts = emptyAccounts();
+  accounts[walletKind] = wallet.accountId;
+  accounts.external_funding = funding.accountId;
+  const balances = await lockAccounts(client, [wallet.accountId, funding.accountId]);
+  const after = await writeEntries(client, row.id, plan, accounts, balances);
+  return {
+    id: row.id,
+    kind: 'wallet_topup',
+    amount: args.amount,
+    currency: args.currency,
+    rideId: null,
+    balanceAfter: after.get(wallet.accountId) ?? null,
+    createdAt: row.created_at.toISOString(),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,8 +6,8 @@
  * Fragments use fixed table aliases so callers can compose them:
  *   rides `r`; bids `b`, their driver `bu`, the driver's vehicle `bv`; ride_events `e`.
  */
-import { AppError } from './errors.js';
-import type { Queryable } from './db.js';
+import { AppError } from '@drivrr/shared';
+import type { Queryable } from '@drivrr/shared/db';
 import type {
   ActiveRide,
   BidView,
@@ -18,7 +18,8 @@ import type {
   RideStatus,
   RideView,
   VehicleView,
-} from './protocol.js';
+} from '@drivrr/shared/protocol';
+import { ACTIVE_RIDE_STATUSES, ENGAGED_RIDE_STATUSES } from '@drivrr/shared/protocol';
 
 // ---------------------------------------------------------------------------------------------
 // Ratings
@@ -287,7 +288,7 @@ export function decodeRideCursor(raw: string): RideCursor {
 // Read queries
 // ---------------------------------------------------------------------------------------------
 
-export const ACTIVE_RIDE_STATUSES = ['requested', 'assigned', 'arrived', 'in_progress'] as const satisfies readonly RideStatus[];
+export { ACTIVE_RIDE_STATUSES, ENGAGED_RIDE_STATUSES } from '@drivrr/shared/protocol';
 
 export type RideParticipantRole = 'customer' | 'driver';
 
@@ -426,11 +427,9 @@ export async function listRidesForUser(q: Queryable, args: ListRidesArgs): Promi
  * their own bids.
  */
 export async function getActiveRideForUser(q: Queryable, userId: string, role: RideParticipantRole): Promise<ActiveRide | undefined> {
-  const where =
-    role === 'driver'
-      ? `r.driver_id = $1 AND r.status IN ('assigned', 'arrived', 'in_progress')`
-      : `r.customer_id = $1 AND r.status IN ('requested', 'assigned', 'arrived', 'in_progress')`;
-  const { rows } = await q.query<RideWithPartiesRow>(`${RIDE_WITH_PARTIES} WHERE ${where} ORDER BY r.created_at DESC LIMIT 1`, [userId]);
+  const where = role === 'driver' ? `r.driver_id = $1` : `r.customer_id = $1`;
+  const statuses = role === 'driver' ? ENGAGED_RIDE_STATUSES : ACTIVE_RIDE_STATUSES;
+  const { rows } = await q.query<RideWithPartiesRow>(`${RIDE_WITH_PARTIES} WHERE ${where} AND r.status = ANY($2::text[]) ORDER BY r.created_at DESC LIMIT 1`, [userId, statuses]);
   const row = rows[0];
   if (!row) return undefined;
   const bids = await listBidsForRide(q, row.id, role === 'driver' ? { driverId: userId } : {});
