@@ -66,6 +66,7 @@ describe('acks on the wire', () => {
     for (const step of ['ride.arrived', 'ride.start', 'ride.complete'] as const) await acked(driver.socket, step, { rideId: request.rideId });
     const second = await acked<{ rideId: string }>(customer.socket, 'ride.request', { pickup, dropoff, fare: 50_000, paymentMethod: 'cash' });
     await acked(customer.socket, 'ride.cancel', { rideId: second.rideId, reason: 'changed my mind' });
+    await acked(customer.socket, 'session.resume', { rideId: request.rideId, seq: 0 });
     await acked(driver.socket, 'driver.offline', {});
 
     expect([...checked].sort()).toEqual([...CLIENT_MESSAGE_TYPES].sort());
