@@ -6,7 +6,7 @@ import pg from 'pg';
 import { generateSigningKeys, signAccessToken, type SigningKeys } from '@drivrr/shared';
 import type { Role } from '@drivrr/shared/protocol';
 import { loadAuthConfig, startAuthServer, type AuthServer } from '@drivrr/server-auth';
-import { loadRealtimeConfig, startRealtimeServer, type RealtimeModuleFactory, type RealtimeServer } from '@drivrr/server-realtime';
+import { loadRealtimeConfig, startRealtimeServer, type Clock, type RealtimeModuleFactory, type RealtimeServer } from '@drivrr/server-realtime';
 import { silentLogger } from '@drivrr/shared/logger';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
@@ -30,6 +30,8 @@ export interface StackOptions {
   realtimeEnv?: Record<string, string>;
   /** Feature modules of the realtime service instead of the default list (server-realtime/src/modules.ts). */
   realtimeModules?: RealtimeModuleFactory[];
+  /** The clock of the realtime service's socket lifetimes (a ManualClock to drive token expiry). */
+  realtimeClock?: Clock;
 }
 
 export async function startTestStack(options: StackOptions = {}): Promise<TestStack> {
@@ -59,6 +61,7 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
     if (options.realtime !== false) realtime = await startRealtimeServer(loadRealtimeConfig({ ...env, ...options.realtimeEnv }), {
         logger: silentLogger,
         ...(options.realtimeModules ? { modules: options.realtimeModules } : {}),
+        ...(options.realtimeClock ? { clock: options.realtimeClock } : {}),
       });
   } catch (error) {
     await auth?.stop();

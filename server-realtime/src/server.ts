@@ -14,6 +14,8 @@ import { RealtimeMetrics } from './metrics.js';
 import { createModules, realtimeModules, startModules, stopModules, type RealtimeModuleFactory } from './modules.js';
 import type { DriverPresence, LocationFollows, RealtimeModule } from './ws/contracts.js';
 import { CLOSE_GOING_AWAY, RealtimeGateway } from './ws/gateway.js';
+import { PostgresSessionRevocations, type SessionRevocations } from './sessions/revocations.js';
+import type { Clock } from './ws/clock.js';
 import type { SocketStats } from './ws/hub.js';
 import { WebSocketTransport } from './ws/transport.js';
 
@@ -37,18 +39,24 @@ export interface RealtimeServerOptions {
   logger?: Logger;
   /** Feature modules to wire (default: every module in modules.ts). */
   modules?: readonly RealtimeModuleFactory[];
+  /** The clock of sockets' token lifetimes (tests pass a virtual one; default the system clock). */
+  clock?: Clock;
 }
 
 export const REALTIME_VERSION = packageVersion(new URL('../package.json', import.meta.url));
 
 export async function startRealtimeServer(config: RealtimeConfig, options: RealtimeServerOptions = {}): Promise<RealtimeServer> {
   const logger = options.logger ?? createLogger('realtime', config.logLevel);
-  const pool = createPool(config.databaseUrl, { applicationName: 'drivrr-realtime' });
+  const pool = createPool(config.databaseUrl, { applicationName: 'drivrr-realtime', ...config.db });
   const startedAt = Date.now();
   // The gateway is created first so the metrics can read its counts; both live as long as the server.
   let gateway: RealtimeGateway | undefined;
   const metrics = new RealtimeMetrics(() => gateway?.connectionCounts() ?? { customer: 0, driver: 0, operator: 0 });
-  gateway = new RealtimeGateway({ ws: config.ws, jwtPublicKeyPem: config.jwtPublicKeyPem, pool, logger, metrics });
+  const revocations: SessionRevocations = new PostgresSessionRevocations(pool, config.ws.revocationPollMs, logger);
+  gateway = new RealtimeGateway({
+    ws: config.ws, jwtPublicKeyPem: config.jwtPublicKeyPem, pool, logger, metrics, revocations,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const liveGateway = gateway;
   const transport = new WebSocketTransport('/ws', liveGateway);
 
@@ -56,7 +64,9 @@ export async function startRealtimeServer(config: RealtimeConfig, options: Realt
   try {
     modules = createModules({ ...liveGateway.moduleDeps(), pool, config, logger }, options.modules ?? realtimeModules);
     await startModules(modules);
+    await revocations.start();
   } catch (error) {
+    revocations.stop();
     liveGateway.stop();
     await stopModules(modules, logger);
     await pool.end().catch(() => {});
@@ -112,6 +122,7 @@ export async function startRealtimeServer(config: RealtimeConfig, options: Realt
       });
     });
   } catch (error) {
+    revocations.stop();
     liveGateway.stop();
     await stopModules(modules, logger);
     await pool.end().catch(() => {});
@@ -140,6 +151,7 @@ export async function startRealtimeServer(config: RealtimeConfig, options: Realt
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await stopModules(modules, logger);
+        revocations.stop();
         liveGateway.stop();
         await transport.closeAll(CLOSE_GOING_AWAY, 'server shutting down', config.ws.closeTimeoutMs);
         const forceTimer = setTimeout(() => server.closeAllConnections(), 5_000);
