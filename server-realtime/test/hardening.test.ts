@@ -93,6 +93,13 @@ describe('hostile values over WebSocket', () => {
     await socket.close();
   });
 
+  it('closes with 1007 on a text frame that is not valid UTF-8 (the close-code table of docs/protocol.md)', async () => {
+    const customer = await createUser(stack, 'customer');
+    const socket = await connect(stack.realtime!.wsUrl, customer.token);
+    socket.ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+    expect(await socket.closed).toBe(1007);
+  });
+
   it('survives a seeded fuzz of valid-shaped messages with hostile values and never answers internal_error', async () => {
     const random = createRng(20261125).next;
     const customer = await createUser(stack, 'customer');
