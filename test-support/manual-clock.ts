@@ -30,6 +30,11 @@ export class ManualClock implements Clock {
     this.current = Date.now();
   }
 
+  /** Moves time forward to `atMs` (ms since epoch), running every timer due on the way. */
+  advanceTo(atMs: number): void {
+    this.advance(Math.max(0, atMs - this.current));
+  }
+
   /** Moves time forward by `ms`, running every timer due on the way. */
   advance(ms: number): void {
     const target = this.current + ms;

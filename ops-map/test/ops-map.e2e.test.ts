@@ -264,6 +264,12 @@ describe('the live operations map', () => {
        SELECT '+9231' || lpad(g::text, 8, '0'), 'driver', 'Fleet ' || g FROM generate_series(1, $1) g RETURNING id`,
       [n],
     );
+    // driver.online needs a vehicle on file
+    await stack.query(
+      `INSERT INTO vehicles (driver_id, make, model, color, plate, type)
+       SELECT id, 'Suzuki', 'Alto', 'White', 'FLEET-' || n, 'car' FROM unnest($1::uuid[]) WITH ORDINALITY AS t(id, n)`,
+      [rows.map((r) => r.id)],
+    );
     const fleet: { client: ProtocolClient; lat: number; lng: number; dLat: number; dLng: number }[] = [];
     for (let i = 0; i < rows.length; i += 50) {
       const batch = await Promise.all(

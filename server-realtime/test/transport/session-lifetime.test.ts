@@ -9,6 +9,13 @@ import { connect, openSocket, refusedHandshake, type TestClient } from '../suppo
 
 const SHORT_TTL_S = 30;
 
+/** A token of SHORT_TTL_S and its times in ms (the virtual clock is moved relative to them). */
+function shortToken(stack: TestStack, userId: string): { token: string; issuedAtMs: number; expiresAtMs: number } {
+  const token = tokenFor(stack.keys, userId, 'customer', SHORT_TTL_S);
+  const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { iat: number; exp: number };
+  return { token, issuedAtMs: claims.iat * 1000, expiresAtMs: claims.exp * 1000 };
+}
+
 async function waitForClose(client: TestClient, withinMs: number): Promise<{ code: number; reason: string }> {
   let timer: NodeJS.Timeout | undefined;
   const code = await Promise.race([
@@ -34,23 +41,31 @@ describe('sockets and the lifetime of their token', () => {
 
   it('warns with session.expiring half the lifetime before exp (at most 60 s), then closes with 4401 token_expired at exp', async () => {
     const customer = await createUser(stack, 'customer');
-    const client = await connect(stack.realtime!.wsUrl, tokenFor(stack.keys, customer.id, 'customer', SHORT_TTL_S));
+    const short = shortToken(stack, customer.id);
+    clock.reset();
+    const client = await connect(stack.realtime!.wsUrl, short.token);
+    const warnAtMs = short.issuedAtMs + (SHORT_TTL_S / 2) * 1000;
 
-    clock.advance((SHORT_TTL_S / 2) * 1000 - 100);
+    clock.advanceTo(warnAtMs - 100);
+    expect((await client.request('ping', {})).type).toBe('ack');
     expect(client.frames.some((f) => f.type === 'session.expiring')).toBe(false);
-    clock.advance(100);
+    clock.advanceTo(warnAtMs);
     const warning = await client.nextOfType('session.expiring');
     const expiresAtMs = Date.parse(warning.data.expiresAt as string);
-    expect(expiresAtMs).toBeGreaterThan(clock.now());
+    expect(expiresAtMs).toBe(short.expiresAtMs);
 
-    clock.advance(expiresAtMs - clock.now());
+    clock.advanceTo(expiresAtMs - 1);
+    expect((await client.request('ping', {})).type).toBe('ack');
+    clock.advanceTo(expiresAtMs);
     expect(await waitForClose(client, 2_000)).toEqual({ code: 4401, reason: 'token_expired' });
   });
 
   it('does not handle a ride.request on a socket whose token has expired', async () => {
     const customer = await createUser(stack, 'customer');
-    const client = await connect(stack.realtime!.wsUrl, tokenFor(stack.keys, customer.id, 'customer', SHORT_TTL_S));
-    clock.advance(SHORT_TTL_S * 1000);
+    const short = shortToken(stack, customer.id);
+    clock.reset();
+    const client = await connect(stack.realtime!.wsUrl, short.token);
+    clock.advanceTo(short.expiresAtMs);
     client.send('ride.request', { pickup: { lat: 24.86, lng: 67.0 }, dropoff: { lat: 24.9, lng: 67.1 }, fare: 50_000, paymentMethod: 'cash' }, 'late');
     expect((await waitForClose(client, 2_000)).code).toBe(4401);
     expect(client.frames.some((f) => f.id === 'late')).toBe(false);
@@ -60,15 +75,17 @@ describe('sockets and the lifetime of their token', () => {
 
   it('keeps a socket past the old exp after session.refresh with a fresh token of the same user', async () => {
     const customer = await createUser(stack, 'customer');
-    const client = await connect(stack.realtime!.wsUrl, tokenFor(stack.keys, customer.id, 'customer', SHORT_TTL_S));
-    clock.advance((SHORT_TTL_S / 2) * 1000);
+    const short = shortToken(stack, customer.id);
+    clock.reset();
+    const client = await connect(stack.realtime!.wsUrl, short.token);
+    clock.advanceTo(short.issuedAtMs + (SHORT_TTL_S / 2) * 1000);
     await client.nextOfType('session.expiring');
 
     const answer = await client.request('session.refresh', { accessToken: tokenFor(stack.keys, customer.id, 'customer', 900) });
     expect(answer.type).toBe('ack');
     expect(Date.parse(answer.data.expiresAt as string)).toBeGreaterThan(clock.now() + 800_000);
 
-    clock.advance(SHORT_TTL_S * 1000);
+    clock.advanceTo(short.expiresAtMs + 5_000);
     expect((await client.request('ping', {})).type).toBe('ack');
     expect(client.closeCode).toBeUndefined();
     await client.close();
