@@ -351,12 +351,15 @@ describe('the live operations map', () => {
     const { iat, exp } = JSON.parse(Buffer.from(before!.split('.')[1]!, 'base64url').toString()) as { iat: number; exp: number };
     const refreshesBefore = await metric('drivrr_ws_messages_in_total{type="session.refresh"}');
     const refusalsBefore = await metric('drivrr_ws_error_frames_total{code="invalid_token"}');
+    const acksBefore = await metric('drivrr_ws_messages_out_total{type="ack"}');
 
     clock.advanceTo(exp * 1000 - Math.min(60_000, ((exp - iat) * 1000) / 2));
 
     await eventually(() => page.evaluate(() => sessionStorage.getItem('drivrr.ops.accessToken'))).not.toBe(before);
     await eventually(() => metric('drivrr_ws_messages_in_total{type="session.refresh"}')).toBe(refreshesBefore + 1);
-    expect(await metric('drivrr_ws_error_frames_total{code="invalid_token"}')).toBe(refusalsBefore); // the refresh was acked
+    // the refresh is the only message in flight: it was acked, not refused
+    await eventually(() => metric('drivrr_ws_messages_out_total{type="ack"}')).toBeGreaterThan(acksBefore);
+    expect(await metric('drivrr_ws_error_frames_total{code="invalid_token"}')).toBe(refusalsBefore);
     expect(await page.getByTestId('link-state').getAttribute('data-state')).toBe('live');
     expect(pageErrors).toEqual([]);
   });
