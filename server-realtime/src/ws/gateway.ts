@@ -79,7 +79,7 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
     this.lifetimes = new SessionLifetimes({ clock, hub: this.hub, publicKey: this.publicKey, revocations: options.revocations });
     this.router = new MessageDispatcher({
       hub: this.hub, receipts: this.receipts, metrics, logger, floodCloseAfter: ws.floodCloseAfter,
-      now: clock.now, sessionEnded: (session, now) => this.lifetimes.expired(session, now),
+      sessionEnded: (session) => this.lifetimes.expired(session),
     });
     this.presence = new DriverPresenceIndex(ws.driverGraceMs, (error, event, driverId) =>
       logger.error({ err: error, event, driverId }, 'a presence listener failed'),
@@ -268,8 +268,8 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
       };
       const session = this.sessionOf(ctx);
       // The common case stays synchronous (a location.update right behind it must find the driver online).
-      if (session === undefined || !this.withoutVehicle.has(session)) return goOnline();
-      return this.vehicleCheck(session).then(goOnline);
+      if (session !== undefined && !this.withoutVehicle.has(session)) return goOnline();
+      return this.vehicleCheck(ctx.caller.userId, session).then(goOnline);
     });
     router.on('driver.offline', (ctx) => {
       presence.goOffline(ctx.caller.userId);
@@ -313,11 +313,11 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
   }
 
   /** driver.online of a driver who had no vehicle at the handshake: one may have been added since. */
-  private async vehicleCheck(session: Session): Promise<void> {
-    if (!(await driverHasVehicle(this.options.pool, session.userId))) {
+  private async vehicleCheck(driverId: string, session: Session | undefined): Promise<void> {
+    if (!(await driverHasVehicle(this.options.pool, driverId))) {
       throw new AppError('vehicle_required', 'add your vehicle (PUT /api/users/me/vehicle) before going online');
     }
-    this.withoutVehicle.delete(session);
+    if (session) this.withoutVehicle.delete(session);
   }
 
   /**

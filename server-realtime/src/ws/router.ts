@@ -33,7 +33,7 @@ export interface RouterOptions {
   floodCloseAfter: number;
   now?: () => number;
   /** True when the socket's token has run out (it is then being closed and the frame is dropped). */
-  sessionEnded?: (session: Session, now: number) => boolean;
+  sessionEnded?: (session: Session) => boolean;
 }
 
 export class MessageDispatcher implements MessageRouter {
@@ -57,7 +57,7 @@ export class MessageDispatcher implements MessageRouter {
   dispatch(session: Session, raw: Buffer | string): void {
     if (session.closed) return;
     const now = this.now();
-    if (this.options.sessionEnded?.(session, now)) return;
+    if (this.options.sessionEnded?.(session)) return;
     const parsed = parseClientFrame(raw);
     if (!session.bucket.take(now)) {
       this.rateLimited(session, parsed.ok ? parsed.message.id : parsed.id);

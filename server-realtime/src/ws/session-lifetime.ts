@@ -75,8 +75,8 @@ export class SessionLifetimes {
   }
 
   /** True (and the socket is being closed) when the socket's token has run out: checked on every frame. */
-  expired(session: Session, now: number): boolean {
-    if (now < session.token.expiresAtS * 1000) return false;
+  expired(session: Session): boolean {
+    if (this.deps.clock.now() < session.token.expiresAtS * 1000) return false;
     this.end(session, 'token_expired');
     return true;
   }
