@@ -3,12 +3,18 @@
  * and loads the caller's account; a token of a deleted account is refused.
  */
 import { createPublicKey } from 'node:crypto';
+import type { ErrorCode } from '@drivrr/shared';
 import type { RequestHandler, Response } from 'express';
 import { AppError, authenticate, bearerFromHeader, type Caller } from '@drivrr/shared';
 import type { Queryable } from '@drivrr/shared/db';
 import { isSessionRevoked } from '../db/refresh-tokens.js';
 import { findUserById } from '../db/users.js';
 import type { ApiRateLimits } from './rate-limits.js';
+
+/** What any endpoint behind requireAuth may answer besides its own errors (for the OpenAPI document). */
+export const AUTHENTICATED_ERRORS = [
+  'unauthenticated', 'invalid_token', 'token_expired', 'session_revoked', 'rate_limited', 'db_unavailable',
+] as const satisfies readonly ErrorCode[];
 
 /**
  * Also refuses a token whose login has ended (logout, revoked family: `session_revoked`), and
