@@ -179,6 +179,20 @@ async function prepareDatabase() {
     );
   const drivers = (await insert('1', 'driver')).rows.map((r) => r.id);
   const customers = (await insert('2', 'customer')).rows.map((r) => r.id);
+  // driver.online needs a vehicle on file, and a customer may follow only the driver of its own
+  // active ride: each pair gets a vehicle and an assigned ride, as after a real haggle.
+  await db.query(
+    `INSERT INTO vehicles (driver_id, make, model, color, plate, type)
+     SELECT d, 'Suzuki', 'Alto', 'White', 'BENCH-' || n, 'car' FROM unnest($1::uuid[]) WITH ORDINALITY AS t(d, n)`,
+    [drivers],
+  );
+  await db.query(
+    `INSERT INTO rides (customer_id, driver_id, status, pickup_lat, pickup_lng, dropoff_lat, dropoff_lng, fare, agreed_fare,
+                        currency, payment_method, distance_m, duration_s, suggested_fare, minimum_fare, expires_at, assigned_at)
+     SELECT c, d, 'assigned', 24.86, 67.0, 24.9, 67.1, 50000, 50000, 'PKR', 'cash', 5000, 600, 50000, 20000, now(), now()
+     FROM unnest($1::uuid[], $2::uuid[]) AS t(d, c)`,
+    [drivers, customers],
+  );
   await db.end();
   const keys = generateSigningKeys();
   const sign = (sub, role) => signAccessToken({ sub, role }, { privateKey: keys.privateKeyPem, kid: keys.kid }, 3600).token;

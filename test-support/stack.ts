@@ -6,7 +6,7 @@ import pg from 'pg';
 import { generateSigningKeys, signAccessToken, type SigningKeys } from '@drivrr/shared';
 import type { Role } from '@drivrr/shared/protocol';
 import { loadAuthConfig, startAuthServer, type AuthServer } from '@drivrr/server-auth';
-import { loadRealtimeConfig, startRealtimeServer, type RealtimeModuleFactory, type RealtimeServer, type RideClock } from '@drivrr/server-realtime';
+import { loadRealtimeConfig, startRealtimeServer, type RealtimeModuleFactory, type RealtimeServer, type RideClock, type SessionClock } from '@drivrr/server-realtime';
 import { silentLogger } from '@drivrr/shared/logger';
 import { createTestDatabase, type TestDatabase } from './db.js';
 
@@ -32,6 +32,8 @@ export interface StackOptions {
   realtimeModules?: RealtimeModuleFactory[];
   /** The realtime service's rides clock (a VirtualClock lets a test move time); default the system clock. */
   realtimeClock?: RideClock;
+  /** The clock of the realtime service's socket lifetimes (a ManualClock to drive token expiry). */
+  sessionClock?: SessionClock;
 }
 
 export async function startTestStack(options: StackOptions = {}): Promise<TestStack> {
@@ -62,6 +64,7 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
         logger: silentLogger,
         ...(options.realtimeModules ? { modules: options.realtimeModules } : {}),
         ...(options.realtimeClock ? { clock: options.realtimeClock } : {}),
+        ...(options.sessionClock ? { sessionClock: options.sessionClock } : {}),
       });
   } catch (error) {
     await auth?.stop();

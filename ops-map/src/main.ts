@@ -220,13 +220,26 @@ async function onLinkState(state: LinkState, detail?: string): Promise<void> {
   showLogin(detail ? `Signed out: ${detail}` : 'Please sign in.');
 }
 
+/** session.expiring: a good app refreshes its token and hands it to the open socket. */
+async function onExpiring(): Promise<void> {
+  const session = loadSession();
+  if (!session?.refreshToken) return; // a ?token= session cannot refresh: the socket closes at expiry
+  try {
+    const fresh = await auth.refresh(session.refreshToken);
+    saveSession(fresh);
+    socket?.refreshSession(fresh.accessToken);
+  } catch {
+    // the close at expiry (4401) leads to a new sign-in
+  }
+}
+
 function connect(session: StoredSession): void {
   loginForm.hidden = true;
   if (socket) {
     socket.useToken(session.accessToken);
     return;
   }
-  socket = new OpsSocket(wsUrl, session.accessToken, { snapshot: onSnapshot, state: (s, d) => void onLinkState(s, d) });
+  socket = new OpsSocket(wsUrl, session.accessToken, { snapshot: onSnapshot, state: (s, d) => void onLinkState(s, d), expiring: () => void onExpiring() });
   socket.connect();
 }
 

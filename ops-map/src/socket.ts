@@ -7,12 +7,16 @@
 import type { OpsRideAck, OpsSnapshot } from '@drivrr/shared/protocol';
 
 const SUBPROTOCOL = 'drivrr.v1';
+/** Close code of an expired token or an ended login (WS_CLOSE_SESSION_ENDED; type imports only here, to keep zod out of the bundle). */
+const CLOSE_SESSION_ENDED = 4401;
 
 export type LinkState = 'connecting' | 'live' | 'reconnecting' | 'refused';
 
 export interface OpsSocketEvents {
   snapshot(snapshot: OpsSnapshot): void;
   state(state: LinkState, detail?: string): void;
+  /** The service sent session.expiring: get a new access token and hand it to `refreshSession`. */
+  expiring(): void;
 }
 
 interface Pending {
@@ -62,7 +66,8 @@ export class OpsSocket {
         this.pending.delete(id);
       }
       if (this.closedByUs) return;
-      if (event.code === 1008) {
+      // 1008: policy; 4401: the token ran out or the login ended (the page refreshes or signs in again)
+      if (event.code === 1008 || event.code === CLOSE_SESSION_ENDED) {
         this.events.state('refused', event.reason || 'the service closed the session');
         return;
       }
@@ -91,6 +96,12 @@ export class OpsSocket {
     } catch {
       return false;
     }
+  }
+
+  /** Extends the open socket with a new token (session.refresh); reconnects with it if that fails. */
+  refreshSession(token: string): void {
+    this.token = token;
+    this.request('session.refresh', { accessToken: token }).catch(() => this.useToken(token));
   }
 
   /** Reconnects with a fresh token (after a new login or a refresh). */
@@ -132,6 +143,10 @@ export class OpsSocket {
     }
     if (frame.type === 'ops.snapshot') {
       this.events.snapshot(frame.data as OpsSnapshot);
+      return;
+    }
+    if (frame.type === 'session.expiring') {
+      this.events.expiring();
       return;
     }
     if ((frame.type === 'ack' || frame.type === 'error') && typeof frame.id === 'string') {

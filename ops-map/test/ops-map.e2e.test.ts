@@ -14,6 +14,7 @@ import { chromium, type Browser, type Locator, type Page } from 'playwright-core
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolClient } from '@drivrr/simulators';
+import { ManualClock } from '../../test-support/manual-clock.js';
 import { createUser, startTestStack, tokenFor, type TestStack, type TestUser } from '../../test-support/stack.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -23,6 +24,8 @@ const OPERATOR_PHONE = '+923990000077';
 const SADDAR = { lat: 24.8575, lng: 67.0295 };
 
 let stack: TestStack;
+/** The realtime service's clock of token lifetimes: moved only by the last test (token refresh). */
+const clock = new ManualClock();
 let browser: Browser;
 let page: Page;
 let pageDir: string;
@@ -57,6 +60,7 @@ beforeAll(async () => {
   stack = await startTestStack({
     authEnv: { OPERATOR_PHONES: OPERATOR_PHONE, OTP_TEST_PHONES: `${OPERATOR_PHONE}=000000` },
     realtimeEnv: { OPS_MAP_DIR: pageDir, OPS_SNAPSHOT_MS: '250', OPS_BOARD_MS: '250' },
+    sessionClock: clock,
   });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -264,6 +268,12 @@ describe('the live operations map', () => {
        SELECT '+9231' || lpad(g::text, 8, '0'), 'driver', 'Fleet ' || g FROM generate_series(1, $1) g RETURNING id`,
       [n],
     );
+    // driver.online needs a vehicle on file
+    await stack.query(
+      `INSERT INTO vehicles (driver_id, make, model, color, plate, type)
+       SELECT id, 'Suzuki', 'Alto', 'White', 'FLEET-' || n, 'car' FROM unnest($1::uuid[]) WITH ORDINALITY AS t(id, n)`,
+      [rows.map((r) => r.id)],
+    );
     const fleet: { client: ProtocolClient; lat: number; lng: number; dLat: number; dLng: number }[] = [];
     for (let i = 0; i < rows.length; i += 50) {
       const batch = await Promise.all(
@@ -334,5 +344,31 @@ describe('the live operations map', () => {
     await eventually(() => counter('counter-drivers-online')).toBeGreaterThanOrEqual(3);
     expect(pageErrors).toEqual([]);
   });
+
+  // Last: it moves the service's token clock past the tokens of every earlier test.
+  it('refreshes its token on session.expiring and hands it to the open socket, as a good app does', async () => {
+    const before = await page.evaluate(() => sessionStorage.getItem('drivrr.ops.accessToken'));
+    const { iat, exp } = JSON.parse(Buffer.from(before!.split('.')[1]!, 'base64url').toString()) as { iat: number; exp: number };
+    const refreshesBefore = await metric('drivrr_ws_messages_in_total{type="session.refresh"}');
+    const refusalsBefore = await metric('drivrr_ws_error_frames_total{code="invalid_token"}');
+    const acksBefore = await metric('drivrr_ws_messages_out_total{type="ack"}');
+
+    clock.advanceTo(exp * 1000 - Math.min(60_000, ((exp - iat) * 1000) / 2));
+
+    await eventually(() => page.evaluate(() => sessionStorage.getItem('drivrr.ops.accessToken'))).not.toBe(before);
+    await eventually(() => metric('drivrr_ws_messages_in_total{type="session.refresh"}')).toBe(refreshesBefore + 1);
+    // the refresh is the only message in flight: it was acked, not refused
+    await eventually(() => metric('drivrr_ws_messages_out_total{type="ack"}')).toBeGreaterThan(acksBefore);
+    expect(await metric('drivrr_ws_error_frames_total{code="invalid_token"}')).toBe(refusalsBefore);
+    expect(await page.getByTestId('link-state').getAttribute('data-state')).toBe('live');
+    expect(pageErrors).toEqual([]);
+  });
 });
+
+/** A counter of the realtime service's /metrics (0 when absent). */
+async function metric(series: string): Promise<number> {
+  const text = await (await fetch(`${stack.realtime!.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
 

@@ -9,6 +9,7 @@ import { errorMiddleware, notFound } from './http/errors.js';
 import { healthRouter } from './http/health.js';
 import { opsCors } from './http/ops-cors.js';
 import { docsRouter } from './http/openapi.js';
+import { apiRateLimits } from './http/rate-limits.js';
 import { ridesPaymentsRouter } from './http/rides-mount.js';
 
 export interface AppDeps {
@@ -29,7 +30,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(express.json({ limit: '16kb', strict: true }));
 
   /** Verifies the bearer token with the public key and loads the caller (`callerOf(res)`). */
-  const authenticate = requireAuth(deps.pool, deps.config.jwt.publicKeyPem);
+  const authenticate = requireAuth(deps.pool, deps.config.jwt.publicKeyPem, apiRateLimits(deps.pool, deps.config.api));
 
   // one line per feature router; each registers its OpenAPI paths in http/openapi.ts
   const routers: Router[] = [

@@ -1,7 +1,9 @@
 /** The auth service's configuration: read from the environment once, validated, typed. */
 import { createHmac } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
-import { ConfigError, envField, parseEnv, type Env } from '@drivrr/shared';
+import { ConfigError, envField, MIN_ACCESS_TOKEN_TTL_S, parseEnv, type Env } from '@drivrr/shared';
+import { databaseEnvShape, poolTimeoutsFrom } from '@drivrr/shared/db';
 import { parseOperatorPhones, parseTestPhones, type TestPhoneRule } from './domain/phones.js';
 
 const schema = z.object({
@@ -10,10 +12,13 @@ const schema = z.object({
   AUTH_HOST: envField.host(),
   AUTH_PORT: envField.port(3000),
   DATABASE_URL: envField.databaseUrl(),
+  ...databaseEnvShape,
   /** PEM (PKCS#8) EC P-256 private key that signs access tokens. */
   JWT_PRIVATE_KEY: envField.pem(),
   /** PEM (SPKI) public key matching JWT_PRIVATE_KEY. */
   JWT_PUBLIC_KEY: envField.pem(),
+  /** Lifetime of access tokens; sockets are warned min(60 s, half of it) before it ends. */
+  ACCESS_TOKEN_TTL_S: envField.int(900, MIN_ACCESS_TOKEN_TTL_S, 24 * 3600),
   CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter ISO 4217 code').default('PKR'),
   /** Which proxies may set X-Forwarded-For: Express "trust proxy" (loopback, a CIDR list, or false). */
   TRUST_PROXY: z.string().min(1).default('loopback'),
@@ -23,6 +28,11 @@ const schema = z.object({
   OTP_PEPPER: z.string().min(16, 'must be at least 16 characters').optional(),
   /** ISO 3166 country of phone numbers written without +country code. */
   DEFAULT_COUNTRY: z.string().regex(/^[A-Z]{2}$/, 'must be a 2-letter ISO 3166 country code').default('PK'),
+  /** Comma list of ISO 3166 countries whose phones may get codes (SMS-pumping fraud); default DEFAULT_COUNTRY. */
+  OTP_ALLOWED_COUNTRIES: z
+    .string()
+    .regex(/^\s*[A-Z]{2}\s*(,\s*[A-Z]{2}\s*)*$/, 'must be a comma list of 2-letter ISO 3166 country codes, e.g. PK,AE')
+    .optional(),
   /** Comma list of PHONE=CODE (PHONE may end in * for a prefix): fixed codes for QA, CI, demos. */
   OTP_TEST_PHONES: z.string().optional(),
   OTP_TEST_PHONES_IN_PRODUCTION: envField.bool(false),
@@ -32,6 +42,10 @@ const schema = z.object({
   OTP_MAX_ATTEMPTS: envField.int(5, 1, 100),
   OTP_RESEND_INTERVAL_S: envField.int(30, 0, 3600),
   OTP_SENDS_PER_HOUR: envField.int(5, 1, 1000),
+  /** Codes per phone per 24 hours (with OTP_MAX_ATTEMPTS, the most guesses a day against one phone). */
+  OTP_SENDS_PER_DAY: envField.int(10, 1, 10_000),
+  /** Wrong codes per phone (over 24 hours) tried without delay; each one after doubles the wait, from 2 s up to an hour. */
+  OTP_FREE_FAILURES: envField.int(3, 0, 1000),
   /** Sends per client IP per hour (test phones do not count). */
   OTP_IP_SENDS_PER_HOUR: envField.int(20, 1, 1_000_000),
   /** Failed verifies per client IP per OTP_IP_VERIFY_WINDOW_S. */
@@ -49,17 +63,32 @@ const schema = z.object({
   REFRESH_TOKEN_TTL_S: envField.int(30 * 24 * 3600, 60, 365 * 24 * 3600),
   /** Seconds after a rotation in which the same (superseded) token is refused without revoking the family. */
   REFRESH_REUSE_GRACE_S: envField.int(5, 0, 60),
+
+  // --- the authenticated REST API: general rate limits (counted in PostgreSQL) ---
+  /** Requests per user per minute. */
+  API_USER_REQUESTS_PER_MIN: envField.int(600, 1, 1_000_000),
+  /** Requests per client IP per minute (addresses in API_TRUSTED_IPS are not limited per IP). */
+  API_IP_REQUESTS_PER_MIN: envField.int(3000, 1, 10_000_000),
+  /**
+   * Comma list of client IPs or CIDRs exempt from the per-IP limits (our own tools: simulators run
+   * thousands of users from one address). Default: loopback outside production, none in production.
+   */
+  API_TRUSTED_IPS: z.string().optional(),
 });
 
 export interface OtpConfig {
   pepper: string;
   defaultCountry: string;
+  /** ISO 3166 countries whose phones may get codes. */
+  allowedCountries: ReadonlySet<string>;
   testPhones: TestPhoneRule[];
   operatorPhones: ReadonlySet<string>;
   ttlS: number;
   maxAttempts: number;
   resendIntervalS: number;
   sendsPerHour: number;
+  sendsPerDay: number;
+  freeFailures: number;
   ipSendsPerHour: number;
   ipVerifyFailures: number;
   ipVerifyWindowS: number;
@@ -75,14 +104,24 @@ export type AuthConfig = {
   host: string;
   port: number;
   databaseUrl: string;
-  jwt: { privateKeyPem: string; publicKeyPem: string };
+  jwt: { privateKeyPem: string; publicKeyPem: string; accessTtlS: number };
+  /** Pool timeouts (DB_CONNECT_TIMEOUT_MS, DB_QUERY_TIMEOUT_MS). */
+  db: { connectionTimeoutMs: number; queryTimeoutMs: number };
   currency: string;
   /** Express "trust proxy" value. */
   trustProxy: boolean | string;
   otp: OtpConfig;
   sms: SmsConfig;
   refresh: { ttlS: number; reuseGraceS: number };
+  api: ApiLimitsConfig;
 };
+
+export interface ApiLimitsConfig {
+  userRequestsPerMin: number;
+  ipRequestsPerMin: number;
+  /** Client IPs / CIDRs not limited per IP. */
+  trustedIps: string[];
+}
 
 export function loadAuthConfig(env: Env = process.env): AuthConfig {
   const e = parseEnv(schema, env);
@@ -92,13 +131,36 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     host: e.AUTH_HOST,
     port: e.AUTH_PORT,
     databaseUrl: e.DATABASE_URL,
-    jwt: { privateKeyPem: e.JWT_PRIVATE_KEY, publicKeyPem: e.JWT_PUBLIC_KEY },
+    jwt: { privateKeyPem: e.JWT_PRIVATE_KEY, publicKeyPem: e.JWT_PUBLIC_KEY, accessTtlS: e.ACCESS_TOKEN_TTL_S },
+    db: poolTimeoutsFrom(e),
     currency: e.CURRENCY,
     trustProxy: e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY,
     otp: otpConfig(e),
     sms: smsConfig(e),
     refresh: { ttlS: e.REFRESH_TOKEN_TTL_S, reuseGraceS: e.REFRESH_REUSE_GRACE_S },
+    api: apiLimitsConfig(e),
   };
+}
+
+const LOOPBACK_IPS = ['127.0.0.1/8', '::1/128'];
+
+function apiLimitsConfig(e: ParsedEnv): ApiLimitsConfig {
+  const trustedIps = e.API_TRUSTED_IPS === undefined
+    ? (e.NODE_ENV === 'production' ? [] : LOOPBACK_IPS)
+    : e.API_TRUSTED_IPS.split(',').map((item) => item.trim()).filter(Boolean);
+  const bad = trustedIps.filter((item) => !isIpOrCidr(item));
+  if (bad.length > 0) throw new ConfigError([`API_TRUSTED_IPS: ${bad.map((b) => `"${b}"`).join(', ')} is not an IP address or CIDR`]);
+  return { userRequestsPerMin: e.API_USER_REQUESTS_PER_MIN, ipRequestsPerMin: e.API_IP_REQUESTS_PER_MIN, trustedIps };
+}
+
+function isIpOrCidr(item: string): boolean {
+  const [address, bits, ...rest] = item.split('/');
+  if (rest.length > 0 || address === undefined) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n <= (family === 4 ? 32 : 128);
 }
 
 type ParsedEnv = z.infer<typeof schema>;
@@ -129,12 +191,15 @@ function otpConfig(e: ParsedEnv): OtpConfig {
     // outside production a pepper derived from the signing key means no extra setup
     pepper: e.OTP_PEPPER ?? createHmac('sha256', e.JWT_PRIVATE_KEY).update('drivrr otp pepper v1').digest('base64url'),
     defaultCountry: e.DEFAULT_COUNTRY,
+    allowedCountries: new Set((e.OTP_ALLOWED_COUNTRIES ?? e.DEFAULT_COUNTRY).split(',').map((c) => c.trim())),
     testPhones,
     operatorPhones,
     ttlS: e.OTP_TTL_S,
     maxAttempts: e.OTP_MAX_ATTEMPTS,
     resendIntervalS: e.OTP_RESEND_INTERVAL_S,
     sendsPerHour: e.OTP_SENDS_PER_HOUR,
+    sendsPerDay: e.OTP_SENDS_PER_DAY,
+    freeFailures: e.OTP_FREE_FAILURES,
     ipSendsPerHour: e.OTP_IP_SENDS_PER_HOUR,
     ipVerifyFailures: e.OTP_IP_VERIFY_FAILURES,
     ipVerifyWindowS: e.OTP_IP_VERIFY_WINDOW_S,

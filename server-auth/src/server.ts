@@ -18,7 +18,7 @@ export const AUTH_VERSION = packageVersion(new URL('../package.json', import.met
 
 export async function startAuthServer(config: AuthConfig, options: { logger?: Logger } = {}): Promise<AuthServer> {
   const logger = options.logger ?? createLogger('auth', config.logLevel);
-  const pool = createPool(config.databaseUrl, { applicationName: 'drivrr-auth' });
+  const pool = createPool(config.databaseUrl, { applicationName: 'drivrr-auth', ...config.db });
   const app = createApp({ config, pool, logger, version: AUTH_VERSION, startedAt: Date.now() });
   const server = http.createServer(app);
   server.keepAliveTimeout = 5_000;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { generateCode, hashCode, hashesMatch, refusalOf } from '../src/domain/otp.js';
-import { normalisePhone, parseTestPhones, testCodeFor } from '../src/domain/phones.js';
-import { SlidingWindowCounter } from '../src/domain/rate-window.js';
+import { generateCode, hashCode, hashesMatch, refusalOf, verifyDelayS } from '../src/domain/otp.js';
+import { countryOfPhone, normalisePhone, parseTestPhones, testCodeFor } from '../src/domain/phones.js';
 
 describe('phones', () => {
   it('normalises local and international formats to E.164 and refuses the rest', () => {
@@ -48,23 +47,18 @@ describe('codes', () => {
   });
 });
 
-describe('SlidingWindowCounter', () => {
-  it('allows `limit` hits per window, then says how long to wait, and forgets old hits', () => {
-    let now = 1_000_000;
-    const counter = new SlidingWindowCounter(2, 60_000, () => now);
-    counter.record('ip');
-    now += 10_000;
-    counter.record('ip');
-    expect(counter.retryAfterS('ip')).toBe(50);
-    expect(counter.retryAfterS('other')).toBe(0);
-    now += 50_001;
-    expect(counter.retryAfterS('ip')).toBe(0);
+describe('the delay after wrong codes', () => {
+  it('lets the free failures through, then doubles the wait from 2 s up to an hour', () => {
+    expect([0, 1, 2, 3].map((f) => verifyDelayS(f, 3))).toEqual([0, 0, 0, 0]);
+    expect([4, 5, 6, 7].map((f) => verifyDelayS(f, 3))).toEqual([2, 4, 8, 16]);
+    expect(verifyDelayS(40, 3)).toBe(3600);
   });
+});
 
-  it('takes back an undone hit', () => {
-    const counter = new SlidingWindowCounter(1, 60_000, () => 0);
-    counter.record('ip');
-    counter.undo('ip');
-    expect(counter.retryAfterS('ip')).toBe(0);
+describe('countries of phones', () => {
+  it('names the ISO 3166 country of an E.164 number', () => {
+    expect(countryOfPhone('+923001234567')).toBe('PK');
+    expect(countryOfPhone('+971501234567')).toBe('AE');
+    expect(countryOfPhone('+14155552671')).toBe('US');
   });
 });

@@ -7,7 +7,8 @@ let stack: TestStack;
 let http: ReturnType<typeof api>;
 
 beforeAll(async () => {
-  stack = await startTestStack({ realtime: false });
+  // the per-code limits are tested here; the growing delay after wrong codes has its own tests (otp-limits)
+  stack = await startTestStack({ realtime: false, authEnv: { OTP_FREE_FAILURES: '1000' } });
   http = api(stack);
 });
 afterAll(async () => {

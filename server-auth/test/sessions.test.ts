@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKeys, signAccessToken } from '@drivrr/shared';
 import { TokenPair } from '@drivrr/shared/protocol';
 import { createUser, loginViaOtp, startTestStack, tokenFor, type TestStack } from '../../test-support/stack.js';
+import { loadAuthConfig } from '../src/index.js';
 import { api } from './accounts-helpers.js';
 
 let stack: TestStack;
@@ -186,5 +187,39 @@ describe('refresh tokens', () => {
     expect((await http.post('/api/auth/refresh', { refreshToken: rotated.refreshToken })).body.error.code).toBe('invalid_refresh_token');
     expect((await http.post('/api/auth/logout', { refreshToken: rotated.refreshToken })).status).toBe(204);
     expect((await http.post('/api/auth/logout', { refreshToken: 'y'.repeat(43) })).status).toBe(204);
+  });
+});
+
+describe('the login id (sid) and the token lifetime', () => {
+  const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sid: string; iat: number; exp: number };
+
+  it('puts the refresh-token family in every access token of a login as sid, kept across refreshes', async () => {
+    const login = await loginViaOtp(stack);
+    const { rows } = await stack.query<{ family_id: string }>(`SELECT family_id FROM refresh_tokens WHERE user_id = $1`, [login.user.id]);
+    expect(claimsOf(login.accessToken).sid).toBe(rows[0]!.family_id);
+    const rotated = await http.post('/api/auth/refresh', { refreshToken: login.refreshToken });
+    expect(claimsOf(rotated.body.accessToken as string).sid).toBe(rows[0]!.family_id);
+  });
+
+  it('refuses on REST an access token whose login was logged out (session_revoked)', async () => {
+    const login = await loginViaOtp(stack);
+    expect((await http.get('/api/users/me', login.accessToken)).status).toBe(200);
+    expect((await http.post('/api/auth/logout', { refreshToken: login.refreshToken })).status).toBe(204);
+    const answer = await http.get('/api/users/me', login.accessToken);
+    expect(answer.status).toBe(401);
+    expect(answer.body.error.code).toBe('session_revoked');
+  });
+
+  it('sets the lifetime from ACCESS_TOKEN_TTL_S (at least 30 s)', async () => {
+    const short = await startTestStack({ realtime: false, authEnv: { ACCESS_TOKEN_TTL_S: '30' } });
+    try {
+      const login = await loginViaOtp(short);
+      expect(login.expiresInS).toBe(30);
+      const claims = claimsOf(login.accessToken);
+      expect(claims.exp - claims.iat).toBe(30);
+    } finally {
+      await short.stop();
+    }
+    expect(() => loadAuthConfig({ ...stack.env, ACCESS_TOKEN_TTL_S: '29' })).toThrow(/ACCESS_TOKEN_TTL_S/);
   });
 });

@@ -1,6 +1,7 @@
 /** The realtime service's configuration: read from the environment once, validated, typed. */
 import { z } from 'zod';
-import { envField, parseEnv, type Env } from '@drivrr/shared';
+import { ConfigError, envField, parseEnv, type Env } from '@drivrr/shared';
+import { databaseEnvShape, poolTimeoutsFrom } from '@drivrr/shared/db';
 import { ridesConfigFrom, ridesEnvShape, type RidesConfig } from './rides/config.js';
 import { opsConfigFrom, opsEnvShape, type OpsConfig } from './ops/config.js';
 
@@ -10,6 +11,7 @@ const schema = z.object({
   REALTIME_HOST: envField.host(),
   REALTIME_PORT: envField.port(8081),
   DATABASE_URL: envField.databaseUrl(),
+  ...databaseEnvShape,
   /** PEM (SPKI) public key of the auth service; the realtime service never holds the private key. */
   JWT_PUBLIC_KEY: envField.pem(),
   /** Per-socket token bucket: sustained messages per second, and the burst allowed above it. */
@@ -29,6 +31,10 @@ const schema = z.object({
   WS_MAX_BUFFERED_BYTES: envField.int(1024 * 1024, 4_096, 1024 * 1024 * 1024),
   /** How long stop() waits for clients to close after the 1001 close frame before terminating them. */
   WS_CLOSE_TIMEOUT_MS: envField.int(3_000, 0, 60_000),
+  /** How often ended logins (logout, revoked refresh-token family) are looked up; their sockets close within this. */
+  SESSION_REVOCATION_POLL_MS: envField.int(1_000, 50, 5_000),
+  /** Development/QA only: customers may driver.follow any driver (refused when NODE_ENV=production). */
+  ALLOW_ANY_FOLLOW: envField.bool(false),
   ...ridesEnvShape,
   ...opsEnvShape,
 });
@@ -44,6 +50,9 @@ export interface WsConfig {
   backpressureBytes: number;
   maxBufferedBytes: number;
   closeTimeoutMs: number;
+  revocationPollMs: number;
+  /** Customers may follow any driver (QA), not only the one of their active ride. */
+  allowAnyFollow: boolean;
 }
 
 export type RealtimeConfig = {
@@ -52,6 +61,8 @@ export type RealtimeConfig = {
   host: string;
   port: number;
   databaseUrl: string;
+  /** Pool timeouts (DB_CONNECT_TIMEOUT_MS, DB_QUERY_TIMEOUT_MS). */
+  db: { connectionTimeoutMs: number; queryTimeoutMs: number };
   jwtPublicKeyPem: string;
   ws: WsConfig;
   /** Pricing, matching, timers and payments of rides (src/rides/config.ts). */
@@ -62,12 +73,16 @@ export type RealtimeConfig = {
 
 export function loadRealtimeConfig(env: Env = process.env): RealtimeConfig {
   const e = parseEnv(schema, env);
+  if (e.ALLOW_ANY_FOLLOW && e.NODE_ENV === 'production') {
+    throw new ConfigError(['ALLOW_ANY_FOLLOW: lets any customer track any driver; refused when NODE_ENV=production (got "true")']);
+  }
   return {
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     host: e.REALTIME_HOST,
     port: e.REALTIME_PORT,
     databaseUrl: e.DATABASE_URL,
+    db: poolTimeoutsFrom(e),
     jwtPublicKeyPem: e.JWT_PUBLIC_KEY,
     ws: {
       ratePerS: e.WS_RATE_PER_S,
@@ -79,6 +94,8 @@ export function loadRealtimeConfig(env: Env = process.env): RealtimeConfig {
       backpressureBytes: e.WS_BACKPRESSURE_BYTES,
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
       closeTimeoutMs: e.WS_CLOSE_TIMEOUT_MS,
+      revocationPollMs: e.SESSION_REVOCATION_POLL_MS,
+      allowAnyFollow: e.ALLOW_ANY_FOLLOW,
     },
     rides: ridesConfigFrom(e),
     ops: opsConfigFrom(e),

@@ -5,7 +5,7 @@
 import client from 'prom-client';
 import type { Role } from '@drivrr/shared/protocol';
 
-export type HandshakeFailureReason = 'missing_token' | 'invalid_token' | 'token_expired' | 'unknown_user' | 'not_found' | 'shutting_down' | 'db_unavailable' | 'bad_request';
+export type HandshakeFailureReason = 'missing_token' | 'invalid_token' | 'token_expired' | 'session_revoked' | 'unknown_user' | 'not_found' | 'shutting_down' | 'db_unavailable' | 'bad_request';
 export type DropReason = 'backpressure_coalesced' | 'socket_closed' | 'slow_consumer';
 
 export class RealtimeMetrics {

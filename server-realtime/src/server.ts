@@ -15,6 +15,8 @@ import type { RideClock } from './rides/clock.js';
 import { createModules, realtimeModules, startModules, stopModules, type RealtimeModuleFactory } from './modules.js';
 import type { DriverPresence, LocationFollows, RealtimeModule } from './ws/contracts.js';
 import { CLOSE_GOING_AWAY, RealtimeGateway } from './ws/gateway.js';
+import { PostgresSessionRevocations, type SessionRevocations } from './sessions/revocations.js';
+import type { Clock as SessionClock } from './ws/clock.js';
 import type { SocketStats } from './ws/hub.js';
 import { WebSocketTransport } from './ws/transport.js';
 
@@ -40,18 +42,24 @@ export interface RealtimeServerOptions {
   modules?: readonly RealtimeModuleFactory[];
   /** The rides module's clock (default: the system clock); tests drive time with a VirtualClock. */
   clock?: RideClock;
+  /** The clock of sockets' token lifetimes (tests pass a virtual one; default the system clock). */
+  sessionClock?: SessionClock;
 }
 
 export const REALTIME_VERSION = packageVersion(new URL('../package.json', import.meta.url));
 
 export async function startRealtimeServer(config: RealtimeConfig, options: RealtimeServerOptions = {}): Promise<RealtimeServer> {
   const logger = options.logger ?? createLogger('realtime', config.logLevel);
-  const pool = createPool(config.databaseUrl, { applicationName: 'drivrr-realtime' });
+  const pool = createPool(config.databaseUrl, { applicationName: 'drivrr-realtime', ...config.db });
   const startedAt = Date.now();
   // The gateway is created first so the metrics can read its counts; both live as long as the server.
   let gateway: RealtimeGateway | undefined;
   const metrics = new RealtimeMetrics(() => gateway?.connectionCounts() ?? { customer: 0, driver: 0, operator: 0 });
-  gateway = new RealtimeGateway({ ws: config.ws, jwtPublicKeyPem: config.jwtPublicKeyPem, pool, logger, metrics });
+  const revocations: SessionRevocations = new PostgresSessionRevocations(pool, config.ws.revocationPollMs, logger);
+  gateway = new RealtimeGateway({
+    ws: config.ws, jwtPublicKeyPem: config.jwtPublicKeyPem, pool, logger, metrics, revocations,
+    ...(options.sessionClock ? { clock: options.sessionClock } : {}),
+  });
   const liveGateway = gateway;
   const transport = new WebSocketTransport('/ws', liveGateway);
 
@@ -59,7 +67,9 @@ export async function startRealtimeServer(config: RealtimeConfig, options: Realt
   try {
     modules = createModules({ ...liveGateway.moduleDeps(), pool, config, logger, clock: options.clock }, options.modules ?? realtimeModules);
     await startModules(modules);
+    await revocations.start();
   } catch (error) {
+    revocations.stop();
     liveGateway.stop();
     await stopModules(modules, logger);
     await pool.end().catch(() => {});
@@ -115,6 +125,7 @@ export async function startRealtimeServer(config: RealtimeConfig, options: Realt
       });
     });
   } catch (error) {
+    revocations.stop();
     liveGateway.stop();
     await stopModules(modules, logger);
     await pool.end().catch(() => {});
@@ -143,6 +154,7 @@ export async function startRealtimeServer(config: RealtimeConfig, options: Realt
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await stopModules(modules, logger);
+        revocations.stop();
         liveGateway.stop();
         await transport.closeAll(CLOSE_GOING_AWAY, 'server shutting down', config.ws.closeTimeoutMs);
         const forceTimer = setTimeout(() => server.closeAllConnections(), 5_000);

@@ -1,5 +1,6 @@
 /** PostgreSQL pool helpers shared by both services. SQL itself lives in each service's db/ repositories. */
 import pg from 'pg';
+import { envField } from './config.js';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -12,16 +13,37 @@ export interface PoolOptions {
   max?: number;
   /** How long a query may wait for a connection before failing (ms). */
   connectionTimeoutMs?: number;
+  /**
+   * How long one statement may run (ms): PostgreSQL cancels it after this (statement_timeout), and
+   * the client gives up waiting for an answer after it too (query_timeout), so a frozen or
+   * unreachable server fails calls fast (db_unavailable) instead of hanging them.
+   */
+  queryTimeoutMs?: number;
   applicationName?: string;
 }
 
+/** The pool's timeouts, shared by both services' config modules (DB_CONNECT_TIMEOUT_MS, DB_QUERY_TIMEOUT_MS). */
+export const databaseEnvShape = {
+  /** How long a query waits for a connection (a new one, or a free one of the pool) before db_unavailable. */
+  DB_CONNECT_TIMEOUT_MS: envField.int(2_000, 100, 120_000),
+  /** How long one statement may take before it is cancelled and answered db_unavailable. */
+  DB_QUERY_TIMEOUT_MS: envField.int(5_000, 100, 600_000),
+};
+
+export function poolTimeoutsFrom(e: { DB_CONNECT_TIMEOUT_MS: number; DB_QUERY_TIMEOUT_MS: number }): { connectionTimeoutMs: number; queryTimeoutMs: number } {
+  return { connectionTimeoutMs: e.DB_CONNECT_TIMEOUT_MS, queryTimeoutMs: e.DB_QUERY_TIMEOUT_MS };
+}
+
 export function createPool(databaseUrl: string, options: PoolOptions = {}): pg.Pool {
+  const queryTimeoutMs = options.queryTimeoutMs ?? 5_000;
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: options.max ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 2_000,
     idleTimeoutMillis: 30_000,
     application_name: options.applicationName ?? 'drivrr',
+    statement_timeout: queryTimeoutMs,
+    query_timeout: queryTimeoutMs,
   });
   // An idle client losing its server (database restarted) must not crash the process.
   pool.on('error', () => {});
@@ -71,13 +93,16 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
   const retries = options.retries ?? 0;
   for (let attempt = 0; ; attempt += 1) {
     const client = await pool.connect();
+    let broken = false;
     try {
       await client.query('BEGIN');
       const result = await work(client);
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
+      // A connection that timed out may still owe the answer of its last statement: drop it.
+      broken = isConnectionError(error);
+      if (!broken) await client.query('ROLLBACK').catch(() => {});
       const sqlstate = pgErrorCode(error);
       if (attempt < retries && sqlstate !== undefined && RETRYABLE_SQLSTATES.has(sqlstate)) {
         options.onRetry?.(sqlstate);
@@ -85,17 +110,25 @@ export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolCl
       }
       throw error;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 }
 
+/**
+ * SQLSTATEs (and socket errors) that mean "the database cannot serve us now", as opposed to a bad
+ * query: connection exceptions (08xxx), the server not accepting connections (55000: e.g. the
+ * database does not allow connections; 57P03: starting up), shutting down (57P01/57P02), too many
+ * connections (53300), and a statement cancelled by our statement_timeout (57014).
+ */
+const UNAVAILABLE_CODES = new Set(['55000', '57P01', '57P02', '57P03', '53300', '57014', 'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE']);
+
 /** True for errors meaning "the database is not reachable", as opposed to a bad query. */
 export function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;
-  if (typeof code === 'string' && (code.startsWith('08') || code === '57P01' || code === '57P03' || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ENOTFOUND' || code === 'ETIMEDOUT')) return true;
+  if (typeof code === 'string' && (code.startsWith('08') || UNAVAILABLE_CODES.has(code))) return true;
   const message = (error as Error | null)?.message ?? '';
-  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|database ping timed out/i.test(message);
+  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|database ping timed out|Query read timeout|Client has encountered a connection error/i.test(message);
 }
 
 /** The PostgreSQL SQLSTATE of an error, when it has one. */

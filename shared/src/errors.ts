@@ -18,6 +18,8 @@ export const ERROR_STATUS = {
   code_expired: 401,
   invalid_refresh_token: 401,
   token_reused: 401,
+  /** The login of this token was ended (logout, or its refresh-token family was revoked). */
+  session_revoked: 401,
   // 403, 404, 405, 409
   forbidden: 403,
   not_found: 404,
@@ -41,6 +43,8 @@ export const ERROR_STATUS = {
   driver_offline: 422,
   driver_busy: 422,
   vehicle_required: 422,
+  /** OTP: the phone's country is not in OTP_ALLOWED_COUNTRIES. */
+  country_not_allowed: 422,
   // 429
   rate_limited: 429,
   too_many_attempts: 429,

@@ -10,11 +10,19 @@ import { Role } from './protocol/common.js';
 export const ACCESS_TOKEN_ALGORITHM = 'ES256' as const;
 export const ACCESS_TOKEN_ISSUER = 'drivrr-auth';
 export const ACCESS_TOKEN_AUDIENCE = 'drivrr';
+/** Default lifetime of an access token (the auth service's ACCESS_TOKEN_TTL_S sets it). */
 export const ACCESS_TOKEN_TTL_S = 15 * 60;
+/** The shortest lifetime ACCESS_TOKEN_TTL_S may set: sockets are warned min(60 s, half of it) before expiry. */
+export const MIN_ACCESS_TOKEN_TTL_S = 30;
+
+/** Ids in tokens are UUIDs; anything else signed by our key is still not a token we issued. */
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 export interface AccessClaims {
   sub: string;
   role: Role;
+  /** The login (refresh-token family) this token belongs to: logout and revocation end it. */
+  sid: string;
   jti: string;
   iat: number;
   exp: number;
@@ -46,13 +54,14 @@ export function keyIdOf(publicKeyPem: string): string {
 }
 
 export function signAccessToken(
-  claims: { sub: string; role: Role },
+  /** `sid` defaults to a fresh id: a token of no stored login (fixtures, tools). */
+  claims: { sub: string; role: Role; sid?: string },
   keys: { privateKey: KeyObject | string; kid: string },
   ttlS: number = ACCESS_TOKEN_TTL_S,
 ): { token: string; jti: string; expiresInS: number } {
   const jti = randomUUID();
   const key = typeof keys.privateKey === 'string' ? createPrivateKey(keys.privateKey) : keys.privateKey;
-  const token = jwt.sign({ role: claims.role }, key, {
+  const token = jwt.sign({ role: claims.role, sid: claims.sid ?? randomUUID() }, key, {
     algorithm: ACCESS_TOKEN_ALGORITHM,
     subject: claims.sub,
     issuer: ACCESS_TOKEN_ISSUER,
@@ -68,13 +77,14 @@ export function signAccessToken(
  * Verifies an access token with the public key only. Throws AppError `token_expired` or
  * `invalid_token`; never returns claims that were not signed by our key with ES256.
  */
-export function verifyAccessToken(token: string, publicKey: KeyObject | string): AccessClaims {
+export function verifyAccessToken(token: string, publicKey: KeyObject | string, nowS?: number): AccessClaims {
   let payload: string | jwt.JwtPayload;
   try {
     payload = jwt.verify(token, typeof publicKey === 'string' ? createPublicKey(publicKey) : publicKey, {
       algorithms: [ACCESS_TOKEN_ALGORITHM],
       issuer: ACCESS_TOKEN_ISSUER,
       audience: ACCESS_TOKEN_AUDIENCE,
+      ...(nowS === undefined ? {} : { clockTimestamp: nowS }),
     });
   } catch (error) {
     if (error instanceof jwt.TokenExpiredError) throw new AppError('token_expired', 'the access token has expired');
@@ -82,10 +92,13 @@ export function verifyAccessToken(token: string, publicKey: KeyObject | string):
   }
   if (typeof payload === 'string') throw new AppError('invalid_token', 'the access token is not valid');
   const role = Role.safeParse(payload.role);
-  if (!role.success || typeof payload.sub !== 'string' || typeof payload.jti !== 'string' || typeof payload.exp !== 'number' || typeof payload.iat !== 'number') {
+  const sid: unknown = payload.sid;
+  if (!role.success || typeof payload.sub !== 'string' || typeof sid !== 'string' || typeof payload.jti !== 'string' || typeof payload.exp !== 'number' || typeof payload.iat !== 'number') {
     throw new AppError('invalid_token', 'the access token is missing claims');
   }
-  return { sub: payload.sub, role: role.data, jti: payload.jti, iat: payload.iat, exp: payload.exp };
+  // Our own ids are UUIDs: a signed token with anything else must not reach a uuid column (500).
+  if (!UUID_PATTERN.test(payload.sub) || !UUID_PATTERN.test(sid)) throw new AppError('invalid_token', 'the access token is not valid');
+  return { sub: payload.sub, role: role.data, sid, jti: payload.jti, iat: payload.iat, exp: payload.exp };
 }
 
 /** The JWKS document (`/api/auth/jwks.json`) for a public key. */
@@ -107,7 +120,10 @@ export interface Caller {
   role: Role;
   /** The token's `jti`. */
   tokenId: string;
-  /** When the token expires (epoch seconds). */
+  /** The login (refresh-token family) of the token (`sid`). */
+  sessionId: string;
+  /** When the token was issued and when it expires (epoch seconds). */
+  issuedAt: number;
   expiresAt: number;
 }
 
@@ -117,8 +133,8 @@ export interface Caller {
  * `unauthenticated`; a bad one `invalid_token`; an old one `token_expired`. Whether the user still
  * exists is the caller's business (the auth service checks its users table).
  */
-export function authenticate(token: string | undefined, publicKey: KeyObject | string): Caller {
+export function authenticate(token: string | undefined, publicKey: KeyObject | string, nowS?: number): Caller {
   if (token === undefined || token === '') throw new AppError('unauthenticated', 'an access token is required (Authorization: Bearer ...)');
-  const claims = verifyAccessToken(token, publicKey);
-  return { userId: claims.sub, role: claims.role, tokenId: claims.jti, expiresAt: claims.exp };
+  const claims = verifyAccessToken(token, publicKey, nowS);
+  return { userId: claims.sub, role: claims.role, tokenId: claims.jti, sessionId: claims.sid, issuedAt: claims.iat, expiresAt: claims.exp };
 }

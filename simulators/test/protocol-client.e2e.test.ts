@@ -1,7 +1,8 @@
 /** The simulators' protocol client against the real realtime service. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HandshakeRefused, ProtocolClient, ProtocolRefusal, type ProtocolIssue } from '@drivrr/simulators';
-import { createUser, startTestStack, type TestStack, type TestUser } from '../../test-support/stack.js';
+import { ManualClock } from '../../test-support/manual-clock.js';
+import { createUser, startTestStack, tokenFor, type TestStack, type TestUser } from '../../test-support/stack.js';
 
 let stack: TestStack;
 let driver: TestUser;
@@ -65,6 +66,44 @@ describe('the protocol client', () => {
     await client.request('ping', {});
     await expect(client.waitFor('session.state', () => true, 100)).resolves.toMatchObject({ type: 'session.state' });
     await expect(client.waitFor('session.state', () => true, 100)).rejects.toThrow('no session.state frame within 100 ms');
+    client.close();
+  });
+});
+
+describe('the protocol client and the lifetime of its token', () => {
+  const clock = new ManualClock();
+  let clocked: TestStack;
+
+  beforeAll(async () => {
+    clocked = await startTestStack({ auth: false, sessionClock: clock });
+  });
+  afterAll(async () => {
+    await clocked?.stop();
+  });
+
+  it('answers session.expiring with session.refresh, as a good app does, so the socket outlives its first token', async () => {
+    const user = await createUser(clocked, 'customer');
+    clock.reset(); // the virtual time starts now, when the token is signed
+    const issues: ProtocolIssue[] = [];
+    const client = new ProtocolClient({
+      wsUrl: clocked.realtime!.wsUrl,
+      token: async () => tokenFor(clocked.keys, user.id, 'customer', 30),
+      freshToken: async () => tokenFor(clocked.keys, user.id, 'customer', 900),
+      onIssue: (issue) => issues.push(issue),
+    });
+    await client.connect();
+
+    // the warning is due 15 s after the token was signed (at or after the reset): at 20 s it is out, the token still valid
+    clock.advance(20_000);
+    const deadline = Date.now() + 5_000;
+    while ((client.received.get('ack') ?? 0) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(client.received.get('session.expiring')).toBe(1);
+    expect(client.received.get('ack')).toBe(1);
+
+    clock.advance(15_000); // past the first token's exp
+    await expect(client.request('ping', {})).resolves.toBeDefined();
+    expect(client.connected).toBe(true);
+    expect(issues).toEqual([]);
     client.close();
   });
 });

@@ -11,6 +11,10 @@ export async function lockPhoneForSend(client: PoolClient, phone: string): Promi
 }
 
 export interface SendHistory {
+  /** Codes sent to this phone (any role) in the last 24 hours. */
+  sentLastDay: number;
+  /** Seconds until the oldest of the counted codes of the day leaves the day window (0 when none). */
+  secondsUntilDayFrees: number;
   /** Seconds since the last code for this phone and role, or null when none. */
   secondsSinceLastForRole: number | null;
   /** Codes sent to this phone (any role) in the last hour. */
@@ -19,22 +23,31 @@ export interface SendHistory {
   secondsUntilOldestLeavesHour: number;
 }
 
-export async function sendHistory(db: Queryable, phone: string, role: OtpRole, hourlyLimit: number): Promise<SendHistory> {
-  const { rows } = await db.query<{ since_role: number | null; sent_hour: number; until_free: number | null }>(
-    `WITH hour AS (
+export async function sendHistory(db: Queryable, phone: string, role: OtpRole, hourlyLimit: number, dailyLimit: number): Promise<SendHistory> {
+  const { rows } = await db.query<{
+    since_role: number | null; sent_hour: number; until_free: number | null; sent_day: number; until_day_free: number | null;
+  }>(
+    `WITH day AS (
        SELECT created_at FROM otp_codes
-       WHERE phone = $1 AND created_at > now() - interval '1 hour'
+       WHERE phone = $1 AND created_at > now() - interval '1 day'
        ORDER BY created_at DESC
+     ), hour AS (
+       SELECT created_at FROM day WHERE created_at > now() - interval '1 hour'
      )
      SELECT
        (SELECT extract(epoch FROM now() - max(created_at))::float8 FROM otp_codes WHERE phone = $1 AND role = $2) AS since_role,
        (SELECT count(*)::int FROM hour) AS sent_hour,
        (SELECT extract(epoch FROM (created_at + interval '1 hour') - now())::float8
-          FROM hour OFFSET greatest($3::int - 1, 0) LIMIT 1) AS until_free`,
-    [phone, role, hourlyLimit],
+          FROM hour ORDER BY created_at DESC OFFSET greatest($3::int - 1, 0) LIMIT 1) AS until_free,
+       (SELECT count(*)::int FROM day) AS sent_day,
+       (SELECT extract(epoch FROM (created_at + interval '1 day') - now())::float8
+          FROM day OFFSET greatest($4::int - 1, 0) LIMIT 1) AS until_day_free`,
+    [phone, role, hourlyLimit, dailyLimit],
   );
   const row = rows[0]!;
   return {
+    sentLastDay: row.sent_day,
+    secondsUntilDayFrees: Math.max(0, row.until_day_free ?? 0),
     secondsSinceLastForRole: row.since_role,
     sentLastHour: row.sent_hour,
     secondsUntilOldestLeavesHour: Math.max(0, row.until_free ?? 0),
@@ -120,6 +133,7 @@ export async function recordWrongGuess(db: Queryable, id: string): Promise<{ att
   const { rows } = await db.query<{ attempts: number; max_attempts: number }>(
     `UPDATE otp_codes
      SET attempts = attempts + 1,
+         last_failed_at = now(),
          dead_at = CASE WHEN attempts + 1 >= max_attempts THEN now() ELSE NULL END
      WHERE id = $1 AND consumed_at IS NULL AND dead_at IS NULL AND expires_at > now() AND attempts < max_attempts
      RETURNING attempts, max_attempts`,
@@ -127,6 +141,18 @@ export async function recordWrongGuess(db: Queryable, id: string): Promise<{ att
   );
   const r = rows[0];
   return r && { attempts: r.attempts, maxAttempts: r.max_attempts };
+}
+
+/** Wrong codes entered for a phone (any role) since its last login, over at most a day, and how long ago the latest was. */
+export async function failuresSinceLogin(db: Queryable, phone: string): Promise<{ failures: number; secondsSinceLast: number | null }> {
+  const { rows } = await db.query<{ failures: number; since_last: number | null }>(
+    `SELECT coalesce(sum(attempts), 0)::int AS failures, extract(epoch FROM now() - max(last_failed_at))::float8 AS since_last
+     FROM otp_codes
+     WHERE phone = $1 AND created_at > now() - interval '1 day'
+       AND created_at > coalesce((SELECT max(consumed_at) FROM otp_codes WHERE phone = $1), '-infinity')`,
+    [phone],
+  );
+  return { failures: rows[0]!.failures, secondsSinceLast: rows[0]!.since_last };
 }
 
 /** Deletes codes created more than `olderThanS` seconds ago (the hourly limits need the last hour only). */

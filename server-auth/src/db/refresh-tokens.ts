@@ -46,9 +46,31 @@ export async function markRotated(db: Queryable, id: string, replacedBy: string)
   await db.query(`UPDATE refresh_tokens SET rotated_at = now(), replaced_by = $2 WHERE id = $1`, [id, replacedBy]);
 }
 
-/** Revokes every token of a family (idempotent). */
-export async function revokeFamily(db: Queryable, familyId: string): Promise<void> {
-  await db.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL`, [familyId]);
+/**
+ * Revokes every token of a family (idempotent) and records the login as ended in
+ * revoked_sessions, which the realtime service watches: it closes the login's sockets and refuses
+ * its access tokens. The row is kept `accessTtlS` seconds, the longest an access token of the
+ * login may still be valid.
+ */
+export async function revokeFamily(db: Queryable, familyId: string, accessTtlS: number): Promise<void> {
+  await db.query(
+    `WITH revoked AS (UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL)
+     INSERT INTO revoked_sessions (session_id, expires_at) VALUES ($1, now() + make_interval(secs => $2))
+     ON CONFLICT (session_id) DO NOTHING`,
+    [familyId, accessTtlS],
+  );
+}
+
+/** Whether the login (refresh-token family) `sessionId` was ended. */
+export async function isSessionRevoked(db: Queryable, sessionId: string): Promise<boolean> {
+  const { rowCount } = await db.query(`SELECT 1 FROM revoked_sessions WHERE session_id = $1`, [sessionId]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** Deletes records of ended logins whose access tokens have all expired. */
+export async function purgeExpiredRevocations(db: Queryable): Promise<number> {
+  const { rowCount } = await db.query(`DELETE FROM revoked_sessions WHERE expires_at < now()`);
+  return rowCount ?? 0;
 }
 
 /** The family of the token with this hash, if any. */

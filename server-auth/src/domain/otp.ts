@@ -47,6 +47,20 @@ export function refusalOf(code: StoredCodeState | undefined): CodeRefusal | unde
   return undefined;
 }
 
+/** The longest wait between tries the growing delay reaches. */
+const MAX_VERIFY_DELAY_S = 3600;
+
+/**
+ * Seconds a phone must wait after its latest wrong code before the next try, given its wrong codes
+ * since its last login (over at most a day): none for the first `freeFailures`, then 2, 4, 8, ...
+ * up to an hour. With the daily cap on codes this bounds the guesses a day against one phone.
+ */
+export function verifyDelayS(failures: number, freeFailures: number): number {
+  const over = failures - freeFailures;
+  if (over <= 0) return 0;
+  return Math.min(MAX_VERIFY_DELAY_S, 2 ** Math.min(over, 12));
+}
+
 /** The SMS text. */
 export function smsBody(code: string, ttlS: number): string {
   return `${code} is your Drivrr code. It expires in ${Math.round(ttlS / 60)} minutes. Never share it.`;

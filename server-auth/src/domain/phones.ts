@@ -13,6 +13,11 @@ export function normalisePhone(input: string, defaultCountry: string): string | 
   return parsed.number;
 }
 
+/** The ISO 3166 country of an E.164 number (undefined when the number belongs to none, e.g. +800). */
+export function countryOfPhone(e164: string): string | undefined {
+  return parsePhoneNumberFromString(e164)?.country;
+}
+
 /** A test phone (exact) or a prefix of test phones (written with a trailing `*`) and its fixed code. */
 export interface TestPhoneRule {
   /** E.164 phone, or the E.164 prefix when `prefix` is true. */

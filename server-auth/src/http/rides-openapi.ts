@@ -15,10 +15,11 @@ import {
 } from '@drivrr/shared/protocol';
 import { MAX_TOPUP_AMOUNT } from '@drivrr/store/ledger';
 import { IDEMPOTENCY_KEY_MAX } from '../domain/payments.js';
+import { AUTHENTICATED_ERRORS } from './authenticate.js';
 import { bearerSecurity, errorResponses, jsonContent, registerPath } from './openapi.js';
 
 const rideIdParams = z.object({ id: Uuid });
-const AUTH = ['unauthenticated', 'invalid_token', 'token_expired'] as const;
+const AUTH = AUTHENTICATED_ERRORS;
 
 registerPath({
   method: 'get',

@@ -5,7 +5,7 @@ import {
   AddressBody, AddressList, AddressPatchBody, AddressView, UpdateMeBody, UserView, Uuid, VehicleBody, VehicleResponse,
 } from '@drivrr/shared/protocol';
 import type { Profile } from '../usecases/profile.js';
-import { callerOf } from './authenticate.js';
+import { AUTHENTICATED_ERRORS, callerOf } from './authenticate.js';
 import { bearerSecurity, errorResponses, jsonContent, registerPath } from './openapi.js';
 import { methodNotAllowed, validate } from './validate.js';
 
@@ -54,7 +54,7 @@ export function usersRouter(deps: { profile: Profile; requireAuth: RequestHandle
   return router;
 }
 
-const authCodes = ['unauthenticated', 'invalid_token', 'token_expired'] as const;
+const authCodes = AUTHENTICATED_ERRORS;
 const bodyCodes = ['validation_failed', 'invalid_json', 'payload_too_large'] as const;
 const idParam = z.object({ id: Uuid });
 

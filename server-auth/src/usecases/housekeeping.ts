@@ -7,15 +7,20 @@ import type { Pool } from '@drivrr/shared/db';
 import type { Logger } from '@drivrr/shared/logger';
 import { purgeOldOutboxMessages } from '../db/dev-sms-outbox.js';
 import { purgeOldCodes } from '../db/otp-codes.js';
-import { purgeDeadRefreshTokens } from '../db/refresh-tokens.js';
+import { purgeExpiredRateLimits } from '../db/rate-limits.js';
+import { purgeDeadRefreshTokens, purgeExpiredRevocations } from '../db/refresh-tokens.js';
 
 const DAY_S = 24 * 3600;
 
-export async function runHousekeeping(pool: Pool): Promise<{ codes: number; outbox: number; refreshTokens: number }> {
+export async function runHousekeeping(
+  pool: Pool,
+): Promise<{ codes: number; outbox: number; refreshTokens: number; revokedSessions: number; rateLimits: number }> {
   return {
     codes: await purgeOldCodes(pool, DAY_S),
     outbox: await purgeOldOutboxMessages(pool, DAY_S),
     refreshTokens: await purgeDeadRefreshTokens(pool, 7 * DAY_S),
+    revokedSessions: await purgeExpiredRevocations(pool),
+    rateLimits: await purgeExpiredRateLimits(pool),
   };
 }
 

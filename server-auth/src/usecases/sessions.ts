@@ -9,7 +9,7 @@ import type { Role, TokenPair } from '@drivrr/shared/protocol';
 import { familyOfToken, insertRefreshToken, lockRefreshToken, markRotated, revokeFamily } from '../db/refresh-tokens.js';
 
 export interface SessionsConfig {
-  jwt: { privateKeyPem: string; publicKeyPem: string };
+  jwt: { privateKeyPem: string; publicKeyPem: string; accessTtlS: number };
   refresh: { ttlS: number; reuseGraceS: number };
 }
 
@@ -27,13 +27,17 @@ const newRefreshToken = () => randomBytes(32).toString('base64url');
 export function createSessions(pool: Pool, config: SessionsConfig): Sessions {
   const signing = { privateKey: createPrivateKey(config.jwt.privateKeyPem), kid: keyIdOf(config.jwt.publicKeyPem) };
 
-  const accessFor = (user: { id: string; role: Role }) => signAccessToken({ sub: user.id, role: user.role }, signing);
+  const accessTtlS = config.jwt.accessTtlS;
+  /** The token's `sid` is the refresh-token family: the login that logout or revocation ends. */
+  const accessFor = (user: { id: string; role: Role }, familyId: string) =>
+    signAccessToken({ sub: user.id, role: user.role, sid: familyId }, signing, accessTtlS);
 
   return {
     async issue(user) {
       const refreshToken = newRefreshToken();
-      await insertRefreshToken(pool, { userId: user.id, familyId: randomUUID(), tokenHash: hashOf(refreshToken), ttlS: config.refresh.ttlS });
-      const access = accessFor(user);
+      const familyId = randomUUID();
+      await insertRefreshToken(pool, { userId: user.id, familyId, tokenHash: hashOf(refreshToken), ttlS: config.refresh.ttlS });
+      const access = accessFor(user, familyId);
       return { accessToken: access.token, refreshToken, expiresInS: access.expiresInS };
     },
 
@@ -53,7 +57,7 @@ export function createSessions(pool: Pool, config: SessionsConfig): Sessions {
               }),
             };
           }
-          await revokeFamily(client, stored.familyId);
+          await revokeFamily(client, stored.familyId, accessTtlS);
           return { error: new AppError('token_reused', 'this refresh token was already used; every session of this login is now revoked') };
         }
         const refreshToken = newRefreshToken();
@@ -61,17 +65,17 @@ export function createSessions(pool: Pool, config: SessionsConfig): Sessions {
           userId: stored.userId, familyId: stored.familyId, tokenHash: hashOf(refreshToken), ttlS: config.refresh.ttlS,
         });
         await markRotated(client, stored.id, next.id);
-        return { refreshToken, user: { id: stored.userId, role: stored.role } };
+        return { refreshToken, familyId: stored.familyId, user: { id: stored.userId, role: stored.role } };
       });
       // the revocation above must commit, so errors are thrown only after the transaction
       if ('error' in outcome) throw outcome.error;
-      const access = accessFor(outcome.user);
+      const access = accessFor(outcome.user, outcome.familyId);
       return { accessToken: access.token, refreshToken: outcome.refreshToken, expiresInS: access.expiresInS };
     },
 
     async logout(presented) {
       const familyId = await familyOfToken(pool, hashOf(presented));
-      if (familyId !== undefined) await revokeFamily(pool, familyId);
+      if (familyId !== undefined) await revokeFamily(pool, familyId, accessTtlS);
     },
   };
 }

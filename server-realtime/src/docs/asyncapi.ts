@@ -27,6 +27,7 @@ const SCHEMAS = '#/components/schemas/';
 /** What each server message is for (the AsyncAPI page shows it; docs/protocol.md has the full story). */
 const SERVER_SUMMARIES: Record<Exclude<ServerMessageType, 'ack' | 'error'>, string> = {
   'session.state': 'First frame after every (re)connect: who you are, your active ride, your open request or offers.',
+  'session.expiring': "The access token of this socket expires at expiresAt: answer with session.refresh, or the socket is closed with 4401.",
   'session.replaced': 'This socket was replaced by a newer connection of the same user; it closes next.',
   'driver.location': 'A live position of a followed driver (the assigned driver, or one an operator follows).',
   'ride.requested': 'To drivers: a ride request near you that you may bid on (again after a fare raise).',
@@ -58,6 +59,7 @@ const CLIENT_SUMMARIES: Record<ClientMessageType, string> = {
   'ride.cancel': 'Cancel a ride (with the status the app showed, to refuse a cancel of a newer state).',
   ping: "The server's clock; keeps idle connections alive through proxies.",
   'ops.subscribe': 'Operators: receive ops.snapshot frames.',
+  'session.refresh': 'A fresh access token of the same user (after session.expiring); the socket then lives until its exp.',
   'session.resume': "After a reconnect: the ride's frames after the given seq, in order, then the ack with the ride's last seq.",
   'ops.ride': "Operators: one ride's detail and timeline.",
   'ops.unsubscribe': 'Operators: stop the snapshots.',

@@ -5,21 +5,25 @@
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { AppError, authenticate, isAppError } from '@drivrr/shared';
+import { AppError, isAppError } from '@drivrr/shared';
 import { isConnectionError, type Pool } from '@drivrr/shared/db';
 import type { Logger } from '@drivrr/shared/logger';
-import { Uuid, type Role, type UserView } from '@drivrr/shared/protocol';
+import { Uuid, type DriverOnlineAck, type Role, type UserView } from '@drivrr/shared/protocol';
 import type { WsConfig } from '../config.js';
+import { driverHasVehicle, isDriverOfActiveRide } from '../db/follow-rules.js';
 import { findUserView } from '../db/users.js';
 import type { HandshakeFailureReason, RealtimeMetrics } from '../metrics.js';
 import { DriverPresenceIndex } from '../presence/driver-presence.js';
 import { LocationFanout, locationFrame } from '../presence/follows.js';
-import type { RealtimeModuleDeps, SessionStateProvider } from './contracts.js';
+import type { SessionRevocations } from '../sessions/revocations.js';
+import { systemClock, type Clock } from './clock.js';
+import type { HandlerContext, RealtimeModuleDeps, SessionStateProvider } from './contracts.js';
 import { ReceiptStore } from './dedupe.js';
 import { tokenFromUpgrade } from './handshake.js';
 import { ConnectionHub, type SocketStats } from './hub.js';
 import { MessageDispatcher } from './router.js';
-import { Session, type Connection } from './session.js';
+import { Session, type Connection, type SessionToken } from './session.js';
+import { SessionLifetimes } from './session-lifetime.js';
 import type { ConnectionEvents, HandshakeResult, TransportHandlers } from './transport.js';
 
 /** Close code of a shutdown (going away): apps reconnect, to this or another instance. */
@@ -35,6 +39,9 @@ export interface Identity {
   userId: string;
   role: Role;
   user: UserView;
+  token: SessionToken;
+  /** Drivers: whether a vehicle was on file at the handshake (driver.online needs one). */
+  vehicleOnFile: boolean;
 }
 
 export interface GatewayOptions {
@@ -43,6 +50,10 @@ export interface GatewayOptions {
   pool: Pool;
   logger: Logger;
   metrics: RealtimeMetrics;
+  /** Ended logins (logout, revoked refresh-token family). */
+  revocations: SessionRevocations;
+  /** Token lifetimes of sockets run on this clock (tests pass a virtual one). */
+  clock?: Clock;
 }
 
 export class RealtimeGateway implements TransportHandlers<Identity> {
@@ -53,6 +64,9 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
   private readonly receipts: ReceiptStore;
   private readonly providers: SessionStateProvider[] = [];
   private readonly publicKey: KeyObject;
+  private readonly lifetimes: SessionLifetimes;
+  /** Drivers connected without a vehicle on file (few): driver.online looks again in the database. */
+  private readonly withoutVehicle = new WeakSet<Session>();
   private readonly timers: NodeJS.Timeout[] = [];
   private stopping = false;
 
@@ -61,7 +75,12 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
     this.publicKey = createPublicKey(options.jwtPublicKeyPem);
     this.hub = new ConnectionHub({ backpressureBytes: ws.backpressureBytes, maxBufferedBytes: ws.maxBufferedBytes }, metrics, logger);
     this.receipts = new ReceiptStore(ws.dedupeTtlMs);
-    this.router = new MessageDispatcher({ hub: this.hub, receipts: this.receipts, metrics, logger, floodCloseAfter: ws.floodCloseAfter });
+    const clock = options.clock ?? systemClock;
+    this.lifetimes = new SessionLifetimes({ clock, hub: this.hub, publicKey: this.publicKey, revocations: options.revocations });
+    this.router = new MessageDispatcher({
+      hub: this.hub, receipts: this.receipts, metrics, logger, floodCloseAfter: ws.floodCloseAfter,
+      sessionEnded: (session) => this.lifetimes.expired(session),
+    });
     this.presence = new DriverPresenceIndex(ws.driverGraceMs, (error, event, driverId) =>
       logger.error({ err: error, event, driverId }, 'a presence listener failed'),
     );
@@ -101,13 +120,15 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
   // Transport callbacks
 
   async authenticate(req: IncomingMessage): Promise<HandshakeResult<Identity>> {
-    const token = tokenFromUpgrade(req);
+    const presented = tokenFromUpgrade(req);
     let userId: string;
     let role: Role;
+    let token: SessionToken;
     try {
-      const caller = authenticate(token, this.publicKey);
+      const caller = this.lifetimes.verify(presented);
       userId = caller.userId;
       role = caller.role;
+      token = { sessionId: caller.sessionId, issuedAtS: caller.issuedAt, expiresAtS: caller.expiresAt };
     } catch (error) {
       const code = isAppError(error) ? error.code : 'invalid_token';
       const reason: HandshakeFailureReason = code === 'unauthenticated' ? 'missing_token' : code === 'token_expired' ? 'token_expired' : 'invalid_token';
@@ -115,8 +136,15 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
     }
     if (!Uuid.safeParse(userId).success) return this.refuse('invalid_token', new AppError('invalid_token', 'the access token is not valid'));
     let user: UserView | undefined;
+    let revoked: boolean;
+    let vehicleOnFile = true;
     try {
-      user = await findUserView(this.options.pool, userId);
+      const { pool, revocations } = this.options;
+      [user, revoked, vehicleOnFile] = await Promise.all([
+        findUserView(pool, userId),
+        revocations.isRevoked(token.sessionId),
+        role === 'driver' ? driverHasVehicle(pool, userId) : Promise.resolve(true),
+      ]);
     } catch (error) {
       this.options.logger.error({ err: error }, 'loading the user of a handshake failed');
       this.options.metrics.handshakeFailed('db_unavailable');
@@ -124,13 +152,16 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
       return { ok: false, status: 503, body: appError.toBody() };
     }
     if (!user || user.role !== role) return this.refuse('unknown_user', new AppError('invalid_token', 'the account of this token no longer exists'));
-    return { ok: true, identity: { userId, role, user } };
+    if (revoked) return this.refuse('session_revoked', new AppError('session_revoked', 'this login has ended (logged out or revoked); log in again'));
+    return { ok: true, identity: { userId, role, user, token, vehicleOnFile } };
   }
 
   connected(connection: Connection, identity: Identity): ConnectionEvents {
     const { ws } = this.options;
-    const session = new Session(identity.userId, identity.role, identity.user, connection, { perS: ws.ratePerS, burst: ws.rateBurst }, Date.now());
+    const session = new Session(identity.userId, identity.role, identity.user, connection, identity.token, { perS: ws.ratePerS, burst: ws.rateBurst }, Date.now());
+    if (!identity.vehicleOnFile) this.withoutVehicle.add(session);
     this.hub.attach(session);
+    this.lifetimes.track(session);
     if (session.role === 'driver') this.presence.reconnected(session.userId);
     void this.sendSessionState(session).finally(() => {
       this.hub.release(session);
@@ -153,6 +184,7 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
         session.alive = true;
       },
       closed: () => {
+        this.lifetimes.forget(session);
         const wasCurrent = this.hub.detach(session);
         if (!wasCurrent || this.stopping) return;
         this.follows.endClientFollows(session.userId);
@@ -228,10 +260,16 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
   private registerTransportMessages(): void {
     const { router, presence, follows } = this;
     router.on('driver.online', (ctx, data) => {
-      const now = Date.now();
-      const info = presence.goOnline(ctx.caller.userId, data, now);
-      follows.publish(info, now);
-      return { online: true, location: info.location, activity: info.activity };
+      const goOnline = (): DriverOnlineAck => {
+        const now = Date.now();
+        const info = presence.goOnline(ctx.caller.userId, data, now);
+        follows.publish(info, now);
+        return { online: true, location: info.location, activity: info.activity };
+      };
+      const session = this.sessionOf(ctx);
+      // The common case stays synchronous (a location.update right behind it must find the driver online).
+      if (session !== undefined && !this.withoutVehicle.has(session)) return goOnline();
+      return this.vehicleCheck(ctx.caller.userId, session).then(goOnline);
     });
     router.on('driver.offline', (ctx) => {
       presence.goOffline(ctx.caller.userId);
@@ -245,7 +283,8 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
       follows.publish(info, ts);
       return undefined;
     });
-    router.on('driver.follow', (ctx, data) => {
+    router.on('driver.follow', async (ctx, data) => {
+      await this.mayFollow(ctx, data.driverId);
       follows.follow(ctx.caller.userId, data.driverId, 'client');
       const info = presence.get(data.driverId);
       if (info) {
@@ -260,5 +299,34 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
       return undefined;
     });
     router.on('ping', () => ({ ts: Date.now() }));
+    router.on('session.refresh', (ctx, data) => {
+      const session = this.sessionOf(ctx);
+      if (session === undefined) throw new AppError('invalid_token', 'this connection has been replaced');
+      return this.lifetimes.refresh(session, data.accessToken);
+    });
+  }
+
+  /** The socket a message came from (undefined once a newer login of the user replaced it). */
+  private sessionOf(ctx: HandlerContext): Session | undefined {
+    const session = this.hub.get(ctx.caller.userId);
+    return session?.caller === ctx.caller ? session : undefined;
+  }
+
+  /** driver.online of a driver who had no vehicle at the handshake: one may have been added since. */
+  private async vehicleCheck(driverId: string, session: Session | undefined): Promise<void> {
+    if (!(await driverHasVehicle(this.options.pool, driverId))) {
+      throw new AppError('vehicle_required', 'add your vehicle (PUT /api/users/me/vehicle) before going online');
+    }
+    if (session) this.withoutVehicle.delete(session);
+  }
+
+  /**
+   * Who may follow a driver's live location: operators any driver; a customer only the driver of
+   * its own active ride (ALLOW_ANY_FOLLOW lifts this for QA outside production).
+   */
+  private async mayFollow(ctx: HandlerContext, driverId: string): Promise<void> {
+    if (ctx.caller.role === 'operator' || this.options.ws.allowAnyFollow) return;
+    if (await isDriverOfActiveRide(this.options.pool, ctx.caller.userId, driverId)) return;
+    throw new AppError('forbidden', 'you may follow only the driver of your active ride');
   }
 }

@@ -5,6 +5,7 @@
  * error when it failed.
  */
 import { isAppError } from '@drivrr/shared';
+import { isConnectionError } from '@drivrr/shared/db';
 import type { Logger } from '@drivrr/shared/logger';
 import { clientMessageRoles, parseClientFrame, type ClientMessage, type ClientMessageType } from '@drivrr/shared/protocol';
 import type { RealtimeMetrics } from '../metrics.js';
@@ -31,6 +32,8 @@ export interface RouterOptions {
   logger: Logger;
   floodCloseAfter: number;
   now?: () => number;
+  /** True when the socket's token has run out (it is then being closed and the frame is dropped). */
+  sessionEnded?: (session: Session) => boolean;
 }
 
 export class MessageDispatcher implements MessageRouter {
@@ -54,6 +57,7 @@ export class MessageDispatcher implements MessageRouter {
   dispatch(session: Session, raw: Buffer | string): void {
     if (session.closed) return;
     const now = this.now();
+    if (this.options.sessionEnded?.(session)) return;
     const parsed = parseClientFrame(raw);
     if (!session.bucket.take(now)) {
       this.rateLimited(session, parsed.ok ? parsed.message.id : parsed.id);
@@ -152,6 +156,10 @@ export class MessageDispatcher implements MessageRouter {
       this.options.metrics.errorSent(error.code);
       const details = error.retryAfterS === undefined ? error.details : { ...error.details, retryAfterS: error.retryAfterS };
       return errorFrame(message.id, error.code, error.message, details);
+    }
+    if (isConnectionError(error)) {
+      this.options.metrics.errorSent('db_unavailable');
+      return errorFrame(message.id, 'db_unavailable', 'the database is unavailable, try again shortly', { retryAfterS: 2 });
     }
     this.options.logger.error({ err: error, type: message.type }, 'a message handler failed unexpectedly');
     this.options.metrics.errorSent('internal_error');

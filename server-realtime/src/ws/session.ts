@@ -16,6 +16,14 @@ export interface Connection extends ClientSocket {
   ping(): void;
 }
 
+/** The access token a socket currently lives on (replaced by session.refresh). */
+export interface SessionToken {
+  /** The login (refresh-token family), `sid`. */
+  sessionId: string;
+  issuedAtS: number;
+  expiresAtS: number;
+}
+
 export class Session {
   /** Heartbeat: set on every pong or frame, cleared at every ping tick. */
   alive = true;
@@ -31,6 +39,8 @@ export class Session {
   closed = false;
   /** Set when a newer login of the same user took over: this socket's close must not start the grace. */
   replaced = false;
+  /** Cancels the pending session.expiring / token-expiry timer (ws/session-lifetime.ts). */
+  cancelLifetimeTimer: (() => void) | undefined = undefined;
   readonly bucket: TokenBucket;
   /** Who this socket speaks for (from the verified token); one object per socket, not per message. */
   readonly caller: { readonly userId: string; readonly role: Role };
@@ -42,6 +52,7 @@ export class Session {
     readonly role: Role,
     readonly user: UserView,
     readonly connection: Connection,
+    public token: SessionToken,
     rate: { perS: number; burst: number },
     now: number,
   ) {

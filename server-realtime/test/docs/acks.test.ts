@@ -21,11 +21,11 @@ afterAll(async () => {
   await stack.stop();
 });
 
-async function client(role: 'customer' | 'driver' | 'operator'): Promise<{ socket: TestClient; id: string }> {
+async function client(role: 'customer' | 'driver' | 'operator'): Promise<{ socket: TestClient; id: string; token: string }> {
   const user = await createUser(stack, role);
   const socket = await connect(stack.realtime!.wsUrl, user.token);
   clients.push(socket);
-  return { socket, id: user.id };
+  return { socket, id: user.id, token: user.token };
 }
 
 /** Sends `type` with an id; expects an ack whose data matches the declared schema; returns the data. */
@@ -67,6 +67,7 @@ describe('acks on the wire', () => {
     const second = await acked<{ rideId: string }>(customer.socket, 'ride.request', { pickup, dropoff, fare: 50_000, paymentMethod: 'cash' });
     await acked(customer.socket, 'ride.cancel', { rideId: second.rideId, reason: 'changed my mind' });
     await acked(customer.socket, 'session.resume', { rideId: request.rideId, seq: 0 });
+    await acked(customer.socket, 'session.refresh', { accessToken: customer.token });
     await acked(driver.socket, 'driver.offline', {});
 
     expect([...checked].sort()).toEqual([...CLIENT_MESSAGE_TYPES].sort());

@@ -10,7 +10,7 @@ describe('backpressure on a follower that stops reading', () => {
   beforeAll(async () => {
     stack = await startTestStack({
       auth: false,
-      realtimeEnv: { WS_RATE_PER_S: '1000000', WS_RATE_BURST: '1000000', WS_BACKPRESSURE_BYTES: String(BACKPRESSURE_BYTES) },
+      realtimeEnv: { ALLOW_ANY_FOLLOW: 'true', WS_RATE_PER_S: '1000000', WS_RATE_BURST: '1000000', WS_BACKPRESSURE_BYTES: String(BACKPRESSURE_BYTES) },
     });
   });
   afterAll(async () => stack.stop());

@@ -16,7 +16,7 @@ describe('sessions: reconnect grace, replacement, dedupe, follows', () => {
   beforeAll(async () => {
     stack = await startTestStack({
       auth: false,
-      realtimeEnv: { DRIVER_GRACE_MS: String(GRACE_MS) },
+      realtimeEnv: { DRIVER_GRACE_MS: String(GRACE_MS), ALLOW_ANY_FOLLOW: 'true' },
       realtimeModules: [
         probe.factory,
         (deps) => {

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { LatLng, Uuid } from './common.js';
-import { BidPlaceAck, OpsRideAck, OpsSubscribeAck, RideAck, RideRequestAck, SessionResumeAck, type ClientMessageType } from './ws.js';
+import { BidPlaceAck, OpsRideAck, OpsSubscribeAck, RideAck, RideRequestAck, SessionRefreshAck, SessionResumeAck, type ClientMessageType } from './ws.js';
 import { DriverPartyView, RideView } from './entities.js';
 
 /** driver.online: the driver is in the index at this position; `on_ride` when a ride is under way. */
@@ -52,6 +52,7 @@ export const clientMessageAcks = {
   'ops.ride': OpsRideAck,
   'ops.unsubscribe': null,
   'session.resume': SessionResumeAck,
+  'session.refresh': SessionRefreshAck,
 } as const satisfies Record<ClientMessageType, z.ZodType | null>;
 
 export type ClientMessageAckOf<T extends ClientMessageType> = (typeof clientMessageAcks)[T] extends z.ZodType

@@ -8,9 +8,28 @@ export const LatLng = z.object({
 });
 export type LatLng = z.infer<typeof LatLng>;
 
+/**
+ * C0 and C1 control characters except tab and newline (NUL included): refused in every free text,
+ * since PostgreSQL cannot store NUL and the rest only ever hides or garbles what people see.
+ */
+const WITHOUT_CONTROL_CHARACTERS = /^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$/;
+
+/**
+ * The one schema of human free text (names, labels, addresses, reasons, comments), trimmed, with
+ * its length bounds. Every free-text field of a REST body or a WebSocket message uses it.
+ */
+export function Text(options: { min?: number; max: number }): z.ZodString {
+  return z
+    .string()
+    .trim()
+    .min(options.min ?? 0)
+    .max(options.max)
+    .regex(WITHOUT_CONTROL_CHARACTERS, 'must not contain control characters (other than tab and newline)');
+}
+
 /** A point with an optional human address (what the apps show). */
 export const Place = LatLng.extend({
-  address: z.string().trim().max(200).optional(),
+  address: Text({ max: 200 }).optional(),
 });
 export type Place = z.infer<typeof Place>;
 

@@ -1,10 +1,10 @@
 /** Request and response bodies of the auth/REST service (port 3000). */
 import { z } from 'zod';
-import { Money, OtpRole, VehicleType } from './common.js';
+import { Money, OtpRole, Text, VehicleType } from './common.js';
 import { AddressView, UserView, VehicleView } from './entities.js';
 
 export const OtpSendBody = z.object({
-  phone: z.string().min(1).max(32),
+  phone: Text({ min: 1, max: 32 }),
   role: OtpRole,
 });
 export type OtpSendBody = z.infer<typeof OtpSendBody>;
@@ -12,7 +12,7 @@ export type OtpSendBody = z.infer<typeof OtpSendBody>;
 export const OtpSendResponse = z.object({ expiresInS: z.number().int(), resendAfterS: z.number().int() });
 
 export const OtpVerifyBody = z.object({
-  phone: z.string().min(1).max(32),
+  phone: Text({ min: 1, max: 32 }),
   code: z.string().regex(/^\d{6}$/, 'code must be 6 digits'),
   role: OtpRole,
 });
@@ -43,7 +43,7 @@ export const JwksResponse = z.object({
 
 export const UpdateMeBody = z
   .object({
-    name: z.string().trim().min(1).max(80).optional(),
+    name: Text({ min: 1, max: 80 }).optional(),
     email: z.email().max(254).optional(),
   })
   .strict();
@@ -51,8 +51,8 @@ export type UpdateMeBody = z.infer<typeof UpdateMeBody>;
 
 export const AddressBody = z
   .object({
-    label: z.string().trim().min(1).max(40),
-    address: z.string().trim().min(1).max(200),
+    label: Text({ min: 1, max: 40 }),
+    address: Text({ min: 1, max: 200 }),
     lat: z.number().finite().min(-90).max(90),
     lng: z.number().finite().min(-180).max(180),
   })
@@ -64,10 +64,10 @@ export const AddressList = z.object({ items: z.array(AddressView) });
 
 export const VehicleBody = z
   .object({
-    make: z.string().trim().min(1).max(40),
-    model: z.string().trim().min(1).max(40),
-    color: z.string().trim().min(1).max(30),
-    plate: z.string().trim().min(2).max(16),
+    make: Text({ min: 1, max: 40 }),
+    model: Text({ min: 1, max: 40 }),
+    color: Text({ min: 1, max: 30 }),
+    plate: Text({ min: 2, max: 16 }),
     type: VehicleType,
   })
   .strict();
@@ -76,14 +76,14 @@ export type VehicleBody = z.infer<typeof VehicleBody>;
 export const RidesQuery = z.object({
   status: z.enum(['requested', 'assigned', 'arrived', 'in_progress', 'completed', 'cancelled', 'expired']).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
+  cursor: Text({ max: 200 }).optional(),
 });
 export type RidesQuery = z.infer<typeof RidesQuery>;
 
 export const RatingBody = z
   .object({
     stars: z.number().int().min(1).max(5),
-    comment: z.string().trim().max(500).optional(),
+    comment: Text({ max: 500 }).optional(),
   })
   .strict();
 export type RatingBody = z.infer<typeof RatingBody>;
@@ -96,7 +96,7 @@ export type WalletView = z.infer<typeof WalletView>;
 
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
+  cursor: Text({ max: 200 }).optional(),
 });
 
 export const HealthAuth = z.object({

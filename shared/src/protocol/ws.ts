@@ -5,7 +5,7 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import { z } from 'zod';
-import { CancelledBy, IsoTimestamp, LatLng, Money, PaymentMethod, Place, RideStatus, Uuid } from './common.js';
+import { CancelledBy, IsoTimestamp, LatLng, Money, PaymentMethod, Place, RideStatus, Text, Uuid } from './common.js';
 import { BidView, DriverPartyView, FareEstimate, PartyView, RideDetailView, RideView, UserView } from './entities.js';
 
 /** Frames larger than this are refused with `frame_too_large`. */
@@ -25,7 +25,7 @@ export const Envelope = z.object({
 });
 export type Envelope = z.infer<typeof Envelope>;
 
-const reason = z.string().trim().min(1).max(200);
+const reason = Text({ min: 1, max: 200 });
 const rideRef = z.object({ rideId: Uuid }).strict();
 
 // ---- Ordered ride events (contract 1.1; issue 13) --------------------------------------------
@@ -39,6 +39,21 @@ export const SessionResume = z.object({ rideId: Uuid, seq: RideSeq }).strict();
 export const SessionResumeAck = z.object({ rideId: Uuid, lastSeq: RideSeq });
 export type SessionResumeAck = z.infer<typeof SessionResumeAck>;
 // ---- end of ordered ride events ----------------------------------------------------------------
+// --- Sessions (contract 1.1): a socket lives no longer than its access token ------------------
+/** Close code of a socket whose token expired or whose login ended: refresh (or log in), reconnect. */
+export const WS_CLOSE_SESSION_ENDED = 4401;
+const sessionClientMessages = {
+  /** A fresh access token of the same user; the socket then lives until its `exp`. */
+  'session.refresh': z.object({ accessToken: z.string().min(1).max(4096) }).strict(),
+} as const;
+const sessionServerMessages = {
+  /** Sent min(60 s, half the token's lifetime) before `expiresAt`: answer with session.refresh. */
+  'session.expiring': z.object({ expiresAt: IsoTimestamp }),
+} as const;
+/** Ack data of session.refresh. */
+export const SessionRefreshAck = z.object({ expiresAt: IsoTimestamp });
+export type SessionRefreshAck = z.infer<typeof SessionRefreshAck>;
+// ------------------------------------------------------------------------------------------------
 
 /** Data schemas of client -> server messages, by type. */
 export const clientMessageData = {
@@ -78,6 +93,7 @@ export const clientMessageData = {
   'ops.ride': rideRef,
   /** Operators: stop receiving ops.snapshot frames. */
   'ops.unsubscribe': z.object({}).strict(),
+  ...sessionClientMessages,
 } as const;
 
 export type ClientMessageType = keyof typeof clientMessageData;
@@ -104,6 +120,7 @@ export const clientMessageRoles: Record<ClientMessageType, readonly ('customer' 
   'ops.subscribe': ['operator'],
   'ops.ride': ['operator'],
   'ops.unsubscribe': ['operator'],
+  'session.refresh': ['customer', 'driver', 'operator'],
 };
 
 /** A parsed, validated client message. */
@@ -352,6 +369,7 @@ export const serverMessageData = {
   'ride.status': z.object({ rideId: Uuid, status: RideStatus }),
   'ride.expired': z.object({ rideId: Uuid }),
   'ops.snapshot': OpsSnapshot,
+  ...sessionServerMessages,
 } as const;
 export type ServerMessageType = keyof typeof serverMessageData;
 export type ServerMessageDataOf<T extends ServerMessageType> = z.infer<(typeof serverMessageData)[T]>;

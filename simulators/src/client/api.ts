@@ -167,20 +167,29 @@ export class UserSession {
 
   /** A valid access token (refreshed when it has under a minute left). */
   async token(): Promise<string> {
-    if (Date.now() > this.expiresAt - 60_000) {
-      this.refreshing ??= this.api
-        .refresh(this.refreshToken)
-        .then((pair) => {
-          this.accessToken = pair.accessToken;
-          this.refreshToken = pair.refreshToken;
-          this.expiresAt = Date.now() + pair.expiresInS * 1000;
-        })
-        .finally(() => {
-          this.refreshing = undefined;
-        });
-      await this.refreshing;
-    }
+    if (Date.now() > this.expiresAt - 60_000) await this.rotate();
     return this.accessToken;
+  }
+
+  /** A new access token whatever the old one's age: the socket said session.expiring. */
+  async freshToken(): Promise<string> {
+    await this.rotate();
+    return this.accessToken;
+  }
+
+  /** One refresh at a time: concurrent callers share it (a second use of the refresh token would revoke the login). */
+  private rotate(): Promise<void> {
+    this.refreshing ??= this.api
+      .refresh(this.refreshToken)
+      .then((pair) => {
+        this.accessToken = pair.accessToken;
+        this.refreshToken = pair.refreshToken;
+        this.expiresAt = Date.now() + pair.expiresInS * 1000;
+      })
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    return this.refreshing;
   }
 
   async call<S extends z.ZodType>(method: string, path: string, schema: S, options: Omit<CallOptions, 'token'> & { okStatuses?: number[] } = {}): Promise<z.infer<S>> {

@@ -40,7 +40,7 @@ export class ProtocolTimeout extends Error {
   }
 }
 
-export type IssueKind = 'invalid_json' | 'invalid_frame' | 'unknown_frame_type' | 'unsolicited_error' | 'unknown_ack' | 'unexpected_close';
+export type IssueKind = 'invalid_json' | 'invalid_frame' | 'unknown_frame_type' | 'unsolicited_error' | 'unknown_ack' | 'unexpected_close' | 'session_refresh_failed';
 export interface ProtocolIssue {
   kind: IssueKind;
   detail: string;
@@ -50,6 +50,11 @@ export interface ProtocolClientOptions {
   wsUrl: string;
   /** A valid access token (called on every (re)connect). */
   token: () => Promise<string>;
+  /**
+   * A new access token, asked for when the server sends session.expiring: the client answers with
+   * session.refresh, as an app should, so the socket outlives the first token.
+   */
+  freshToken?: () => Promise<string>;
   /** A short label that starts every message id of this client (ids are unique per client). */
   label?: string;
   /** Keep every inbound frame for `waitFor` (scenarios); fleets use listeners only. */
@@ -282,6 +287,7 @@ export class ProtocolClient {
       return;
     }
     const frame = { type, ...(id === undefined ? {} : { id }), data: parsed.data, receivedAt: Date.now() } as InboundFrame;
+    if (type === 'session.expiring') this.refreshSession();
     if (type === 'session.state' && this.sessionWaiter) {
       const waiter = this.sessionWaiter;
       this.sessionWaiter = undefined;
@@ -295,6 +301,15 @@ export class ProtocolClient {
     if (set) for (const listener of set) listener(frame);
     const any = this.listeners.get('*');
     if (any) for (const listener of any) listener(frame);
+  }
+
+  /** session.expiring: send session.refresh with a new token (the server closes with 4401 otherwise). */
+  private refreshSession(): void {
+    const fresh = this.options.freshToken;
+    if (!fresh) return;
+    fresh()
+      .then((accessToken) => this.request('session.refresh', { accessToken }))
+      .catch((error: unknown) => this.issue('session_refresh_failed', error instanceof Error ? error.message : String(error)));
   }
 
   private handleAnswer(kind: 'ack' | 'error', id: string | undefined, json: unknown, text: string): void {

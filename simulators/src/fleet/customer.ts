@@ -56,6 +56,7 @@ export class SimCustomer {
     const client = new ProtocolClient({
       wsUrl: this.ctx.wsUrl,
       token: () => session.token(),
+      freshToken: () => session.freshToken(),
       label: `c${this.identity.index}`,
       onIssue: (issue) => this.ctx.stats.protocolError(this.label, issue.kind, issue.detail),
       onDisconnect: () => this.ctx.scheduler.after(1000, () => void this.reconnect()),

@@ -69,6 +69,7 @@ export class SimDriver {
     const client = new ProtocolClient({
       wsUrl: this.ctx.wsUrl,
       token: () => session.token(),
+      freshToken: () => session.freshToken(),
       label: `d${this.identity.index}`,
       onIssue: (issue) => this.ctx.stats.protocolError(this.label, issue.kind, issue.detail),
       onDisconnect: () => this.scheduleReconnect(1000),

@@ -124,6 +124,7 @@ export async function runScenario(scenario: Scenario, options: ScenarioRunOption
         const client = new ProtocolClient({
           wsUrl: options.wsUrl,
           token: () => session.token(),
+          freshToken: () => session.freshToken(),
           label: name.slice(0, 12),
           keepInbox: true,
           onIssue: (issue: ProtocolIssue) => issues.push(`${name}: ${issue.kind}: ${issue.detail}`),

@@ -1,0 +1,20 @@
+/**
+ * The facts the transport's own rules need from the database: whether a driver has a vehicle on
+ * file (driver.online) and whether a driver is the one assigned to a customer's active ride
+ * (driver.follow). Read-only; rides and vehicles are written elsewhere.
+ */
+import type { Queryable } from '@drivrr/shared/db';
+
+export async function driverHasVehicle(db: Queryable, driverId: string): Promise<boolean> {
+  const { rowCount } = await db.query(`SELECT 1 FROM vehicles WHERE driver_id = $1`, [driverId]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** True when `driverId` drives `customerId`'s ride that is assigned, arrived or in progress. */
+export async function isDriverOfActiveRide(db: Queryable, customerId: string, driverId: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `SELECT 1 FROM rides WHERE customer_id = $1 AND driver_id = $2 AND status IN ('assigned', 'arrived', 'in_progress') LIMIT 1`,
+    [customerId, driverId],
+  );
+  return (rowCount ?? 0) > 0;
+}
