@@ -9,10 +9,11 @@
 import type { Pool } from '@drivrr/shared/db';
 import type { Logger } from '@drivrr/shared/logger';
 import type { RealtimeConfig } from './config.js';
+import { createLocationsModule } from './locations/module.js';
 import { createOpsModule } from './ops/module.js';
-import type { RideClock } from './rides/clock.js';
+import { SystemClock, type RideClock } from './rides/clock.js';
 import { createRidesModule } from './rides/module.js';
-import type { RealtimeModule, RealtimeModuleDeps } from './ws/contracts.js';
+import type { BackgroundLocations, RealtimeModule, RealtimeModuleDeps } from './ws/contracts.js';
 
 export interface FeatureModuleDeps extends RealtimeModuleDeps {
   pool: Pool;
@@ -27,7 +28,13 @@ export type RealtimeModuleFactory = (deps: FeatureModuleDeps) => RealtimeModule;
 export const realtimeModules: RealtimeModuleFactory[] = [
   (deps) => createRidesModule(deps),
   (deps) => createOpsModule(deps),
+  (deps) => createLocationsModule({ ...deps, backgroundLocations: requireBackgroundLocations(deps), clock: deps.clock ?? new SystemClock() }),
 ];
+
+function requireBackgroundLocations(deps: FeatureModuleDeps): BackgroundLocations {
+  if (!deps.backgroundLocations) throw new Error('the locations module needs the gateway\'s backgroundLocations');
+  return deps.backgroundLocations;
+}
 
 /** Builds every module; a factory that throws aborts the start (the caller cleans up). */
 export function createModules(deps: FeatureModuleDeps, factories: readonly RealtimeModuleFactory[] = realtimeModules): RealtimeModule[] {

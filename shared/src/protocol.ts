@@ -2,3 +2,4 @@ export * from './protocol/common.js';
 export * from './protocol/entities.js';
 export * from './protocol/http.js';
 export * from './protocol/ws.js';
+export * from './protocol/background.js';

@@ -1,0 +1,148 @@
+/**
+ * POST /api/locations against the real realtime service, real sockets and PostgreSQL: fixes of a
+ * driver whose socket the phone suspended reach the following customer; stale, future and
+ * inaccurate ones are skipped; an offline driver is never made offerable.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KARACHI_CENTER, moveM } from '@drivrr/shared';
+import type { LatLng, LocationFix } from '@drivrr/shared/protocol';
+import { VirtualClock } from '@drivrr/server-realtime';
+import { createUser, startTestStack, type TestStack, type TestUser } from '../../test-support/stack.js';
+import { WsTestClient } from './rides/support/ws-client.js';
+
+const PICKUP: LatLng = KARACHI_CENTER;
+const DROPOFF: LatLng = moveM(KARACHI_CENTER, 45, 6_000);
+const clock = new VirtualClock();
+let stack: TestStack;
+const clients: WsTestClient[] = [];
+
+beforeAll(async () => {
+  stack = await startTestStack({ auth: false, realtimeEnv: { MATCH_STEP_MS: '200' }, realtimeClock: clock });
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await stack.stop();
+});
+
+async function connect(user: TestUser): Promise<WsTestClient> {
+  const { client } = await WsTestClient.session(stack.realtime!.wsUrl, user.token);
+  clients.push(client);
+  return client;
+}
+
+function postFixes(token: string | undefined, body: unknown): Promise<Response> {
+  return fetch(`${stack.realtime!.url}/api/locations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/**
+ * A time for fixes: after anything the socket path stamped (it uses the real time) and a few
+ * seconds before the service's now (the virtual clock, moved ahead of the real time first).
+ */
+async function fixTimeBase(): Promise<number> {
+  await clock.advance(Math.max(0, Date.now() - clock.now()) + 5_000);
+  return clock.now() - 4_000;
+}
+
+/** A customer and a driver on an assigned ride, through the real haggling over sockets. */
+async function assignedRide() {
+  const customerUser = await createUser(stack, 'customer');
+  const driverUser = await createUser(stack, 'driver');
+  const customer = await connect(customerUser);
+  const driver = await connect(driverUser);
+  await driver.request('driver.online', moveM(PICKUP, 180, 500));
+  const { rideId } = await customer.request<{ rideId: string }>('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 50_000, paymentMethod: 'cash' });
+  for (let step = 0; step < 10 && !driver.all('ride.requested').some((d) => d.ride.id === rideId); step += 1) await clock.advance(200);
+  await driver.waitFor('ride.requested', (d) => d.ride.id === rideId);
+  const { bid } = await driver.request<{ bid: { id: string } }>('bid.place', { rideId, fare: 50_000 });
+  await customer.request('bid.accept', { rideId, bidId: bid.id });
+  await customer.waitFor('ride.assigned');
+  return { customerUser, driverUser, customer, driver, rideId };
+}
+
+describe('POST /api/locations', () => {
+  it('delivers the newest good fix of an on-ride driver whose socket dropped to the customer, skipping the bad ones', async () => {
+    // Arrange: the driver's socket is gone (the phone suspended the app).
+    const { driverUser, customer, driver } = await assignedRide();
+    await driver.close();
+    const t = await fixTimeBase();
+    const newest = moveM(PICKUP, 180, 250);
+    const fixes: LocationFix[] = [
+      { ...moveM(PICKUP, 180, 400), ts: t + 1_000 },
+      { ...newest, heading: 10, speed: 8, accuracyM: 12, ts: t + 2_000 },
+      { ...moveM(PICKUP, 0, 5_000), accuracyM: 400, ts: t + 3_000 },
+      { ...moveM(PICKUP, 0, 5_000), ts: t + 10 * 60_000 },
+    ];
+
+    // Act
+    const res = await postFixes(driverUser.token, { fixes });
+
+    // Assert
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ accepted: 2, skipped: 2, applied: true });
+    const seen = await customer.waitFor('driver.location', (d) => d.driverId === driverUser.id && Math.abs(d.lat - newest.lat) < 1e-9);
+    expect(seen).toMatchObject({ lng: newest.lng, heading: 10, ts: t + 2_000 });
+    expect(stack.realtime!.inspect.presence.get(driverUser.id)).toMatchObject({ activity: 'on_ride', location: newest });
+
+    // A batch taken before what the server already has is skipped whole, and moves nobody.
+    const stale = await postFixes(driverUser.token, { fixes: [{ ...moveM(PICKUP, 0, 3_000), ts: t + 1_500 }] });
+    expect(await stale.json()).toEqual({ accepted: 0, skipped: 1, applied: false });
+    expect(stack.realtime!.inspect.presence.get(driverUser.id)?.location).toEqual(newest);
+  });
+
+  it('brings back a driver on a ride who had gone offline, visible to the customer but offered nothing', async () => {
+    // Arrange: the driver went offline (the grace ran out, here said outright) and the socket is gone.
+    const { driverUser, customer, driver } = await assignedRide();
+    await driver.request('driver.offline', {});
+    await driver.close();
+    expect(stack.realtime!.inspect.presence.get(driverUser.id)).toBeUndefined();
+    const at = moveM(PICKUP, 180, 100);
+
+    // Act
+    const res = await postFixes(driverUser.token, { fixes: [{ ...at, ts: (await fixTimeBase()) + 500 }] });
+
+    // Assert
+    expect(await res.json()).toEqual({ accepted: 1, skipped: 0, applied: true });
+    await customer.waitFor('driver.location', (d) => d.driverId === driverUser.id && Math.abs(d.lat - at.lat) < 1e-9);
+    expect(stack.realtime!.inspect.presence.get(driverUser.id)).toMatchObject({ activity: 'on_ride' });
+    expect(stack.realtime!.inspect.presence.nearestIdle(at, 10_000, 100).map((d) => d.driverId)).not.toContain(driverUser.id);
+  });
+
+  it('never puts an offline driver who is not on a ride into presence: new offers need the socket', async () => {
+    const driverUser = await createUser(stack, 'driver');
+
+    const res = await postFixes(driverUser.token, { fixes: [{ ...PICKUP, ts: await fixTimeBase() }] });
+
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ accepted: 1, skipped: 0, applied: false });
+    expect(stack.realtime!.inspect.presence.get(driverUser.id)).toBeUndefined();
+  });
+
+  it('refuses what is not a driver with a valid batch, in the contract error shape', async () => {
+    const driverUser = await createUser(stack, 'driver');
+    const customerUser = await createUser(stack, 'customer');
+    const t = await fixTimeBase();
+    const one = { fixes: [{ ...PICKUP, ts: t }] };
+    const tooMany = { fixes: Array.from({ length: 101 }, (_, i) => ({ ...PICKUP, ts: t + i })) };
+    const cases: [string | undefined, unknown, number, string][] = [
+      [undefined, one, 401, 'unauthenticated'],
+      ['not-a-token', one, 401, 'invalid_token'],
+      [customerUser.token, one, 403, 'forbidden'],
+      [driverUser.token, { fixes: [] }, 400, 'validation_failed'],
+      [driverUser.token, tooMany, 400, 'validation_failed'],
+      [driverUser.token, { fixes: [{ lat: 91, lng: 0, ts: t }] }, 400, 'validation_failed'],
+      [driverUser.token, { fixes: [{ lat: 24.8, lng: 67, ts: t, accuracyM: 'good' }] }, 400, 'validation_failed'],
+      [driverUser.token, '{"fixes": [', 400, 'invalid_json'],
+    ];
+    for (const [token, body, status, code] of cases) {
+      const res = await postFixes(token, body);
+      expect({ status: res.status, body: await res.json() }).toMatchObject({ status, body: { error: { code, message: expect.any(String) } } });
+    }
+    const get = await fetch(`${stack.realtime!.url}/api/locations`, { headers: { authorization: `Bearer ${driverUser.token}` } });
+    expect(get.status).toBe(405);
+    expect(get.headers.get('allow')).toBe('POST');
+  });
+});
