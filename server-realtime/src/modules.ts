@@ -13,6 +13,7 @@ import { createLocationsModule } from './locations/module.js';
 import { createOpsModule } from './ops/module.js';
 import { SystemClock, type RideClock } from './rides/clock.js';
 import { createRidesModule } from './rides/module.js';
+import { createTrackModule } from './track/module.js';
 import type { BackgroundLocations, RealtimeModule, RealtimeModuleDeps } from './ws/contracts.js';
 
 export interface FeatureModuleDeps extends RealtimeModuleDeps {
@@ -29,6 +30,7 @@ export const realtimeModules: RealtimeModuleFactory[] = [
   (deps) => createRidesModule(deps),
   (deps) => createOpsModule(deps),
   (deps) => createLocationsModule({ ...deps, backgroundLocations: requireBackgroundLocations(deps), clock: deps.clock ?? new SystemClock() }),
+  (deps) => createTrackModule({ ...deps, mapDir: deps.config.ops.mapDir }),
 ];
 
 function requireBackgroundLocations(deps: FeatureModuleDeps): BackgroundLocations {

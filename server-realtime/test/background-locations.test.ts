@@ -4,14 +4,13 @@
  * inaccurate ones are skipped; an offline driver is never made offerable.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KARACHI_CENTER, moveM } from '@drivrr/shared';
-import type { LatLng, LocationFix } from '@drivrr/shared/protocol';
+import { moveM } from '@drivrr/shared';
+import type { LocationFix } from '@drivrr/shared/protocol';
 import { VirtualClock } from '@drivrr/server-realtime';
-import { createUser, startTestStack, type TestStack, type TestUser } from '../../test-support/stack.js';
-import { WsTestClient } from './rides/support/ws-client.js';
+import { createUser, startTestStack, type TestStack } from '../../test-support/stack.js';
+import type { WsTestClient } from './rides/support/ws-client.js';
+import { assignedRide, RIDE_PICKUP as PICKUP } from './support/assigned-ride.js';
 
-const PICKUP: LatLng = KARACHI_CENTER;
-const DROPOFF: LatLng = moveM(KARACHI_CENTER, 45, 6_000);
 const clock = new VirtualClock();
 let stack: TestStack;
 const clients: WsTestClient[] = [];
@@ -23,12 +22,6 @@ afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
   await stack.stop();
 });
-
-async function connect(user: TestUser): Promise<WsTestClient> {
-  const { client } = await WsTestClient.session(stack.realtime!.wsUrl, user.token);
-  clients.push(client);
-  return client;
-}
 
 function postFixes(token: string | undefined, body: unknown): Promise<Response> {
   return fetch(`${stack.realtime!.url}/api/locations`, {
@@ -47,26 +40,16 @@ async function fixTimeBase(): Promise<number> {
   return clock.now() - 4_000;
 }
 
-/** A customer and a driver on an assigned ride, through the real haggling over sockets. */
-async function assignedRide() {
-  const customerUser = await createUser(stack, 'customer');
-  const driverUser = await createUser(stack, 'driver');
-  const customer = await connect(customerUser);
-  const driver = await connect(driverUser);
-  await driver.request('driver.online', moveM(PICKUP, 180, 500));
-  const { rideId } = await customer.request<{ rideId: string }>('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 50_000, paymentMethod: 'cash' });
-  for (let step = 0; step < 10 && !driver.all('ride.requested').some((d) => d.ride.id === rideId); step += 1) await clock.advance(200);
-  await driver.waitFor('ride.requested', (d) => d.ride.id === rideId);
-  const { bid } = await driver.request<{ bid: { id: string } }>('bid.place', { rideId, fare: 50_000 });
-  await customer.request('bid.accept', { rideId, bidId: bid.id });
-  await customer.waitFor('ride.assigned');
-  return { customerUser, driverUser, customer, driver, rideId };
+async function rideWithSockets() {
+  const ride = await assignedRide(stack, clock);
+  clients.push(ride.customer, ride.driver);
+  return ride;
 }
 
 describe('POST /api/locations', () => {
   it('delivers the newest good fix of an on-ride driver whose socket dropped to the customer, skipping the bad ones', async () => {
     // Arrange: the driver's socket is gone (the phone suspended the app).
-    const { driverUser, customer, driver } = await assignedRide();
+    const { driverUser, customer, driver } = await rideWithSockets();
     await driver.close();
     const t = await fixTimeBase();
     const newest = moveM(PICKUP, 180, 250);
@@ -95,7 +78,7 @@ describe('POST /api/locations', () => {
 
   it('brings back a driver on a ride who had gone offline, visible to the customer but offered nothing', async () => {
     // Arrange: the driver went offline (the grace ran out, here said outright) and the socket is gone.
-    const { driverUser, customer, driver } = await assignedRide();
+    const { driverUser, customer, driver } = await rideWithSockets();
     await driver.request('driver.offline', {});
     await driver.close();
     expect(stack.realtime!.inspect.presence.get(driverUser.id)).toBeUndefined();

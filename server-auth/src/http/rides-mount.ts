@@ -5,12 +5,13 @@ import type { AuthConfig } from '../config.js';
 import { paymentsRouter } from './payments.js';
 import { ratingsRouter } from './ratings.js';
 import { ridesRouter } from './rides.js';
+import { shareRouter } from './share.js';
 import './rides-openapi.js';
 import { callerOfRequest, type CallerOf } from './rides-support.js';
 
 export interface RidesPaymentsDeps {
   pool: Pool;
-  config: Pick<AuthConfig, 'currency'>;
+  config: Pick<AuthConfig, 'currency' | 'realtimePublicUrl'>;
   /** requireAuth: verifies the access token and sets the caller. */
   authenticate: RequestHandler;
   callerOf?: CallerOf;
@@ -21,6 +22,7 @@ export function ridesPaymentsRouter(deps: RidesPaymentsDeps): Router {
   const callerOf = deps.callerOf ?? callerOfRequest;
   const router = Router();
   router.use(ridesRouter({ pool, authenticate, callerOf }));
+  router.use(shareRouter({ pool, authenticate, callerOf, realtimePublicUrl: deps.config.realtimePublicUrl }));
   router.use(ratingsRouter({ pool, authenticate, callerOf }));
   router.use(paymentsRouter({ pool, currency: deps.config.currency, authenticate, callerOf }));
   return router;
