@@ -5,7 +5,7 @@
  * sockets closed) so a failed run leaves nothing behind on a shared stack.
  */
 import { clientMessageData, type ClientMessageType } from '@drivrr/shared/protocol';
-import { AuthApi, loginWithOtp, type UserSession } from '../client/api.js';
+import { AuthApi, httpBaseOf, loginWithOtp, type UserSession } from '../client/api.js';
 import { ProtocolClient, ProtocolRefusal, ProtocolTimeout, type InboundFrame, type ProtocolIssue } from '../client/protocol-client.js';
 import { DEFAULT_TEST_CODE, scenarioPhone } from '../sim/identity.js';
 import { createRng } from '../sim/rng.js';
@@ -107,7 +107,7 @@ export async function runScenario(scenario: Scenario, options: ScenarioRunOption
   const started = Date.now();
   const emit = options.onEvent ?? (() => undefined);
   const api = new AuthApi(options.authUrl);
-  const realtimeApi = new AuthApi(options.realtimeUrl ?? options.wsUrl.replace(/^ws(s?):/, 'http$1:').replace(/\/ws\/?$/, ''));
+  const realtimeApi = new AuthApi(options.realtimeUrl ?? httpBaseOf(options.wsUrl));
   const rng = createRng(options.seed ?? Math.floor(Math.random() * 2 ** 31));
   const actors = new Map<string, Actor>();
   const runTag = rng.uint32().toString(36);
