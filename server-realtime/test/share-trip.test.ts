@@ -158,8 +158,13 @@ describe('share the trip', () => {
     const { rideId, customerUser } = await rideWithSockets();
     const link = await createLink(rideId, customerUser.token);
     expect((await fetch(`${stack.realtime!.url}/api/track/${link.token}`)).status).toBe(200);
+    const { events } = await EventStream.open(`${stack.realtime!.url}/api/track/${link.token}/events`);
+    expect(await events.next()).toMatchObject({ event: 'track' });
 
     await clock.advance(Date.parse(link.expiresAt) - clock.now() + 1);
+
+    expect(await events.next()).toEqual({ event: 'ended', data: { status: 'assigned' } });
+    expect(await events.next()).toBeUndefined();
 
     const res = await fetch(`${stack.realtime!.url}/api/track/${link.token}`);
     expect(res.status).toBe(410);

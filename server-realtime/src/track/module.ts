@@ -41,8 +41,9 @@ export interface TrackModuleDeps {
   mapDir?: string | undefined;
 }
 
-interface Watcher extends Pick<SharedRide, 'rideId' | 'pickup' | 'dropoff' | 'driverId' | 'status'> {
+interface Watcher extends Pick<SharedRide, 'rideId' | 'pickup' | 'dropoff' | 'driverId' | 'status' | 'linkExpiresAt'> {
   res: ServerResponse;
+  keepalive: NodeJS.Timeout | undefined;
 }
 
 function isLive(status: RideStatus): boolean {
@@ -54,6 +55,30 @@ export function createTrackModule(deps: TrackModuleDeps): RealtimeModule & { wat
   const pageFile = path.join(path.resolve(deps.mapDir ?? defaultOpsMapDir()), 'track.html');
   const clock = deps.clock ?? new SystemClock();
   const watchers = new Set<Watcher>();
+  /** Watchers by the driver they show: every fix of every driver looks here, so one Map lookup. */
+  const watchersByDriver = new Map<string, Set<Watcher>>();
+
+  function index(watcher: Watcher, driverId: string | null): void {
+    if (watcher.driverId !== null) {
+      const set = watchersByDriver.get(watcher.driverId);
+      set?.delete(watcher);
+      if (set?.size === 0) watchersByDriver.delete(watcher.driverId);
+    }
+    watcher.driverId = driverId;
+    if (driverId === null || !watchers.has(watcher)) return;
+    let set = watchersByDriver.get(driverId);
+    if (!set) {
+      set = new Set();
+      watchersByDriver.set(driverId, set);
+    }
+    set.add(watcher);
+  }
+
+  function forget(watcher: Watcher): void {
+    clearInterval(watcher.keepalive);
+    watchers.delete(watcher);
+    index(watcher, null);
+  }
   let stopped = false;
 
   /** The link's ride while it may be shown; throws not_found / link_expired otherwise. */
@@ -85,7 +110,7 @@ export function createTrackModule(deps: TrackModuleDeps): RealtimeModule & { wat
   }
 
   function end(watcher: Watcher): void {
-    watchers.delete(watcher);
+    forget(watcher);
     watcher.res.end();
   }
 
@@ -94,15 +119,13 @@ export function createTrackModule(deps: TrackModuleDeps): RealtimeModule & { wat
     const view = await viewOf(ride);
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'keep-alive' });
     res.write('retry: 3000\n\n');
-    const watcher: Watcher = { res, rideId: ride.rideId, pickup: ride.pickup, dropoff: ride.dropoff, driverId: ride.driverId, status: ride.status };
+    const watcher: Watcher = { res, rideId: ride.rideId, pickup: ride.pickup, dropoff: ride.dropoff, driverId: null, status: ride.status, linkExpiresAt: ride.linkExpiresAt, keepalive: undefined };
     watchers.add(watcher);
+    index(watcher, ride.driverId);
     sendEvent(watcher, 'track', view);
-    const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
-    keepalive.unref();
-    req.on('close', () => {
-      clearInterval(keepalive);
-      watchers.delete(watcher);
-    });
+    watcher.keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+    watcher.keepalive.unref();
+    req.on('close', () => forget(watcher));
   }
 
   /** One read for every watched ride: a new status or driver re-sends the view; an end closes. */
@@ -117,12 +140,17 @@ export function createTrackModule(deps: TrackModuleDeps): RealtimeModule & { wat
       return;
     }
     for (const watcher of [...watchers]) {
-      const now = rows.get(watcher.rideId);
-      if (!now || (now.status === watcher.status && now.driverId === watcher.driverId)) continue;
-      watcher.status = now.status;
-      watcher.driverId = now.driverId;
-      if (!isLive(now.status)) {
-        sendEvent(watcher, 'ended', { status: now.status });
+      const current = rows.get(watcher.rideId);
+      if (watcher.linkExpiresAt.getTime() <= clock.now()) {
+        sendEvent(watcher, 'ended', { status: current?.status ?? watcher.status });
+        end(watcher);
+        continue;
+      }
+      if (!current || (current.status === watcher.status && current.driverId === watcher.driverId)) continue;
+      watcher.status = current.status;
+      index(watcher, current.driverId);
+      if (!isLive(current.status)) {
+        sendEvent(watcher, 'ended', { status: current.status });
         end(watcher);
         continue;
       }
@@ -136,9 +164,9 @@ export function createTrackModule(deps: TrackModuleDeps): RealtimeModule & { wat
   }
 
   deps.presence.onDriverLocation((info) => {
-    if (watchers.size === 0) return;
-    for (const watcher of watchers) {
-      if (watcher.driverId !== info.driverId) continue;
+    const watching = watchersByDriver.get(info.driverId);
+    if (!watching) return;
+    for (const watcher of watching) {
       sendEvent(watcher, 'location', { lat: info.location.lat, lng: info.location.lng, heading: info.heading, ts: info.updatedAt });
     }
   });
