@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from '@drivrr/shared/db';
 import type { Place, RideStatus } from '@drivrr/shared/protocol';
+import type { RideRow } from './rides-read.js';
 
 /** A new link token: 32 random bytes, base64url (43 characters, safe in a URL path). */
 export function newShareToken(): string {
@@ -44,18 +45,9 @@ export interface SharedRide {
 /** The ride behind a token, or undefined for a token that was never handed out. */
 export async function findSharedRide(q: Queryable, token: string): Promise<SharedRide | undefined> {
   if (!isShareTokenShaped(token)) return undefined;
-  const { rows } = await q.query<{
-    ride_id: string;
-    status: RideStatus;
-    pickup_lat: number;
-    pickup_lng: number;
-    pickup_address: string | null;
-    dropoff_lat: number;
-    dropoff_lng: number;
-    dropoff_address: string | null;
-    driver_id: string | null;
-    expires_at: Date;
-  }>(
+  const { rows } = await q.query<
+    Pick<RideRow, 'status' | 'driver_id' | 'pickup_lat' | 'pickup_lng' | 'pickup_address' | 'dropoff_lat' | 'dropoff_lng' | 'dropoff_address'> & { ride_id: string; expires_at: Date }
+  >(
     `SELECT r.id AS ride_id, r.status, r.pickup_lat, r.pickup_lng, r.pickup_address, r.dropoff_lat, r.dropoff_lng, r.dropoff_address,
             r.driver_id, l.expires_at
        FROM ride_share_links l JOIN rides r ON r.id = l.ride_id
