@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { moveM } from '@drivrr/shared';
 import type { LocationFix } from '@drivrr/shared/protocol';
 import { VirtualClock } from '@drivrr/server-realtime';
+import { LOCATION_BATCH_BURST, LOCATION_BATCHES_PER_S } from '../src/locations/module.js';
 import { createUser, startTestStack, type TestStack } from '../../test-support/stack.js';
 import type { WsTestClient } from './rides/support/ws-client.js';
 import { assignedRide, RIDE_PICKUP as PICKUP } from './support/assigned-ride.js';
@@ -127,5 +128,25 @@ describe('POST /api/locations', () => {
     const get = await fetch(`${stack.realtime!.url}/api/locations`, { headers: { authorization: `Bearer ${driverUser.token}` } });
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');
+  });
+
+  it('answers a driver who floods it with 429 rate_limited and Retry-After, and serves again later', async () => {
+    // Arrange
+    const driverUser = await createUser(stack, 'driver');
+    const t = await fixTimeBase();
+    const batch = (i: number) => ({ fixes: [{ ...PICKUP, ts: t + i }] });
+
+    // Act: the burst, then one more at the same (virtual) moment.
+    const statuses: number[] = [];
+    for (let i = 0; i < LOCATION_BATCH_BURST; i += 1) statuses.push((await postFixes(driverUser.token, batch(i))).status);
+    const refused = await postFixes(driverUser.token, batch(LOCATION_BATCH_BURST));
+
+    // Assert
+    expect(statuses.every((status) => status === 202)).toBe(true);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await refused.json()).toMatchObject({ error: { code: 'rate_limited' } });
+    await clock.advance(1_000 / LOCATION_BATCHES_PER_S);
+    expect((await postFixes(driverUser.token, batch(LOCATION_BATCH_BURST + 1))).status).toBe(202);
   });
 });

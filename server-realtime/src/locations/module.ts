@@ -16,10 +16,19 @@ import { fixedAt, sortOutFixes } from '../domain/background-fixes.js';
 import { callerOf, methodNotAllowed, pathOf, readJsonBody, sendFailure, sendJson } from '../http/json.js';
 import type { Clock } from '../rides/clock.js';
 import type { BackgroundLocations, RealtimeModule } from '../ws/contracts.js';
+import { TokenBucket } from '../ws/rate-limit.js';
 
 export const LOCATIONS_PATH = '/api/locations';
 /** 100 fixes with every field take about 12 KiB; room for whitespace, refused above. */
 const MAX_BODY_BYTES = 64 * 1024;
+/**
+ * Batches a driver may send: a phone in the background sends one every few seconds (the simulators one a fix);
+ * a burst covers a backlog flushed after a tunnel. Above it: 429 rate_limited with Retry-After.
+ */
+export const LOCATION_BATCHES_PER_S = 2;
+export const LOCATION_BATCH_BURST = 20;
+/** Buckets of drivers not heard from for this long are dropped (they would be full again anyway). */
+const BUCKET_IDLE_MS = (LOCATION_BATCH_BURST / LOCATION_BATCHES_PER_S) * 1000;
 
 export interface LocationsModuleDeps {
   pool: Pool;
@@ -33,11 +42,32 @@ export interface LocationsModuleDeps {
 export function createLocationsModule(deps: LocationsModuleDeps): RealtimeModule {
   const logger = deps.logger.child({ module: 'locations' });
   const publicKey = createPublicKey(deps.config.jwtPublicKeyPem);
+  const buckets = new Map<string, { bucket: TokenBucket; lastAt: number }>();
+  let lastSweepAt = deps.clock.now();
+
+  /** Takes one batch from the driver's bucket, or throws rate_limited. */
+  function admit(driverId: string, now: number): void {
+    if (now - lastSweepAt > BUCKET_IDLE_MS) {
+      for (const [id, entry] of buckets) if (now - entry.lastAt > BUCKET_IDLE_MS) buckets.delete(id);
+      lastSweepAt = now;
+    }
+    let entry = buckets.get(driverId);
+    if (!entry) {
+      entry = { bucket: new TokenBucket(LOCATION_BATCHES_PER_S, LOCATION_BATCH_BURST, now), lastAt: now };
+      buckets.set(driverId, entry);
+    }
+    entry.lastAt = now;
+    if (!entry.bucket.take(now)) {
+      const retryAfterS = Math.max(1, Math.ceil(entry.bucket.retryAfterS()));
+      throw new AppError('rate_limited', 'too many location batches; send fewer, larger ones', { retryAfterS, details: { retryAfterS } });
+    }
+  }
 
   async function receive(req: IncomingMessage): Promise<LocationBatchAccepted> {
     if (req.method !== 'POST') throw methodNotAllowed(req, ['POST']);
     const caller = callerOf(req, publicKey);
     if (caller.role !== 'driver') throw new AppError('forbidden', 'only drivers send locations');
+    admit(caller.userId, deps.clock.now());
     const body = await readJsonBody(req, LocationBatchBody, MAX_BODY_BYTES);
     const now = deps.clock.now();
     const { accepted, skipped, newest } = sortOutFixes(body.fixes, deps.backgroundLocations.newestFixAt(caller.userId), now);
