@@ -15,5 +15,12 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: true,
     assetsInlineLimit: 0,
+    // Two pages on one rendering: the ops map (index.html, /ops) and the shared trip (track.html, /track/:token).
+    rollupOptions: {
+      input: {
+        ops: fileURLToPath(new URL('./index.html', import.meta.url)),
+        track: fileURLToPath(new URL('./track.html', import.meta.url)),
+      },
+    },
   },
 });

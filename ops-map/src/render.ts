@@ -36,7 +36,8 @@ function tracePath(ctx: CanvasRenderingContext2D, view: MapView, path: Path): vo
   });
 }
 
-function drawBaseMap(ctx: CanvasRenderingContext2D, view: MapView): void {
+/** The vector base map (sea, rivers, roads, places) and a scale grid; the track page draws on it too. */
+export function drawBaseMap(ctx: CanvasRenderingContext2D, view: MapView): void {
   ctx.fillStyle = '#1b2230';
   ctx.fillRect(0, 0, view.width, view.height);
 
@@ -105,7 +106,7 @@ function drawBaseMap(ctx: CanvasRenderingContext2D, view: MapView): void {
   ctx.textAlign = 'start';
 }
 
-function drawPin(ctx: CanvasRenderingContext2D, p: Point, color: string, radius: number): void {
+export function drawPin(ctx: CanvasRenderingContext2D, p: Point, color: string, radius: number): void {
   ctx.fillStyle = color;
   ctx.beginPath();
   ctx.arc(p.x, p.y, radius, 0, Math.PI * 2);

@@ -22,6 +22,11 @@ const schema = z.object({
   CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter ISO 4217 code').default('PKR'),
   /** Which proxies may set X-Forwarded-For: Express "trust proxy" (loopback, a CIDR list, or false). */
   TRUST_PROXY: z.string().min(1).default('loopback'),
+  /**
+   * Where apps (and the people a trip is shared with) reach the realtime service, e.g.
+   * http://192.168.1.20:8081: share links are built on it. Required in production.
+   */
+  REALTIME_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
 
   // --- accounts: OTP login ---
   /** Secret key of the HMAC that codes are stored under. Required in production. */
@@ -108,6 +113,8 @@ export type AuthConfig = {
   /** Pool timeouts (DB_CONNECT_TIMEOUT_MS, DB_QUERY_TIMEOUT_MS). */
   db: { connectionTimeoutMs: number; queryTimeoutMs: number };
   currency: string;
+  /** REALTIME_PUBLIC_URL without a trailing slash (default http://localhost:8081 outside production). */
+  realtimePublicUrl: string;
   /** Express "trust proxy" value. */
   trustProxy: boolean | string;
   otp: OtpConfig;
@@ -134,6 +141,7 @@ export function loadAuthConfig(env: Env = process.env): AuthConfig {
     jwt: { privateKeyPem: e.JWT_PRIVATE_KEY, publicKeyPem: e.JWT_PUBLIC_KEY, accessTtlS: e.ACCESS_TOKEN_TTL_S },
     db: poolTimeoutsFrom(e),
     currency: e.CURRENCY,
+    realtimePublicUrl: realtimePublicUrl(e),
     trustProxy: e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY,
     otp: otpConfig(e),
     sms: smsConfig(e),
@@ -164,6 +172,13 @@ function isIpOrCidr(item: string): boolean {
 }
 
 type ParsedEnv = z.infer<typeof schema>;
+
+function realtimePublicUrl(e: ParsedEnv): string {
+  if (e.REALTIME_PUBLIC_URL === undefined && e.NODE_ENV === 'production') {
+    throw new ConfigError(['REALTIME_PUBLIC_URL: required when NODE_ENV=production (share links are built on it) (unset)']);
+  }
+  return (e.REALTIME_PUBLIC_URL ?? 'http://localhost:8081').replace(/\/+$/, '');
+}
 
 function otpConfig(e: ParsedEnv): OtpConfig {
   const production = e.NODE_ENV === 'production';

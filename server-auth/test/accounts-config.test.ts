@@ -19,6 +19,7 @@ const production = {
   TWILIO_ACCOUNT_SID: 'AC123',
   TWILIO_AUTH_TOKEN: 'secret',
   TWILIO_FROM: '+15005550006',
+  REALTIME_PUBLIC_URL: 'https://rt.drivrr.example',
 };
 
 function problemsOf(env: Record<string, string>): string {
@@ -49,6 +50,14 @@ describe('accounts configuration', () => {
     expect(problemsOf({ ...production, SMS_PROVIDER: 'dev' })).toContain('SMS_PROVIDER');
     const { TWILIO_FROM: _from, ...noFrom } = production;
     expect(problemsOf(noFrom)).toContain('TWILIO_FROM');
+  });
+
+  it('requires REALTIME_PUBLIC_URL (share links) in production, and trims a trailing slash', () => {
+    const { REALTIME_PUBLIC_URL: _url, ...noUrl } = production;
+    expect(problemsOf(noUrl)).toContain('REALTIME_PUBLIC_URL');
+    expect(problemsOf({ ...production, REALTIME_PUBLIC_URL: 'ftp://rt.example' })).toContain('REALTIME_PUBLIC_URL');
+    expect(loadAuthConfig({ ...production, REALTIME_PUBLIC_URL: 'https://rt.drivrr.example/' }).realtimePublicUrl).toBe('https://rt.drivrr.example');
+    expect(loadAuthConfig(base).realtimePublicUrl).toBe('http://localhost:8081');
   });
 
   it('derives a pepper from the signing key outside production and defaults to the dev outbox', () => {

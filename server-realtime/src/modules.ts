@@ -10,10 +10,12 @@ import type { Pool } from '@drivrr/shared/db';
 import type { Logger } from '@drivrr/shared/logger';
 import type { RealtimeConfig } from './config.js';
 import { createDocsModule } from './docs/module.js';
+import { createLocationsModule } from './locations/module.js';
 import { createOpsModule } from './ops/module.js';
-import type { RideClock } from './rides/clock.js';
+import { SystemClock, type RideClock } from './rides/clock.js';
 import { createRidesModule } from './rides/module.js';
-import type { RealtimeModule, RealtimeModuleDeps } from './ws/contracts.js';
+import { createTrackModule } from './track/module.js';
+import type { BackgroundLocations, RealtimeModule, RealtimeModuleDeps } from './ws/contracts.js';
 
 export interface FeatureModuleDeps extends RealtimeModuleDeps {
   pool: Pool;
@@ -29,7 +31,14 @@ export const realtimeModules: RealtimeModuleFactory[] = [
   (deps) => createRidesModule(deps),
   (deps) => createOpsModule(deps),
   () => createDocsModule(),
+  (deps) => createLocationsModule({ ...deps, backgroundLocations: requireBackgroundLocations(deps), clock: deps.clock ?? new SystemClock() }),
+  (deps) => createTrackModule({ ...deps, mapDir: deps.config.ops.mapDir }),
 ];
+
+function requireBackgroundLocations(deps: FeatureModuleDeps): BackgroundLocations {
+  if (!deps.backgroundLocations) throw new Error('the locations module needs the gateway\'s backgroundLocations');
+  return deps.backgroundLocations;
+}
 
 /** Builds every module; a factory that throws aborts the start (the caller cleans up). */
 export function createModules(deps: FeatureModuleDeps, factories: readonly RealtimeModuleFactory[] = realtimeModules): RealtimeModule[] {

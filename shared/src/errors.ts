@@ -29,6 +29,8 @@ export const ERROR_STATUS = {
   active_ride_exists: 409,
   already_bid: 409,
   duplicate_request: 409,
+  // 410: the thing existed but is gone for good
+  link_expired: 410,
   // 413: body too big
   payload_too_large: 413,
   // 422: understood, but a domain rule says no

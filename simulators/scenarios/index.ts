@@ -1,5 +1,6 @@
 /** Every scripted scenario, in the order `drivrr scenario list` shows them. */
 import type { Scenario } from '../src/scenario/dsl.js';
+import backgroundDriver from './background-driver.js';
 import bidExpires from './bid-expires.js';
 import bidRace from './bid-race.js';
 import customerCancelsWhileBidding from './customer-cancels-while-bidding.js';
@@ -9,6 +10,7 @@ import haggleCounterOffer from './haggle-counter-offer.js';
 import happyPath from './happy-path.js';
 import noDriversNearby from './no-drivers-nearby.js';
 import raiseFare from './raise-fare.js';
+import shareTrip from './share-trip.js';
 import walletPayment from './wallet-payment.js';
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -22,6 +24,8 @@ export const SCENARIOS: readonly Scenario[] = [
   driverReconnectsMidRide,
   walletPayment,
   bidExpires,
+  backgroundDriver,
+  shareTrip,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

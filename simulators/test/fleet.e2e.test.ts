@@ -28,6 +28,8 @@ beforeAll(async () => {
     area: { center: KARACHI_CENTER, radiusM: 1500 },
     fixIntervalMs: 1000,
     timeScale: 60,
+    // A third of the drivers send their fixes as apps in the background do (POST /api/locations).
+    backgroundShare: 0.3,
     onProgress: (snapshot) => snapshots.push(snapshot),
   });
 }, 90_000);
@@ -49,6 +51,12 @@ describe('a short fleet run (20 drivers, 5 customers, 25 s)', () => {
     expect(summary.completed).toBeGreaterThan(0);
     expect(summary.timeToAssignmentMs.count).toBe(summary.matched);
     expect(summary.locationUpdates).toBeGreaterThan(20 * 10);
+  });
+
+  it('sends the background share of the drivers\' fixes over HTTP, and they are accepted', () => {
+    // 6 of the 20 drivers (0.3) send every fix over HTTP; a refused one would be a protocol error.
+    expect(summary.backgroundFixes).toBeGreaterThan(6 * 10);
+    expect(summary.backgroundFixes).toBeLessThan(summary.locationUpdates / 2);
   });
 
   it('stores what the simulated apps saw: completed rides are completed in the database, and rated', async () => {

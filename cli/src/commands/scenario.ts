@@ -132,6 +132,7 @@ Exit codes: 0 every expectation held, 1 a step failed, 2 bad usage (unknown or m
         const result = await runScenario(s, {
           authUrl: endpoints.authUrl,
           wsUrl: endpoints.wsUrl,
+          realtimeUrl: endpoints.realtimeUrl,
           otpCode: flags.otpCode,
           ...(flags.slow ? { pauseMs: flags.pause } : {}),
           onEvent: reporter(Boolean(flags.slow)),

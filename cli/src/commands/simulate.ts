@@ -21,6 +21,7 @@ interface SimulateFlags {
   rate?: number;
   area?: { lat: number; lng: number; radiusKm: number };
   fixInterval: number;
+  backgroundShare: number;
   timeScale: number;
   otpCode: string;
   concurrency: number;
@@ -65,6 +66,13 @@ const positiveNumber = (what: string) => (value: string): number => {
   return n;
 };
 
+/** A share from 0 to 1 (0.3 = 30 %). */
+const ratio = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`"${value}" is not a ratio from 0 to 1`);
+  return n;
+};
+
 const ms = (value: number | null) => (value === null ? '-' : value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`);
 const pct = (p: Percentiles) => (p.count === 0 ? 'none' : `p50 ${ms(p.p50)}, p95 ${ms(p.p95)}, max ${ms(p.max)} (${p.count})`);
 
@@ -98,7 +106,7 @@ export function formatSummary(summary: FleetSummary): string[] {
     `  cancelled             ${summary.cancelled.total} (customer ${summary.cancelled.byCustomer}, driver ${summary.cancelled.byDriver}, system ${summary.cancelled.bySystem})`,
     `  expired               ${summary.expired}`,
     `  closed at stop        ${summary.closedAtStop}${summary.stillOpenAtStop ? `, still open ${summary.stillOpenAtStop}` : ''}`,
-    `  wallet top-ups        ${summary.walletTopUps}; reconnects ${summary.reconnects}; location fixes ${summary.locationUpdates}`,
+    `  wallet top-ups        ${summary.walletTopUps}; reconnects ${summary.reconnects}; location fixes ${summary.locationUpdates} (${summary.backgroundFixes} over HTTP)`,
     `  expected refusals     ${Object.entries(summary.expectedRefusals).map(([code, n]) => `${code} ${n}`).join(', ') || 'none'}`,
     `  protocol errors       ${errors}${summary.protocolErrors ? ` (${Object.entries(summary.protocolErrorKinds).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`,
     `  simulator             ${summary.simulator.cpuS} s CPU in all; running: ${summary.simulator.steadyCpuPct ?? '-'}% of a core for ${summary.simulator.steadyFixesPerS ?? '-'} fixes/s (${summary.simulator.steadyFixesDeliveredPct ?? '-'}% of those due; ${summary.simulator.cpuUsPerFix ?? '-'} us per fix), timer lag p95 ${summary.simulator.schedulerLagP95Ms} ms, p99 ${summary.simulator.schedulerLagP99Ms} ms`,
@@ -154,6 +162,7 @@ export function register(program: Command): void {
     .option('--rate <requests/min>', 'fleet-wide ride requests per minute (default: each customer at its own pace)', positiveNumber('rate'))
     .option('--area <lat,lng,radiusKm>', `where drivers roam and rides happen (default: central Karachi ${KARACHI_CENTER.lat},${KARACHI_CENTER.lng},6)`, parseArea)
     .option('--fix-interval <seconds>', 'seconds between a driver\'s location updates', positiveNumber('number of seconds'), 3)
+    .option('--background-share <ratio>', "share of drivers (0-1) whose app sends its fixes over HTTP (POST /api/locations), as from the background", ratio, 0)
     .option('--time-scale <x>', 'driving and boarding run this many times faster than real time (1 = realistic speeds)', positiveNumber('factor'), 1)
     .option('--otp-code <code>', 'the fixed OTP code of the test phones (+92399...)', '000000')
     .option('--concurrency <n>', 'logins and connects in flight at once', count(500), 16)
@@ -214,6 +223,8 @@ Exit codes: 0 the run had no protocol errors, 1 it had some (or the stack was un
           ...(flags.rate === undefined ? {} : { ratePerMin: flags.rate }),
           ...(flags.area ? { area: { center: { lat: flags.area.lat, lng: flags.area.lng }, radiusM: flags.area.radiusKm * 1000 } } : {}),
           fixIntervalMs: flags.fixInterval * 1000,
+          backgroundShare: flags.backgroundShare,
+          realtimeUrl: endpoints.realtimeUrl,
           timeScale: flags.timeScale,
           otpCode: flags.otpCode,
           concurrency: Math.max(1, flags.concurrency),

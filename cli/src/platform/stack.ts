@@ -14,6 +14,7 @@ import { CliError } from '../output.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
 import { loadOrCreateKeys, type StackKeys } from './keys.js';
 import { isPortFree } from './ports.js';
+import { lanAddress } from './lan.js';
 import { sleep, terminate } from './processes.js';
 
 /** Defaults for a development stack; anything in the user's environment wins. */
@@ -206,6 +207,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       JWT_PUBLIC_KEY: keys.publicKeyPem,
       AUTH_PORT: String(options.authPort),
       REALTIME_PORT: String(options.realtimePort),
+      // Share-the-trip links must open on the phones of the people they are sent to: the LAN address.
+      REALTIME_PUBLIC_URL: options.env.REALTIME_PUBLIC_URL ?? `http://${lanAddress()?.address ?? '127.0.0.1'}:${options.realtimePort}`,
     };
     await phase('services', async () => {
       for (const name of ['auth', 'realtime'] as const) {

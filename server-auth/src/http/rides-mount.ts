@@ -7,12 +7,13 @@ import { createRides } from '../usecases/rides.js';
 import { paymentsRouter } from './payments.js';
 import { ratingsRouter } from './ratings.js';
 import { ridesRouter } from './rides.js';
+import { shareRouter } from './share.js';
 import './rides-openapi.js';
 import { callerOfRequest, type CallerOf } from './rides-support.js';
 
 export interface RidesPaymentsDeps {
   pool: Pool;
-  config: Pick<AuthConfig, 'currency'>;
+  config: Pick<AuthConfig, 'currency' | 'realtimePublicUrl'>;
   /** requireAuth: verifies the access token and sets the caller. */
   authenticate: RequestHandler;
   callerOf?: CallerOf;
@@ -24,6 +25,7 @@ export function ridesPaymentsRouter(deps: RidesPaymentsDeps): Router {
   const router = Router();
   const rides = createRides(pool);
   router.use(ridesRouter({ rides, authenticate, callerOf }));
+  router.use(shareRouter({ pool, authenticate, callerOf, realtimePublicUrl: deps.config.realtimePublicUrl }));
   router.use(ratingsRouter({ rides, authenticate, callerOf }));
   router.use(paymentsRouter({ payments: createPayments(pool, deps.config.currency), authenticate, callerOf }));
   return router;

@@ -7,6 +7,7 @@ import {
   RideDetailView,
   RidePage,
   RidesQuery,
+  ShareLinkCreated,
   TopupBody,
   TransactionPage,
   TransactionView,
@@ -32,6 +33,23 @@ registerPath({
   responses: {
     200: jsonContent(RidePage, 'a page of rides'),
     ...errorResponses('validation_failed', ...AUTH, 'forbidden'),
+  },
+});
+
+registerPath({
+  method: 'post',
+  path: '/api/rides/{id}/share',
+  tags: ['rides'],
+  security: bearerSecurity,
+  summary: 'Share the trip: a link that shows the ride and the driver live, with no login',
+  description:
+    "The ride's customer only (its driver gets 403, anyone else 404), while the ride is not finished (422 invalid_transition). " +
+    '`url` is `REALTIME_PUBLIC_URL/track/{token}` (a page on the realtime service; `GET /api/track/{token}` and its Server-Sent ' +
+    'Events at `/api/track/{token}/events` give the same data). The link answers 410 link_expired once the ride has ended or at `expiresAt`.',
+  request: { params: rideIdParams },
+  responses: {
+    201: jsonContent(ShareLinkCreated, 'the link'),
+    ...errorResponses('validation_failed', ...AUTH, 'forbidden', 'not_found', 'invalid_transition'),
   },
 });
 

@@ -14,6 +14,11 @@ export interface PresenceListenerErrorSink {
 export class DriverPresenceIndex implements DriverPresence, PresenceEvents {
   private readonly grid = new SpatialGrid<DriverPresenceInfo>();
   private readonly graceTimers = new Map<string, NodeJS.Timeout>();
+  /**
+   * Drivers in the index only through fixes sent over HTTP (their socket is gone): kept visible
+   * for their ride, never offered a new one (offers need the socket).
+   */
+  private readonly backgroundOnly = new Set<string>();
   private readonly offlineListeners: ((driverId: string) => void)[] = [];
   private readonly locationListeners: ((info: DriverPresenceInfo) => void)[] = [];
 
@@ -32,7 +37,7 @@ export class DriverPresenceIndex implements DriverPresence, PresenceEvents {
 
   nearestIdle(point: LatLng, radiusM: number, limit: number): { driverId: string; distanceM: number; location: LatLng }[] {
     return this.grid
-      .nearest(point, radiusM, limit, (p) => p.value.activity === 'idle')
+      .nearest(point, radiusM, limit, (p) => p.value.activity === 'idle' && !this.backgroundOnly.has(p.id))
       .map((n) => ({ driverId: n.point.id, distanceM: n.distanceM, location: { ...n.point.value.location } }));
   }
 
@@ -64,6 +69,7 @@ export class DriverPresenceIndex implements DriverPresence, PresenceEvents {
 
   /** driver.online: (re)enters the index at `location`, keeping an activity and heading it already had. */
   goOnline(driverId: string, location: LatLng, now: number): DriverPresenceInfo {
+    this.backgroundOnly.delete(driverId);
     const info = this.move(driverId, location, null, now);
     if (info) return info;
     const fresh: DriverPresenceInfo = { driverId, location: { lat: location.lat, lng: location.lng }, heading: null, activity: 'idle', updatedAt: now };
@@ -87,9 +93,37 @@ export class DriverPresenceIndex implements DriverPresence, PresenceEvents {
     return info;
   }
 
+  /**
+   * A fix that came over HTTP (POST /api/locations: the phone suspended the app's socket). A
+   * driver in the index moves as with location.update; a driver on a ride whose socket is gone
+   * also has the reconnect grace re-armed, so they stay visible while fixes keep coming; a driver
+   * on a ride who had already left the index comes back into it, on the ride and never offerable.
+   * Anybody else (offline, not on a ride) is left alone: returns undefined.
+   */
+  moveInBackground(driverId: string, location: LatLng, heading: number | null, fixedAt: number, onRide: boolean): DriverPresenceInfo | undefined {
+    const moved = this.move(driverId, location, heading, fixedAt);
+    if (moved) {
+      if (onRide && this.graceTimers.has(driverId)) this.startGrace(driverId);
+      return moved;
+    }
+    if (!onRide) return undefined;
+    const fresh: DriverPresenceInfo = { driverId, location: { lat: location.lat, lng: location.lng }, heading, activity: 'on_ride', updatedAt: fixedAt };
+    this.backgroundOnly.add(driverId);
+    this.grid.set(driverId, location.lat, location.lng, fresh);
+    this.startGrace(driverId);
+    this.announce(fresh);
+    return fresh;
+  }
+
+  /** True while the driver is in the index only through HTTP fixes (no socket since). */
+  isBackgroundOnly(driverId: string): boolean {
+    return this.backgroundOnly.has(driverId);
+  }
+
   /** driver.offline or the end of the grace: leaves the index and tells the listeners. */
   goOffline(driverId: string): boolean {
     this.cancelGrace(driverId);
+    this.backgroundOnly.delete(driverId);
     if (!this.grid.delete(driverId)) return false;
     for (const listener of this.offlineListeners) {
       try {
@@ -104,6 +138,11 @@ export class DriverPresenceIndex implements DriverPresence, PresenceEvents {
   /** The driver's socket dropped: stays online for the grace, then goes offline. */
   disconnected(driverId: string): void {
     if (!this.grid.get(driverId)) return;
+    this.startGrace(driverId);
+  }
+
+  /** (Re)arms the grace: at its end the driver goes offline. */
+  private startGrace(driverId: string): void {
     this.cancelGrace(driverId);
     const timer = setTimeout(() => {
       this.graceTimers.delete(driverId);
@@ -116,6 +155,7 @@ export class DriverPresenceIndex implements DriverPresence, PresenceEvents {
   /** The driver is connected again (within the grace): the state is kept. */
   reconnected(driverId: string): void {
     this.cancelGrace(driverId);
+    this.backgroundOnly.delete(driverId);
   }
 
   inGrace(driverId: string): boolean {

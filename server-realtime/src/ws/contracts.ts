@@ -83,6 +83,26 @@ export interface LocationFollows {
   unfollow(followerId: string, driverId?: string): void;
 }
 
+/** A fix that arrived outside the socket (POST /api/locations), already sorted out by the domain. */
+export interface BackgroundFix {
+  location: LatLng;
+  heading: number | null;
+  /** When the fix was taken (ms since epoch, not later than the server's now). */
+  fixedAt: number;
+}
+
+/** Fixes from apps whose socket the phone suspended (contract 1.1). */
+export interface BackgroundLocations {
+  /** ms since epoch of the driver's newest known fix; undefined when the driver is not in presence. */
+  newestFixAt(driverId: string): number | undefined;
+  /**
+   * Counts the fix like a location.update (followers, the ops map, presence) for a driver who is
+   * online or, `onRide`, on a ride (kept visible while the socket is gone, never offerable).
+   * Returns false when the driver is neither.
+   */
+  apply(driverId: string, fix: BackgroundFix, onRide: boolean): boolean;
+}
+
 /** A piece of `session.state` contributed by a feature module (rides adds activeRide/openRequest). */
 export type SessionStateProvider = (caller: Caller) => Promise<Record<string, unknown>>;
 
@@ -100,6 +120,8 @@ export interface RealtimeModuleDeps {
   notifier: Notifier;
   presence: DriverPresence & PresenceEvents;
   follows: LocationFollows;
+  /** Optional so that test doubles of the transport need not provide it. */
+  backgroundLocations?: BackgroundLocations;
   addSessionState(provider: SessionStateProvider): void;
 }
 

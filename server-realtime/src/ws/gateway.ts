@@ -104,6 +104,15 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
       notifier: this.hub,
       presence: this.presence,
       follows: this.follows,
+      backgroundLocations: {
+        newestFixAt: (driverId) => this.presence.get(driverId)?.updatedAt,
+        apply: (driverId, fix, onRide) => {
+          const info = this.presence.moveInBackground(driverId, fix.location, fix.heading, fix.fixedAt, onRide);
+          if (!info) return false;
+          this.follows.publish(info, fix.fixedAt);
+          return true;
+        },
+      },
       addSessionState: (provider) => this.providers.push(provider),
     };
   }

@@ -236,3 +236,8 @@ export async function loginWithOtp(api: AuthApi, phone: string, role: AppRole, c
   const login = await api.verifyOtp(phone, code, role);
   return new UserSession(api, phone, role, login);
 }
+
+/** The realtime service's REST base from its WebSocket URL: ws://host:port/ws -> http://host:port. */
+export function httpBaseOf(wsUrl: string): string {
+  return wsUrl.replace(/^ws(s?):/, 'http$1:').replace(/\/ws\/?$/, '');
+}

@@ -9,11 +9,15 @@ import type { ClientMessageDataOf, ClientMessageType } from '@drivrr/shared/prot
 
 export interface FleetContext {
   api: AuthApi;
+  /** The realtime service's REST side (POST /api/locations). */
+  realtimeApi: AuthApi;
   wsUrl: string;
   scheduler: Scheduler;
   stats: FleetStats;
   area: Area;
   fixIntervalMs: number;
+  /** Share of drivers (0..1) whose app sends its fixes over HTTP, as from the background. */
+  backgroundShare: number;
   /** Simulated time runs this many times faster for driving and boarding (1 = real time). */
   timeScale: number;
   otpCode: string;

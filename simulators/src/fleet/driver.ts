@@ -5,7 +5,7 @@
  * the dropoff and completes. Some cancel after accepting; some lose their connection on the way
  * and come back (the server keeps their ride through the reconnect).
  */
-import type { RideView } from '@drivrr/shared/protocol';
+import type { LocationFix, RideView } from '@drivrr/shared/protocol';
 import { loginWithOtp, type UserSession } from '../client/api.js';
 import { ProtocolClient, type FrameOf } from '../client/protocol-client.js';
 import type { DriverIdentity } from '../sim/identity.js';
@@ -136,14 +136,38 @@ export class SimDriver {
     const client = this.client;
     if (!client || this.reconnecting) return;
     const { lat, lng } = this.path.position;
-    const sent = client.post('location.update', {
-      lat,
-      lng,
-      heading: Math.round(this.path.heading) % 360,
-      speed: Math.min(100, Math.round(speedMps * 10) / 10),
-      ts: Date.now(),
-    });
+    const fix = { lat, lng, heading: Math.round(this.path.heading) % 360, speed: Math.min(100, Math.round(speedMps * 10) / 10), ts: Date.now() };
+    if (this.sendsFromBackground) {
+      void this.postFix(fix);
+      return;
+    }
+    const sent = client.post('location.update', fix);
     if (sent) this.ctx.stats.locationUpdates += 1;
+  }
+
+  /**
+   * Whether this driver's app sends its fixes over HTTP, as from the background: the first
+   * `backgroundShare` of the fleet in a low-discrepancy order of the index (golden ratio), so any
+   * share picks evenly spread drivers and the seeded choices stay untouched.
+   */
+  private get sendsFromBackground(): boolean {
+    return (this.identity.index * 0.6180339887498949) % 1 < this.ctx.backgroundShare;
+  }
+
+  private async postFix(fix: LocationFix): Promise<void> {
+    const session = this.session;
+    if (!session) return;
+    try {
+      const response = await this.ctx.realtimeApi.raw('POST', '/api/locations', { body: { fixes: [fix] }, token: await session.token() });
+      if (response.status === 202) {
+        this.ctx.stats.locationUpdates += 1;
+        this.ctx.stats.backgroundFixes += 1;
+      } else if (!this.ctx.stopping) {
+        this.ctx.stats.protocolError(this.label, 'background_fix_refused', `POST /api/locations answered ${response.status}`);
+      }
+    } catch (error) {
+      if (!this.ctx.stopping) this.ctx.stats.protocolError(this.label, 'background_fix_failed', (error as Error).message);
+    }
   }
 
   private onOffer(frame: FrameOf<'ride.requested'>): void {

@@ -5,7 +5,7 @@
  * and summarise. The CLI's `drivrr simulate` and the tests call `runFleet`.
  */
 import { KARACHI_CENTER } from '@drivrr/shared';
-import { AuthApi } from '../client/api.js';
+import { AuthApi, httpBaseOf } from '../client/api.js';
 import { makeCustomerIdentity, makeDriverIdentity, DEFAULT_TEST_CODE, MAX_CUSTOMERS, MAX_DRIVERS } from '../sim/identity.js';
 import type { Area } from '../sim/movement.js';
 import { createRng } from '../sim/rng.js';
@@ -27,6 +27,13 @@ export interface FleetOptions {
   ratePerMin?: number;
   area?: Area;
   fixIntervalMs?: number;
+  /**
+   * Share of drivers (0..1) whose fixes go over HTTP (POST /api/locations), as apps whose socket
+   * the phone suspended send them; the socket stays up for offers and ride messages.
+   */
+  backgroundShare?: number;
+  /** The realtime service's HTTP base; default: derived from wsUrl. */
+  realtimeUrl?: string;
   /** Driving and boarding run this many times faster than real time (1 = realistic). */
   timeScale?: number;
   otpCode?: string;
@@ -76,14 +83,17 @@ export class Fleet {
 
   constructor(readonly options: FleetOptions) {
     if (options.drivers < 0 || options.drivers > MAX_DRIVERS) throw new RangeError(`drivers must be 0..${MAX_DRIVERS}`);
+    if (options.backgroundShare !== undefined && !(options.backgroundShare >= 0 && options.backgroundShare <= 1)) throw new RangeError('backgroundShare must be 0..1');
     if (options.customers < 0 || options.customers > MAX_CUSTOMERS) throw new RangeError(`customers must be 0..${MAX_CUSTOMERS}`);
     this.ctx = {
       api: new AuthApi(options.authUrl),
+      realtimeApi: new AuthApi(options.realtimeUrl ?? httpBaseOf(options.wsUrl)),
       wsUrl: options.wsUrl,
       scheduler: new Scheduler(20),
       stats: new FleetStats(),
       area: options.area ?? DEFAULT_AREA,
       fixIntervalMs: options.fixIntervalMs ?? 3000,
+      backgroundShare: options.backgroundShare ?? 0,
       timeScale: options.timeScale ?? 1,
       otpCode: options.otpCode ?? DEFAULT_TEST_CODE,
       fares: new FareKnowledge(),
@@ -264,3 +274,4 @@ export class Fleet {
 export function runFleet(options: FleetOptions): Promise<FleetSummary> {
   return new Fleet(options).run();
 }
+

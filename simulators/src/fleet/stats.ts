@@ -90,6 +90,8 @@ export interface FleetSummary {
   walletTopUps: number;
   reconnects: number;
   locationUpdates: number;
+  /** Of those, fixes sent over HTTP (POST /api/locations) by background drivers. */
+  backgroundFixes: number;
   framesReceived: number;
   /** Domain refusals the simulated apps expect in a race (e.g. bid on a ride just taken), by code. */
   expectedRefusals: Record<string, number>;
@@ -127,6 +129,7 @@ export class FleetStats {
   walletTopUps = 0;
   reconnects = 0;
   locationUpdates = 0;
+  backgroundFixes = 0;
   framesReceived = 0;
   framesSent = 0;
   readonly expectedRefusals: Record<string, number> = {};
@@ -213,6 +216,7 @@ export class FleetStats {
       walletTopUps: this.walletTopUps,
       reconnects: this.reconnects,
       locationUpdates: this.locationUpdates,
+      backgroundFixes: this.backgroundFixes,
       framesReceived: this.framesReceived,
       expectedRefusals: { ...this.expectedRefusals },
       protocolErrors: this.protocolErrors,

@@ -68,7 +68,16 @@ export interface NoFrameStep extends StepBase {
 
 export interface HttpStep extends StepBase {
   actor: string;
-  http: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; path: Value<string>; body?: Value<unknown>; idempotencyKey?: Value<string> };
+  http: {
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+    path: Value<string>;
+    body?: Value<unknown>;
+    idempotencyKey?: Value<string>;
+    /** Which service answers: the auth/REST one (default) or the realtime one (locations, track). */
+    service?: 'auth' | 'realtime';
+    /** Sent without the actor's token (a shared trip link is opened by someone with no account). */
+    anonymous?: boolean;
+  };
   expectStatus: number | number[];
   expectBody?: Matcher;
   save?: Record<string, string>;

@@ -5,7 +5,7 @@
  * sockets closed) so a failed run leaves nothing behind on a shared stack.
  */
 import { clientMessageData, type ClientMessageType } from '@drivrr/shared/protocol';
-import { AuthApi, loginWithOtp, type UserSession } from '../client/api.js';
+import { AuthApi, httpBaseOf, loginWithOtp, type UserSession } from '../client/api.js';
 import { ProtocolClient, ProtocolRefusal, ProtocolTimeout, type InboundFrame, type ProtocolIssue } from '../client/protocol-client.js';
 import { DEFAULT_TEST_CODE, scenarioPhone } from '../sim/identity.js';
 import { createRng } from '../sim/rng.js';
@@ -25,6 +25,8 @@ import {
 export interface ScenarioRunOptions {
   authUrl: string;
   wsUrl: string;
+  /** The realtime service's HTTP base; default: derived from wsUrl (ws://host:port/ws -> http://host:port). */
+  realtimeUrl?: string;
   otpCode?: string;
   /** Pause before each step: the narrated `--slow` demo mode. */
   pauseMs?: number;
@@ -105,6 +107,7 @@ export async function runScenario(scenario: Scenario, options: ScenarioRunOption
   const started = Date.now();
   const emit = options.onEvent ?? (() => undefined);
   const api = new AuthApi(options.authUrl);
+  const realtimeApi = new AuthApi(options.realtimeUrl ?? httpBaseOf(options.wsUrl));
   const rng = createRng(options.seed ?? Math.floor(Math.random() * 2 ** 31));
   const actors = new Map<string, Actor>();
   const runTag = rng.uint32().toString(36);
@@ -214,10 +217,17 @@ export async function runScenario(scenario: Scenario, options: ScenarioRunOption
     const path = String(resolve(step.http.path, vars)).replace(/\/\$([\w.]+)/g, (_, name: string) => `/${String(resolve(`$${name}`, vars))}`);
     const body = step.http.body === undefined ? undefined : resolve(step.http.body, vars);
     const key = step.http.idempotencyKey === undefined ? undefined : String(resolve(step.http.idempotencyKey, vars));
-    const response = await actor.session.raw(step.http.method, path, {
+    const callOptions = {
       ...(body === undefined ? {} : { body }),
       ...(key === undefined ? {} : { headers: { 'idempotency-key': key } }),
-    });
+    };
+    const service = step.http.service === 'realtime' ? realtimeApi : api;
+    const response =
+      step.http.anonymous === true
+        ? await service.raw(step.http.method, path, callOptions)
+        : step.http.service === 'realtime'
+          ? await realtimeApi.raw(step.http.method, path, { ...callOptions, token: await actor.session.token() })
+          : await actor.session.raw(step.http.method, path, callOptions);
     const statuses = Array.isArray(step.expectStatus) ? step.expectStatus : [step.expectStatus];
     if (!statuses.includes(response.status)) {
       throw new StepFailure(`${step.http.method} ${path}: expected HTTP ${statuses.join(' or ')}, got ${response.status} ${JSON.stringify(response.body)?.slice(0, 200)}`);
