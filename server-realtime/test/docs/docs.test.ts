@@ -82,6 +82,13 @@ describe('the OpenAPI document of the realtime service at /api/docs/openapi.json
     expect(document.paths['/api/health'].get.operationId).toBe('getRealtimeHealth');
     expect(document.paths['/api/docs/asyncapi.json'].get.operationId).toBeDefined();
     expect(document.components.schemas.HealthRealtime).toBeDefined();
+    // contract 1.1: background locations and the shared-trip view
+    expect(document.paths['/api/locations'].post.operationId).toBe('postBackgroundLocations');
+    expect(document.paths['/api/locations'].post.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/LocationBatchBody');
+    expect(Object.keys(document.paths['/api/locations'].post.responses)).toEqual(expect.arrayContaining(['202', '400', '401', '403', '429']));
+    expect(document.paths['/api/track/{token}'].get.operationId).toBe('getTrackView');
+    expect(document.paths['/api/track/{token}'].get.responses['410']).toBeDefined();
+    expect(document.paths['/api/track/{token}/events'].get.responses['200'].content['text/event-stream']).toBeDefined();
   });
 });
 
