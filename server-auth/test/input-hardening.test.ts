@@ -118,7 +118,7 @@ describe('rate limits of the authenticated API', () => {
   it('exempts loopback from the per-IP limits by default outside production, and nothing in production', () => {
     const base = { ...stack.env, API_TRUSTED_IPS: '' };
     expect(loadAuthConfig({ ...base, NODE_ENV: 'development' }).api.trustedIps).toEqual(['127.0.0.1/8', '::1/128']);
-    expect(loadAuthConfig({ ...base, NODE_ENV: 'production', OTP_PEPPER: 'x'.repeat(32), SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'a', TWILIO_AUTH_TOKEN: 'b', TWILIO_FROM: 'c', OTP_TEST_PHONES: '' }).api.trustedIps).toEqual([]);
+    expect(loadAuthConfig({ ...base, NODE_ENV: 'production', OTP_PEPPER: 'x'.repeat(32), SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'a', TWILIO_AUTH_TOKEN: 'b', TWILIO_FROM: 'c', OTP_TEST_PHONES: '', REALTIME_PUBLIC_URL: 'https://rt.example.com' }).api.trustedIps).toEqual([]);
     expect(() => loadAuthConfig({ ...base, API_TRUSTED_IPS: 'localhost' })).toThrow(/API_TRUSTED_IPS/);
   });
 });

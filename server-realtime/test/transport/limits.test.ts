@@ -4,6 +4,8 @@ import { createUser, startTestStack, type TestStack } from '../../../test-suppor
 import { connect, delay, eventually, TestClient } from '../support/client.js';
 
 const HEARTBEAT_MS = 150;
+/** Slow refill, so that a loaded machine taking long over the 15 frames adds few tokens (counted below). */
+const RATE_PER_S = 2;
 
 describe('per-socket rate limit and heartbeats', () => {
   let stack: TestStack;
@@ -11,7 +13,7 @@ describe('per-socket rate limit and heartbeats', () => {
   beforeAll(async () => {
     stack = await startTestStack({
       auth: false,
-      realtimeEnv: { WS_RATE_PER_S: '5', WS_RATE_BURST: '10', WS_FLOOD_CLOSE_AFTER: '30', HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS) },
+      realtimeEnv: { WS_RATE_PER_S: String(RATE_PER_S), WS_RATE_BURST: '10', WS_FLOOD_CLOSE_AFTER: '30', HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS) },
     });
   });
   afterAll(async () => stack.stop());
@@ -19,14 +21,20 @@ describe('per-socket rate limit and heartbeats', () => {
   it('answers past the burst with rate_limited and a retry hint, and serves again after a pause', async () => {
     const user = await createUser(stack, 'customer');
     const client = await connect(stack.realtime!.wsUrl, user.token);
+    const sentAt = Date.now();
     for (let i = 0; i < 15; i++) client.send('ping', {}, `p-${i}`);
     const answers = await Promise.all(Array.from({ length: 15 }, (_, i) => client.next((f) => f.id === `p-${i}`)));
-    expect(answers.filter((a) => a.type === 'ack')).toHaveLength(10);
+    // The burst, plus whatever refilled while the server worked through the frames (none on an idle machine).
+    const refilled = Math.floor(((Date.now() - sentAt) / 1000) * RATE_PER_S);
+    const acked = answers.filter((a) => a.type === 'ack').length;
+    expect(acked).toBeGreaterThanOrEqual(10);
+    expect(acked).toBeLessThanOrEqual(10 + refilled);
     const limited = answers.filter((a) => a.type === 'error');
-    expect(limited).toHaveLength(5);
+    expect(limited).toHaveLength(15 - acked);
+    expect(limited.length).toBeGreaterThan(0);
     expect(limited[0]).toMatchObject({ error: { code: 'rate_limited', details: { retryAfterS: expect.any(Number) } } });
 
-    await delay(400);
+    await delay(1_000 / RATE_PER_S + 100);
     expect((await client.request('ping', {})).type).toBe('ack');
     await client.close();
   });
@@ -40,6 +48,8 @@ describe('per-socket rate limit and heartbeats', () => {
   });
 
   it('keeps a socket that answers pings and drops one that stopped answering within two intervals', async () => {
+    // Sockets of the tests before may still be on their way out on a loaded machine.
+    await eventually(() => expect(stack.realtime!.inspect.connections()).toMatchObject({ driver: 0, customer: 0 }));
     const user = await createUser(stack, 'driver');
     const healthy = await connect(stack.realtime!.wsUrl, user.token);
     const other = await createUser(stack, 'customer');
