@@ -5,19 +5,18 @@
  * frame time is measured (reported, with only a very loose sanity bound).
  * Artifacts: test-results/ops-map.png, test-results/ops-map-500.png, test-results/ops-map-frames.json.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { launchChromium } from '../../test-support/browser.js';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolClient } from '@drivrr/simulators';
 import { ManualClock } from '../../test-support/manual-clock.js';
 import { createUser, startTestStack, tokenFor, type TestStack, type TestUser } from '../../test-support/stack.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RESULTS = path.join(ROOT, 'test-results');
 const OPERATOR_PHONE = '+923990000077';
@@ -51,9 +50,6 @@ const entity = (kind: string, id?: string) => page.locator(`[data-testid="entiti
 const counter = async (testId: string) => Number(await page.getByTestId(testId).getAttribute('data-value'));
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is missing at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (CI does this in .ci/run). This test never downloads a browser.`);
-  }
   // The page as the service would serve it, built into a folder of this test's own.
   pageDir = await mkdtemp(path.join(os.tmpdir(), 'ops-map-e2e-'));
   await build({ configFile: path.join(ROOT, 'ops-map/vite.config.ts'), logLevel: 'silent', build: { outDir: pageDir, emptyOutDir: true } });
@@ -62,10 +58,7 @@ beforeAll(async () => {
     realtimeEnv: { OPS_MAP_DIR: pageDir, OPS_SNAPSHOT_MS: '250', OPS_BOARD_MS: '250' },
     sessionClock: clock,
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
   page.on('pageerror', (error) => pageErrors.push(error.message));
   page.on('console', (message) => {

@@ -5,12 +5,12 @@
  * has ended. Status changes reach it on the rides clock (virtual here): nothing sleeps.
  * Artifact: test-results/track-page.png.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { launchChromium } from '../../test-support/browser.js';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { moveM } from '@drivrr/shared';
@@ -19,7 +19,6 @@ import { VirtualClock } from '@drivrr/server-realtime';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
 import { assignedRide, RIDE_PICKUP, type AssignedRide } from '../../server-realtime/test/support/assigned-ride.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RESULTS = path.join(ROOT, 'test-results');
 /** The search's poll, and the track view's, both on this clock. */
@@ -37,16 +36,10 @@ const attr = (locator: Locator, name: string) => () => locator.getAttribute(name
 const entity = (kind: string) => page.locator(`[data-testid="entities"] li[data-kind="${kind}"]`);
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is missing at ${CHROMIUM}: install it with \`apt-get install -y chromium\`. This test never downloads a browser.`);
-  }
   pageDir = await mkdtemp(path.join(os.tmpdir(), 'track-page-e2e-'));
   await build({ configFile: path.join(ROOT, 'ops-map/vite.config.ts'), logLevel: 'silent', build: { outDir: pageDir, emptyOutDir: true } });
   stack = await startTestStack({ realtimeEnv: { OPS_MAP_DIR: pageDir, MATCH_STEP_MS: '200' }, realtimeClock: clock });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 420, height: 760 } });
   page.on('pageerror', (error) => pageErrors.push(error.message));
   page.on('console', (message) => {
