@@ -45,6 +45,8 @@ export const ERROR_STATUS = {
   driver_offline: 422,
   driver_busy: 422,
   vehicle_required: 422,
+  /** bid.place from a driver who holds no current offer of the ride (never offered, or withdrawn or expired). */
+  not_offered: 422,
   /** OTP: the phone's country is not in OTP_ALLOWED_COUNTRIES. */
   country_not_allowed: 422,
   // 429

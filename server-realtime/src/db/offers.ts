@@ -7,11 +7,8 @@
 import type { Queryable } from '@drivrr/shared/db';
 import type { RideView } from '@drivrr/shared/protocol';
 import { rideRowToView } from '@drivrr/store/rides-read';
+import { CURRENT_OFFER_STATUSES, type OfferStatus } from '../domain/haggling.js';
 import { RIDE_WRITE_COLUMNS, type RideWriteRow } from './rides.js';
-
-export type OfferStatus = 'offered' | 'withdrawn' | 'expired' | 'bid';
-/** Statuses in which a driver holds an offer of the ride. */
-export const CURRENT_OFFER_STATUSES: readonly OfferStatus[] = ['offered', 'bid'];
 
 export interface OfferHolder {
   driverId: string;
@@ -19,7 +16,7 @@ export interface OfferHolder {
   distanceM: number;
 }
 
-/** Who currently holds an offer of this ride (the rule `not_offered` builds on). */
+/** Who currently holds an offer of this ride. */
 export async function listOfferHolders(q: Queryable, rideId: string): Promise<OfferHolder[]> {
   const { rows } = await q.query<{ driver_id: string; status: OfferStatus; distance_m: number }>(
     `SELECT driver_id, status, distance_m FROM ride_offers WHERE ride_id = $1 AND status = ANY($2::text[]) ORDER BY offered_at, driver_id`,
@@ -28,10 +25,10 @@ export async function listOfferHolders(q: Queryable, rideId: string): Promise<Of
   return rows.map((row) => ({ driverId: row.driver_id, status: row.status, distanceM: row.distance_m }));
 }
 
-/** Does this driver currently hold an offer of this ride? */
-export async function holdsOffer(q: Queryable, rideId: string, driverId: string): Promise<boolean> {
-  const { rows } = await q.query(`SELECT 1 FROM ride_offers WHERE ride_id = $1 AND driver_id = $2 AND status = ANY($3::text[])`, [rideId, driverId, CURRENT_OFFER_STATUSES]);
-  return rows.length > 0;
+/** The status of this driver's offer of this ride, or null if it was never offered to them. */
+export async function readOfferStatus(q: Queryable, rideId: string, driverId: string): Promise<OfferStatus | null> {
+  const { rows } = await q.query<{ status: OfferStatus }>(`SELECT status FROM ride_offers WHERE ride_id = $1 AND driver_id = $2`, [rideId, driverId]);
+  return rows[0]?.status ?? null;
 }
 
 /** Was this driver ever offered this ride (whatever became of the offer)? */
@@ -51,16 +48,16 @@ export async function insertOffers(q: Queryable, rideId: string, offers: readonl
   );
 }
 
-/** The driver bid on the ride: they hold its offer as a bid (a row is made if none was written for them). */
-export async function recordBid(q: Queryable, rideId: string, driverId: string, distanceM: number): Promise<void> {
-  await q.query(
-    `INSERT INTO ride_offers (ride_id, driver_id, status, distance_m) VALUES ($1, $2, 'bid', $3)
-     ON CONFLICT (ride_id, driver_id) DO UPDATE SET status = 'bid', updated_at = now()`,
-    [rideId, driverId, distanceM],
-  );
+/** The driver bid on the ride: they hold its offer as a bid (only a holder of a current offer may bid). */
+export async function recordBid(q: Queryable, rideId: string, driverId: string): Promise<void> {
+  await q.query(`UPDATE ride_offers SET status = 'bid', updated_at = now() WHERE ride_id = $1 AND driver_id = $2 AND status = ANY($3::text[])`, [
+    rideId,
+    driverId,
+    CURRENT_OFFER_STATUSES,
+  ]);
 }
 
-/** The driver answered the offer with a bid (or, `to: 'offered'`, their bid expired and they hold it again). */
+/** Moves a driver's offer from one status to another (e.g. their bid expired: `bid` -> `offered`, they hold it again). */
 export async function setOfferStatus(q: Queryable, rideId: string, driverId: string, from: OfferStatus, to: OfferStatus): Promise<void> {
   await q.query(`UPDATE ride_offers SET status = $4, updated_at = now() WHERE ride_id = $1 AND driver_id = $2 AND status = $3`, [rideId, driverId, from, to]);
 }

@@ -10,11 +10,31 @@
  *
  * One open bid per driver per ride: a repeat at the same fare answers with the existing bid
  * (a re-sent message), a different fare is refused with `already_bid` until that bid is gone.
+ *
+ * Only a driver who holds a current offer of the ride may bid on it (`not_offered` otherwise):
+ *
+ *   offer: offered -> bid       (the driver bid)
+ *          bid     -> offered   (their bid expired: they hold the offer again and may bid anew)
+ *          offered|bid -> withdrawn (the ride was taken or cancelled, the driver went offline or took another ride)
+ *          offered|bid -> expired   (the request expired)
+ *
+ * A raise of the ask re-sends the offer to `offered` holders; a bidder keeps holding it (`bid`)
+ * and may bid again once their open bid is gone.
  */
 import type { BidStatus, RideStatus } from '@drivrr/shared/protocol';
 import { maxCounterFare } from './pricing.js';
 import { accept, refuse, type DomainResult } from './result.js';
 import type { RideActor } from './ride-lifecycle.js';
+
+/** A driver's offer of a ride, as stored. */
+export type OfferStatus = 'offered' | 'withdrawn' | 'expired' | 'bid';
+/** Statuses in which a driver holds a current offer of the ride. */
+export const CURRENT_OFFER_STATUSES: readonly OfferStatus[] = ['offered', 'bid'];
+
+/** Does a driver whose offer of a ride is in this status (null: never offered) hold a current offer? */
+export function holdsCurrentOffer(offer: OfferStatus | null): boolean {
+  return offer !== null && CURRENT_OFFER_STATUSES.includes(offer);
+}
 
 export interface BidState {
   id: string;
@@ -90,6 +110,8 @@ export interface PlaceBidInput {
   fare: number;
   /** The driver is on another ride (DB-checked). */
   driverBusy: boolean;
+  /** The driver's offer of this ride as stored (null: never offered). */
+  offer: OfferStatus | null;
   /** The driver's open bid on this ride, if any. */
   openBid: Pick<BidState, 'id' | 'fare'> | null;
   maxCounterMultiplier: number;
@@ -107,6 +129,9 @@ export function decidePlaceBid(input: PlaceBidInput): DomainResult<PlaceBidDecis
   if (ride.customerId === input.driverId) return refuse('forbidden', 'you cannot bid on your own request');
   if (ride.status !== 'requested') return refuse('ride_not_open', `the ride is ${ride.status}, no longer open for bids`, { status: ride.status });
   if (input.driverBusy) return refuse('driver_busy', 'you are on another ride');
+  if (!holdsCurrentOffer(input.offer)) {
+    return refuse('not_offered', 'this ride was not offered to you, or its offer was withdrawn', { offer: input.offer ?? 'none' });
+  }
   if (input.openBid) {
     if (input.openBid.fare === fare) return accept({ kind: 'existing', bidId: input.openBid.id });
     return refuse('already_bid', 'you already have an open bid on this ride; wait for it to expire', { bidId: input.openBid.id, fare: input.openBid.fare });

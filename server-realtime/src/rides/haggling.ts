@@ -85,6 +85,8 @@ export class HagglingCommands {
             driverId,
             fare: data.fare,
             driverBusy: await store.isDriverBusy(driverId),
+            // Read under the driver's lock and the ride's share lock: whatever gives or ends an offer holds one of them.
+            offer: await store.readOfferStatus(ride.id, driverId),
             openBid: openBid ?? null,
             maxCounterMultiplier: config.maxCounterMultiplier,
             bidTtlMs: config.bidTtlMs,
@@ -101,7 +103,7 @@ export class HagglingCommands {
           distanceM: pickupDistance,
           expiresAt: new Date(decision.expiresAt),
         });
-        await store.recordBid(ride.id, driverId, pickupDistance);
+        await store.recordBid(ride.id, driverId);
         const bid = (await store.readBidView(bidId)) as BidView;
         events.push({
           rideId: ride.id,

@@ -7,7 +7,7 @@
 import type { PoolClient } from '@drivrr/shared/db';
 import { getWalletBalance, settleRide } from '@drivrr/store/ledger';
 import { claimDueBid, closeBid, findOpenBid, insertBid, lockOpenBids, readBid, readBidView, rejectOpenBids, withdrawOpenBidsOfDriver } from '../db/bids.js';
-import { endOffersOfRide, insertOffers, listOfferHolders, recordBid, setOfferStatus, withdrawOffersOfDriver } from '../db/offers.js';
+import { endOffersOfRide, insertOffers, listOfferHolders, readOfferStatus, recordBid, setOfferStatus, withdrawOffersOfDriver } from '../db/offers.js';
 import { appendRideEvents } from '../db/ride-events.js';
 import {
   busyDriverIds,
@@ -51,6 +51,7 @@ const postgresOperations = {
   claimDueBid,
   // offers
   listOfferHolders,
+  readOfferStatus,
   insertOffers,
   recordBid,
   setOfferStatus,

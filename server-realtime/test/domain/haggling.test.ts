@@ -7,7 +7,9 @@ import {
   decideAcceptBid,
   decidePlaceBid,
   decideRaiseFare,
+  holdsCurrentOffer,
   type BidEventType,
+  type OfferStatus,
   type BidState,
   type PlaceBidInput,
 } from '../../src/domain/haggling.js';
@@ -84,6 +86,7 @@ describe('placing a bid', () => {
     driverId: DRIVER,
     fare: 40_000,
     driverBusy: false,
+    offer: 'offered',
     openBid: null,
     maxCounterMultiplier: 3,
     bidTtlMs: 30_000,
@@ -115,8 +118,29 @@ describe('placing a bid', () => {
 
   it('answers a repeated bid at the same fare with the existing bid, and refuses a different one while it is open', () => {
     const openBid = { id: 'b0000000-0000-4000-8000-000000000009', fare: 40_000 };
-    expect(decidePlaceBid({ ...base, openBid })).toEqual({ ok: true, state: { kind: 'existing', bidId: openBid.id }, effects: [] });
-    expect(decidePlaceBid({ ...base, openBid, fare: 41_000 })).toMatchObject({ ok: false, code: 'already_bid', details: { bidId: openBid.id } });
+    expect(decidePlaceBid({ ...base, offer: 'bid', openBid })).toEqual({ ok: true, state: { kind: 'existing', bidId: openBid.id }, effects: [] });
+    expect(decidePlaceBid({ ...base, offer: 'bid', openBid, fare: 41_000 })).toMatchObject({ ok: false, code: 'already_bid', details: { bidId: openBid.id } });
+  });
+
+  it('refuses a driver who was never offered the ride with not_offered', () => {
+    expect(decidePlaceBid({ ...base, offer: null })).toMatchObject({ ok: false, code: 'not_offered', details: { offer: 'none' } });
+  });
+
+  it.each(['withdrawn', 'expired'] as const)('refuses a driver whose offer was %s with not_offered', (offer) => {
+    expect(decidePlaceBid({ ...base, offer })).toMatchObject({ ok: false, code: 'not_offered', details: { offer } });
+  });
+
+  it('takes a bid from a driver who holds the offer as a bid (their earlier bid is gone: expired, or a re-bid after a raise)', () => {
+    expect(decidePlaceBid({ ...base, offer: 'bid', fare: 45_000 })).toMatchObject({ ok: true, state: { kind: 'new', offer: 'counter', fare: 45_000 } });
+  });
+
+  it('holds a current offer only while it is offered or bid on', () => {
+    expect([null, 'offered', 'bid', 'withdrawn', 'expired'].map((status) => holdsCurrentOffer(status as OfferStatus | null))).toEqual([false, true, true, false, false]);
+  });
+
+  it('answers a bid on a ride that is not open, or from a busy driver, with that reason before not_offered (their offers ended with it)', () => {
+    expect(decidePlaceBid({ ...base, offer: 'expired', ride: { ...base.ride, status: 'expired' } })).toMatchObject({ ok: false, code: 'ride_not_open' });
+    expect(decidePlaceBid({ ...base, offer: 'withdrawn', driverBusy: true })).toMatchObject({ ok: false, code: 'driver_busy' });
   });
 });
 

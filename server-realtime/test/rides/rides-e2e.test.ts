@@ -51,10 +51,17 @@ async function onlineDriver(at: LatLng, name?: string) {
   return { user, client };
 }
 
-/** The offer of a ride to a driver, stepping the search on (virtual time) until it reaches them. */
+/** The offers of a ride to these drivers, stepping the search on (virtual time, a batch per step) until it reaches them all. */
+async function offersTo(clients: readonly WsTestClient[], rideId: string) {
+  const offered = (client: WsTestClient) => client.all('ride.requested').some((d) => d.ride.id === rideId);
+  for (let step = 0; step < 15 && !clients.every(offered); step += 1) await clock.advance(200);
+  return Promise.all(clients.map((client) => client.waitFor('ride.requested', (d) => d.ride.id === rideId)));
+}
+
+/** The offer of a ride to a driver (a driver bids only on a ride offered to them). */
 async function offerOf(client: WsTestClient, rideId: string) {
-  for (let step = 0; step < 10 && !client.all('ride.requested').some((d) => d.ride.id === rideId); step += 1) await clock.advance(200);
-  return client.waitFor('ride.requested', (d) => d.ride.id === rideId);
+  const [offer] = await offersTo([client], rideId);
+  return offer!;
 }
 
 interface RequestAck {
@@ -189,7 +196,7 @@ describe('rides over WebSockets', () => {
     const counter = await onlineDriver(moveM(PICKUP, 0, 300));
     const silent = await onlineDriver(moveM(PICKUP, 90, 400));
     const ack = await customer.request<RequestAck>('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 40_000, paymentMethod: 'cash' });
-    await offerOf(silent.client, ack.rideId);
+    await offersTo([counter.client, silent.client], ack.rideId);
     expect(await counter.client.errorOf('bid.place', { rideId: ack.rideId, fare: 39_000 })).toBe('fare_below_minimum');
     expect(await counter.client.errorOf('bid.place', { rideId: ack.rideId, fare: 120_001 })).toBe('fare_above_maximum');
     const placed = await counter.client.request<{ bid: { id: string }; offer: string }>('bid.place', { rideId: ack.rideId, fare: 48_000 });
@@ -210,6 +217,44 @@ describe('rides over WebSockets', () => {
     const row = await stack.query(`SELECT status, fare, agreed_fare FROM rides WHERE id = $1`, [ack.rideId]);
     expect(row.rows[0]).toMatchObject({ status: 'assigned', fare: 45_000, agreed_fare: 48_000 });
     await customer.request('ride.cancel', { rideId: ack.rideId, reason: 'test over' });
+  });
+
+  it('takes a bid only from a driver who holds a current offer of the ride: never offered, or withdrawn since, is not_offered', async () => {
+    const { client: customer } = await connect(await createUser(stack, 'customer'));
+    const near = await onlineDriver(moveM(PICKUP, 0, 250));
+    const other = await onlineDriver(moveM(PICKUP, 270, 400));
+    const faraway = await onlineDriver(moveM(PICKUP, 0, 1_000_000));
+    const ack = await customer.request<RequestAck>('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 50_000, paymentMethod: 'cash' });
+    await offerOf(near.client, ack.rideId);
+    await offerOf(other.client, ack.rideId);
+    const offerRow = async (driverId: string) => (await stack.query(`SELECT status FROM ride_offers WHERE ride_id = $1 AND driver_id = $2`, [ack.rideId, driverId])).rows[0];
+
+    // A driver 1,000 km away, never offered the ride, cannot bid on it; the offered driver can.
+    expect(await faraway.client.errorOf('bid.place', { rideId: ack.rideId, fare: 50_000 })).toBe('not_offered');
+    const placed = await near.client.request<{ bid: { id: string }; offer: string }>('bid.place', { rideId: ack.rideId, fare: 50_000 });
+    expect(placed.offer).toBe('as_offered');
+    await customer.waitFor('bid.received', (d) => d.bid.id === placed.bid.id);
+
+    // Going offline withdraws the offer: back online, the driver may not bid until offered again.
+    await near.client.request('driver.offline', {});
+    await customer.waitFor('bid.withdrawn', (d) => d.bidId === placed.bid.id && d.reason === 'driver_offline');
+    expect(await offerRow(near.user.id)).toEqual({ status: 'withdrawn' });
+    await near.client.request('driver.online', moveM(PICKUP, 0, 250));
+    expect(await near.client.errorOf('bid.place', { rideId: ack.rideId, fare: 50_000 })).toBe('not_offered');
+    // The search's next step offers the ride to them again (as to any idle driver near it who holds no offer).
+    const offersOfRide = () => near.client.all('ride.requested').filter((d) => d.ride.id === ack.rideId).length;
+    for (let step = 0; step < 5 && offersOfRide() === 1; step += 1) await clock.advance(200);
+    expect(offersOfRide()).toBe(2);
+    const again = await near.client.request<{ bid: { id: string } }>('bid.place', { rideId: ack.rideId, fare: 52_000 });
+    expect(faraway.client.all('ride.requested').filter((d) => d.ride.id === ack.rideId)).toHaveLength(0);
+
+    // Once the ride is taken, the other offered driver's offer is withdrawn and refused.
+    await customer.request('bid.accept', { rideId: ack.rideId, bidId: again.bid.id });
+    await other.client.waitFor('ride.withdrawn', (d) => d.rideId === ack.rideId && d.reason === 'taken');
+    expect(await offerRow(other.user.id)).toEqual({ status: 'withdrawn' });
+    expect(await other.client.errorOf('bid.place', { rideId: ack.rideId, fare: 50_000 })).toBe('ride_not_open');
+    await customer.request('ride.cancel', { rideId: ack.rideId, reason: 'test over' });
+    for (const driver of [near, other, faraway]) await driver.client.request('driver.offline', {});
   });
 
   it('expires an unanswered bid: both sides are told and it can no longer be accepted', async () => {
@@ -253,6 +298,7 @@ describe('rides over WebSockets', () => {
       const { client: customer } = await connect(customerUser);
       const driver = await onlineDriver(moveM(PICKUP, 180, 300));
       const ack = await customer.request<RequestAck>('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 50_000, paymentMethod: 'cash' });
+      await offerOf(driver.client, ack.rideId);
       const placed = await driver.client.request<{ bid: { id: string } }>('bid.place', { rideId: ack.rideId, fare: 50_000 });
       await customer.request('bid.accept', { rideId: ack.rideId, bidId: placed.bid.id });
       return { customer, driver: driver.client, rideId: ack.rideId };
@@ -263,6 +309,7 @@ describe('rides over WebSockets', () => {
       const { client: customer } = await connect(await createUser(stack, 'customer'));
       const bidder = await onlineDriver(moveM(PICKUP, 0, 200));
       const ack = await customer.request<RequestAck>('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 50_000, paymentMethod: 'cash' });
+      await offerOf(bidder.client, ack.rideId);
       const placed = await bidder.client.request<{ bid: { id: string } }>('bid.place', { rideId: ack.rideId, fare: 50_000 });
       await customer.request('ride.cancel', { rideId: ack.rideId, reason: 'found a bus', expectedStatus: 'requested' });
       await bidder.client.waitFor('bid.rejected', (d) => d.bidId === placed.bid.id);
@@ -305,6 +352,7 @@ describe('rides over WebSockets', () => {
       const customerUser = await createUser(stack, 'customer');
       const { client: customer } = await connect(customerUser);
       const ack = await customer.request<RequestAck>('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 50_000, paymentMethod: 'cash' });
+      await offersTo(drivers.map((d) => d.client), ack.rideId);
       const bids = await Promise.all(drivers.map((d, i) => d.client.request<{ bid: { id: string } }>('bid.place', { rideId: ack.rideId, fare: 50_000 + i * 100 })));
       // All sent at once on the customer's socket, the cancel first in one round, last in another.
       const accepts = [3, 17, 42].map((i) => () => customer.errorOf('bid.accept', { rideId: ack.rideId, bidId: bids[(i + round) % 50]!.bid.id }));

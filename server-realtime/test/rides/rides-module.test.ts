@@ -77,8 +77,17 @@ async function request(hub: TestHub, customer: TestUser, fare = 60_000, paymentM
   };
 }
 
+/** A driver bids on a ride as the app does: on the offer of it they were sent (waited for first). */
 async function bid(hub: TestHub, driver: TestUser, rideId: string, fare: number) {
+  await hub.waitFor(driver.id, 'ride.requested', (d) => d.ride.id === rideId);
   return (await hub.send(as(driver), 'bid.place', { rideId, fare })) as { bid: { id: string; fare: number; etaS: number }; offer: string };
+}
+
+/** Steps the search on (virtual time) until each of these drivers has been offered the ride (a batch per step). */
+async function offerTo(hub: TestHub, clock: VirtualClock, drivers: readonly TestUser[], rideId: string) {
+  const offered = (driver: TestUser) => hub.framesFor(driver.id, 'ride.requested').some((f) => (f.data as { ride: { id: string } }).ride.id === rideId);
+  for (let step = 0; step < 20 && !drivers.every(offered); step += 1) await clock.advance(Number(FAST.MATCH_STEP_MS));
+  expect(drivers.filter((driver) => !offered(driver))).toEqual([]);
 }
 
 async function onlineDrivers(hub: TestHub, count: number, at: (i: number) => LatLng = (i) => near(200 + i * 10, i * 7)) {
@@ -305,6 +314,7 @@ describe('rides module', () => {
       const [driver] = await onlineDrivers(hub, 1);
       const rideA = await request(hub, first);
       const rideB = await request(hub, second);
+      await hub.waitFor(driver!.id, 'ride.requested', (d) => d.ride.id === rideB.rideId);
       const bidA = await bid(hub, driver!, rideA.rideId, 60_000);
       const [accepted, placed] = await Promise.all([
         hub.sendExpectingError(as(first), 'bid.accept', { rideId: rideA.rideId, bidId: bidA.bid.id }),
@@ -321,12 +331,13 @@ describe('rides module', () => {
   });
 
   it('never deadlocks when drivers who bid on each other\'s rides are all accepted at once', async () => {
-    const { hub, module } = await startRides();
+    const { hub, module, clock } = await startRides();
     const service = (module as unknown as { service: { counters: { transactionRetries: number } } }).service;
     for (let round = 0; round < 3; round += 1) {
       const customers = await Promise.all(Array.from({ length: 8 }, () => createUser(stack, 'customer')));
       const drivers = await onlineDrivers(hub, 8);
       const rides = await Promise.all(customers.map((customer) => request(hub, customer)));
+      for (const ride of rides) await offerTo(hub, clock, drivers, ride.rideId);
       // every driver bids on every ride
       const bids = await Promise.all(rides.map((ride) => Promise.all(drivers.map((driver) => bid(hub, driver, ride.rideId, 60_000)))));
       // customer i takes driver i: each accept rejects its ride's bids and withdraws its driver's others, all at once
@@ -470,6 +481,7 @@ describe('rides module', () => {
     for (let round = 0; round < 6; round += 1) {
       const customer = await createUser(stack, 'customer');
       const ack = await request(hub, customer);
+      await offerTo(hub, clock, drivers, ack.rideId);
       const bids = await Promise.all(drivers.map((driver, i) => bid(hub, driver, ack.rideId, 60_000 + i * 100)));
       expect(bids).toHaveLength(50);
       // The race: five accepts of different bids, a cancel of the request, and the expiry, all at once.

@@ -196,7 +196,8 @@ export class SimDriver {
   private async placeBid(rideId: string, fare: number, kind: 'as_offered' | 'counter'): Promise<void> {
     const offer = this.offers.get(rideId);
     if (!offer || this.phase !== 'idle' || this.ctx.stopping || !this.client) return;
-    const result = await sendExpecting(this.ctx, this.label, this.client, 'bid.place', { rideId, fare }, [...RACE_REFUSALS, 'already_bid']);
+    // not_offered: the offer was withdrawn while this bid was on its way (its ride.withdrawn crossed it).
+    const result = await sendExpecting(this.ctx, this.label, this.client, 'bid.place', { rideId, fare }, [...RACE_REFUSALS, 'already_bid', 'not_offered']);
     if (!result.ok) return;
     this.ctx.stats.bidsPlaced += 1;
     if (kind === 'counter') this.ctx.stats.counterOffers += 1;
