@@ -12,7 +12,7 @@ import type { RealtimeConfig } from './config.js';
 import { createDocsModule } from './docs/module.js';
 import { createLocationsModule } from './locations/module.js';
 import { createOpsModule } from './ops/module.js';
-import { SystemClock, type RideClock } from './rides/clock.js';
+import type { RideClock } from './rides/clock.js';
 import { createRidesModule } from './rides/module.js';
 import { createTrackModule } from './track/module.js';
 import type { BackgroundLocations, RealtimeModule, RealtimeModuleDeps } from './ws/contracts.js';
@@ -21,8 +21,8 @@ export interface FeatureModuleDeps extends RealtimeModuleDeps {
   pool: Pool;
   config: RealtimeConfig;
   logger: Logger;
-  /** The rides module's clock (default: the system clock; tests pass a virtual one). */
-  clock?: RideClock | undefined;
+  /** The modules' clock (the server's system clock; tests pass a virtual one). */
+  clock: RideClock;
 }
 
 export type RealtimeModuleFactory = (deps: FeatureModuleDeps) => RealtimeModule;
@@ -31,7 +31,7 @@ export const realtimeModules: RealtimeModuleFactory[] = [
   (deps) => createRidesModule(deps),
   (deps) => createOpsModule(deps),
   () => createDocsModule(),
-  (deps) => createLocationsModule({ ...deps, backgroundLocations: requireBackgroundLocations(deps), clock: deps.clock ?? new SystemClock() }),
+  (deps) => createLocationsModule({ ...deps, backgroundLocations: requireBackgroundLocations(deps), clock: deps.clock }),
   (deps) => createTrackModule({ ...deps, mapDir: deps.config.ops.mapDir }),
 ];
 

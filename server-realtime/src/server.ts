@@ -11,7 +11,7 @@ import type { HealthRealtime, Role } from '@drivrr/shared/protocol';
 import { describeListenError, packageVersion } from '@drivrr/shared/service';
 import type { RealtimeConfig } from './config.js';
 import { RealtimeMetrics } from './metrics.js';
-import type { RideClock } from './rides/clock.js';
+import { SystemClock, type RideClock } from './rides/clock.js';
 import { createModules, realtimeModules, startModules, stopModules, type RealtimeModuleFactory } from './modules.js';
 import type { DriverPresence, LocationFollows, RealtimeModule } from './ws/contracts.js';
 import { CLOSE_GOING_AWAY, RealtimeGateway } from './ws/gateway.js';
@@ -40,7 +40,7 @@ export interface RealtimeServerOptions {
   logger?: Logger;
   /** Feature modules to wire (default: every module in modules.ts). */
   modules?: readonly RealtimeModuleFactory[];
-  /** The rides module's clock (default: the system clock); tests drive time with a VirtualClock. */
+  /** The clock of the feature modules (rides, track, locations); default a system clock the server owns. Tests drive time with a VirtualClock. */
   clock?: RideClock;
   /** The clock of sockets' token lifetimes (tests pass a virtual one; default the system clock). */
   sessionClock?: SessionClock;
@@ -63,15 +63,21 @@ export async function startRealtimeServer(config: RealtimeConfig, options: Realt
   const liveGateway = gateway;
   const transport = new WebSocketTransport('/ws', liveGateway);
 
+  // One clock for every module; the server stops the one it made (no more due work), then the modules.
+  const clock = options.clock ?? new SystemClock();
+  const stopFeatures = async (): Promise<void> => {
+    if (!options.clock) clock.stop();
+    await stopModules(modules, logger);
+  };
   let modules: RealtimeModule[] = [];
   try {
-    modules = createModules({ ...liveGateway.moduleDeps(), pool, config, logger, clock: options.clock }, options.modules ?? realtimeModules);
+    modules = createModules({ ...liveGateway.moduleDeps(), pool, config, logger, clock }, options.modules ?? realtimeModules);
     await startModules(modules);
     await revocations.start();
   } catch (error) {
     revocations.stop();
     liveGateway.stop();
-    await stopModules(modules, logger);
+    await stopFeatures();
     await pool.end().catch(() => {});
     throw error;
   }
@@ -127,7 +133,7 @@ export async function startRealtimeServer(config: RealtimeConfig, options: Realt
   } catch (error) {
     revocations.stop();
     liveGateway.stop();
-    await stopModules(modules, logger);
+    await stopFeatures();
     await pool.end().catch(() => {});
     throw new Error(describeListenError(error, config.port, 'realtime'), { cause: error });
   }
@@ -153,7 +159,7 @@ export async function startRealtimeServer(config: RealtimeConfig, options: Realt
         transport.stopAccepting();
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        await stopModules(modules, logger);
+        await stopFeatures();
         revocations.stop();
         liveGateway.stop();
         await transport.closeAll(CLOSE_GOING_AWAY, 'server shutting down', config.ws.closeTimeoutMs);

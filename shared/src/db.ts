@@ -1,6 +1,7 @@
 /** PostgreSQL pool helpers shared by both services. SQL itself lives in each service's db/ repositories. */
 import pg from 'pg';
 import { envField } from './config.js';
+import { AppError } from './errors.js';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -129,6 +130,14 @@ export function isConnectionError(error: unknown): boolean {
   if (typeof code === 'string' && (code.startsWith('08') || UNAVAILABLE_CODES.has(code))) return true;
   const message = (error as Error | null)?.message ?? '';
   return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|database ping timed out|Query read timeout|Client has encountered a connection error/i.test(message);
+}
+
+/**
+ * The answer to give for an error that means "the database is not reachable" (REST 503 with
+ * Retry-After, a WebSocket `db_unavailable`); undefined for any other error.
+ */
+export function databaseDownError(error: unknown): AppError | undefined {
+  return isConnectionError(error) ? new AppError('db_unavailable', 'the database is unavailable, try again shortly', { retryAfterS: 2 }) : undefined;
 }
 
 /** The PostgreSQL SQLSTATE of an error, when it has one. */

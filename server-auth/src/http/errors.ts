@@ -1,7 +1,7 @@
 /** The one error middleware: every failure leaves as the contract's `{error:{code,message,details?}}`. */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, isAppError } from '@drivrr/shared';
-import { isConnectionError } from '@drivrr/shared/db';
+import { databaseDownError } from '@drivrr/shared/db';
 import type { Logger } from '@drivrr/shared/logger';
 
 export const notFound: RequestHandler = (req, _res, next) => {
@@ -24,7 +24,8 @@ export function toAppError(error: unknown): AppError {
   if (e?.type === 'entity.parse.failed') return new AppError('invalid_json', 'the request body is not valid JSON');
   if (e?.type === 'entity.too.large') return new AppError('payload_too_large', 'the request body is too large');
   if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') return new AppError('validation_failed', 'unsupported body encoding');
-  if (isConnectionError(error)) return new AppError('db_unavailable', 'the database is unavailable, try again shortly', { retryAfterS: 2 });
+  const databaseDown = databaseDownError(error);
+  if (databaseDown) return databaseDown;
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return new AppError('validation_failed', 'the request could not be read');
   return new AppError('internal_error', 'something went wrong on our side');
 }

@@ -7,7 +7,7 @@ import type { KeyObject } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { AppError, authenticate, bearerFromHeader, isAppError, type Caller } from '@drivrr/shared';
-import { isConnectionError } from '@drivrr/shared/db';
+import { databaseDownError } from '@drivrr/shared/db';
 import type { Logger } from '@drivrr/shared/logger';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -20,10 +20,8 @@ export function sendFailure(res: ServerResponse, error: unknown, logger: Logger)
     res.destroy();
     return;
   }
-  let appError: AppError;
-  if (isAppError(error)) appError = error;
-  else if (isConnectionError(error)) appError = new AppError('db_unavailable', 'the database is not reachable right now', { retryAfterS: 5 });
-  else {
+  let appError = isAppError(error) ? error : databaseDownError(error);
+  if (!appError) {
     logger.error({ err: error }, 'a REST route failed');
     appError = new AppError('internal_error', 'the request failed');
   }

@@ -8,7 +8,7 @@
 import type { Pool } from '@drivrr/shared/db';
 import type { Logger } from '@drivrr/shared/logger';
 import type { RealtimeModule, RealtimeModuleDeps } from '../ws/contracts.js';
-import { SystemClock, type RideClock } from './clock.js';
+import type { RideClock } from './clock.js';
 import type { RidesConfig } from './config.js';
 import { RideService } from './service.js';
 
@@ -16,12 +16,12 @@ export interface RidesModuleDeps extends RealtimeModuleDeps {
   pool: Pool;
   config: { rides: RidesConfig };
   logger: Logger;
-  clock?: RideClock | undefined;
+  clock: RideClock;
 }
 
 export function createRidesModule(deps: RidesModuleDeps): RealtimeModule & { service: RideService } {
   const logger = deps.logger.child({ module: 'rides' });
-  const clock = deps.clock ?? new SystemClock();
+  const { clock } = deps;
   const service = new RideService({
     pool: deps.pool,
     notifier: deps.notifier,
@@ -59,7 +59,6 @@ export function createRidesModule(deps: RidesModuleDeps): RealtimeModule & { ser
     },
     async stop() {
       await service.stop();
-      if (!deps.clock) clock.stop();
     },
   };
 }

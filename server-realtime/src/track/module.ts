@@ -21,7 +21,7 @@ import { readRideParties } from '../db/rides.js';
 import { readRideStatuses } from '../db/track.js';
 import { methodNotAllowed, pathOf, sendFailure, sendJson } from '../http/json.js';
 import { OPS_PAGE_CSP, defaultOpsMapDir } from '../ops/static-files.js';
-import { SystemClock, type RideClock } from '../rides/clock.js';
+import type { RideClock } from '../rides/clock.js';
 import type { DriverPresence, DriverPresenceInfo, PresenceEvents, RealtimeModule } from '../ws/contracts.js';
 
 /** How often the statuses of watched rides are re-read (ms). */
@@ -35,8 +35,8 @@ export interface TrackModuleDeps {
   pool: Pool;
   logger: Logger;
   presence: DriverPresence & PresenceEvents;
-  /** The rides clock (tests pass a virtual one); default a system clock of its own, stopped with the module. */
-  clock?: RideClock | undefined;
+  /** The server's clock of the modules (tests pass a virtual one). */
+  clock: RideClock;
   /** Folder of the built ops-map (its track.html); default the workspace's ops-map/dist. */
   mapDir?: string | undefined;
 }
@@ -53,7 +53,7 @@ function isLive(status: RideStatus): boolean {
 export function createTrackModule(deps: TrackModuleDeps): RealtimeModule & { watcherCount(): number } {
   const logger = deps.logger.child({ module: 'track' });
   const pageFile = path.join(path.resolve(deps.mapDir ?? defaultOpsMapDir()), 'track.html');
-  const clock = deps.clock ?? new SystemClock();
+  const { clock } = deps;
   const watchers = new Set<Watcher>();
   /** Watchers by the driver they show: every fix of every driver looks here, so one Map lookup. */
   const watchersByDriver = new Map<string, Set<Watcher>>();
@@ -220,7 +220,6 @@ export function createTrackModule(deps: TrackModuleDeps): RealtimeModule & { wat
     watcherCount: () => watchers.size,
     async stop() {
       stopped = true;
-      if (!deps.clock) clock.stop();
       for (const watcher of [...watchers]) end(watcher);
     },
   };

@@ -5,7 +5,7 @@
  * error when it failed.
  */
 import { isAppError } from '@drivrr/shared';
-import { isConnectionError } from '@drivrr/shared/db';
+import { databaseDownError } from '@drivrr/shared/db';
 import type { Logger } from '@drivrr/shared/logger';
 import { clientMessageRoles, parseClientFrame, type ClientMessage, type ClientMessageType } from '@drivrr/shared/protocol';
 import type { RealtimeMetrics } from '../metrics.js';
@@ -152,14 +152,11 @@ export class MessageDispatcher implements MessageRouter {
   }
 
   private errorFrameFor(error: unknown, message: ClientMessage): string {
-    if (isAppError(error)) {
-      this.options.metrics.errorSent(error.code);
-      const details = error.retryAfterS === undefined ? error.details : { ...error.details, retryAfterS: error.retryAfterS };
-      return errorFrame(message.id, error.code, error.message, details);
-    }
-    if (isConnectionError(error)) {
-      this.options.metrics.errorSent('db_unavailable');
-      return errorFrame(message.id, 'db_unavailable', 'the database is unavailable, try again shortly', { retryAfterS: 2 });
+    const appError = isAppError(error) ? error : databaseDownError(error);
+    if (appError) {
+      this.options.metrics.errorSent(appError.code);
+      const details = appError.retryAfterS === undefined ? appError.details : { ...appError.details, retryAfterS: appError.retryAfterS };
+      return errorFrame(message.id, appError.code, appError.message, details);
     }
     this.options.logger.error({ err: error, type: message.type }, 'a message handler failed unexpectedly');
     this.options.metrics.errorSent('internal_error');
