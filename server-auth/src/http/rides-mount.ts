@@ -4,6 +4,7 @@ import type { Pool } from '@drivrr/shared/db';
 import type { AuthConfig } from '../config.js';
 import { createPayments } from '../usecases/payments.js';
 import { createRides } from '../usecases/rides.js';
+import { createShareLinks } from '../usecases/share-links.js';
 import { paymentsRouter } from './payments.js';
 import { ratingsRouter } from './ratings.js';
 import { ridesRouter } from './rides.js';
@@ -25,7 +26,7 @@ export function ridesPaymentsRouter(deps: RidesPaymentsDeps): Router {
   const router = Router();
   const rides = createRides(pool);
   router.use(ridesRouter({ rides, authenticate, callerOf }));
-  router.use(shareRouter({ pool, authenticate, callerOf, realtimePublicUrl: deps.config.realtimePublicUrl }));
+  router.use(shareRouter({ shareLinks: createShareLinks(pool, deps.config.realtimePublicUrl), authenticate, callerOf }));
   router.use(ratingsRouter({ rides, authenticate, callerOf }));
   router.use(paymentsRouter({ payments: createPayments(pool, deps.config.currency), authenticate, callerOf }));
   return router;
