@@ -12,7 +12,7 @@ describe('DriverPresenceIndex locations', () => {
     const presence = new DriverPresenceIndex(30_000, failOnListenerError);
     const heard: { lat: number; lng: number }[] = [];
     presence.onDriverLocation((info) => heard.push({ ...info.location }));
-    presence.goOnline('d1', KARACHI, 1_000);
+    presence.goOnline('d1', KARACHI, 1_000, 'car');
 
     // Act
     presence.move('d1', { lat: 24.87, lng: 67.01 }, 90, 2_000);
@@ -27,7 +27,7 @@ describe('DriverPresenceIndex locations', () => {
     // Arrange: locations are moved in place on every fix (no allocation per fix), so the
     // query results must be copies.
     const presence = new DriverPresenceIndex(30_000, failOnListenerError);
-    presence.goOnline('d1', KARACHI, 1_000);
+    presence.goOnline('d1', KARACHI, 1_000, 'car');
     const [nearest] = presence.nearestIdle(KARACHI, 1_000, 5);
     const [within] = presence.within(KARACHI, 1_000);
 
@@ -44,7 +44,7 @@ describe('DriverPresenceIndex locations', () => {
     // Arrange
     const presence = new DriverPresenceIndex(30_000, failOnListenerError);
     const fix = { lat: 24.86, lng: 67.0 };
-    presence.goOnline('d1', fix, 1_000);
+    presence.goOnline('d1', fix, 1_000, 'car');
 
     // Act: the caller reuses its object (a parsed frame is not ours to keep)
     fix.lat = 0;

@@ -67,6 +67,8 @@ export const RideView = z.object({
   agreedFare: Money.nullable(),
   currency: z.string(),
   paymentMethod: PaymentMethod,
+  /** The vehicle type asked for; offered only to drivers of this type. */
+  vehicleType: VehicleType,
   estimate: FareEstimate,
   createdAt: IsoTimestamp,
   expiresAt: IsoTimestamp,

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import {
   ErrorFrame,
   serverMessageData,
-  type ClientMessageDataOf,
+  type ClientMessageInputOf,
   type ClientMessageType,
   type ServerMessageDataOf,
   type ServerMessageType,
@@ -132,7 +132,7 @@ export class ProtocolClient {
   }
 
   /** Sends a message with an id and resolves with the ack's data; rejects with ProtocolRefusal. */
-  request<T extends ClientMessageType>(type: T, data: ClientMessageDataOf<T>, options: { timeoutMs?: number; id?: string } = {}): Promise<unknown> {
+  request<T extends ClientMessageType>(type: T, data: ClientMessageInputOf<T>, options: { timeoutMs?: number; id?: string } = {}): Promise<unknown> {
     const id = options.id ?? this.nextId();
     const text = JSON.stringify({ type, id, data });
     const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs ?? 15_000;
@@ -151,7 +151,7 @@ export class ProtocolClient {
   }
 
   /** Sends a message without an id (fire and forget, e.g. location fixes). Dropped when offline. */
-  post<T extends ClientMessageType>(type: T, data: ClientMessageDataOf<T>): boolean {
+  post<T extends ClientMessageType>(type: T, data: ClientMessageInputOf<T>): boolean {
     if (!this.connected) return false;
     this.connection!.send(JSON.stringify({ type, data }));
     this.sent += 1;

@@ -5,7 +5,7 @@ import type { Area } from '../sim/movement.js';
 import { FareKnowledge } from '../sim/strategies.js';
 import type { Scheduler } from './scheduler.js';
 import type { FleetStats } from './stats.js';
-import type { ClientMessageDataOf, ClientMessageType } from '@drivrr/shared/protocol';
+import type { ClientMessageInputOf, ClientMessageType } from '@drivrr/shared/protocol';
 
 export interface FleetContext {
   api: AuthApi;
@@ -38,7 +38,7 @@ export async function sendExpecting<T extends ClientMessageType>(
   actor: string,
   client: ProtocolClient,
   type: T,
-  data: ClientMessageDataOf<T>,
+  data: ClientMessageInputOf<T>,
   expected: readonly string[] = [],
 ): Promise<{ ok: true; data: unknown } | { ok: false; code: string; details?: Record<string, unknown> }> {
   try {
