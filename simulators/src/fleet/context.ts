@@ -5,7 +5,8 @@ import type { Area } from '../sim/movement.js';
 import { FareKnowledge } from '../sim/strategies.js';
 import type { Scheduler } from './scheduler.js';
 import type { FleetStats } from './stats.js';
-import type { ClientMessageInputOf, ClientMessageType } from '@drivrr/shared/protocol';
+import type { ClientMessageInputOf, ClientMessageType, VehicleType } from '@drivrr/shared/protocol';
+import type { VehicleMix } from '../sim/vehicle-mix.js';
 
 export interface FleetContext {
   api: AuthApi;
@@ -21,7 +22,10 @@ export interface FleetContext {
   /** Simulated time runs this many times faster for driving and boarding (1 = real time). */
   timeScale: number;
   otpCode: string;
-  fares: FareKnowledge;
+  /** What the customers have learnt of the fares, per vehicle type (each type has its own rates). */
+  fares: Record<VehicleType, FareKnowledge>;
+  /** The share of requests asking for each vehicle type (drivers follow the same mix). */
+  vehicleMix: VehicleMix;
   /** True once the fleet is stopping: actors start nothing new. */
   stopping: boolean;
   /** A trace line for --verbose runs. */

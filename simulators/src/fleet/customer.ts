@@ -5,13 +5,14 @@
  * wallet up with an Idempotency-Key when it runs low) and rates the driver after the ride.
  */
 import { distanceM, moveM } from '@drivrr/shared';
-import type { LatLng } from '@drivrr/shared/protocol';
+import type { LatLng, VehicleType } from '@drivrr/shared/protocol';
 import { RideAck, RideRequestAck, type PaymentMethod, type RideView } from '@drivrr/shared/protocol';
 import { ApiError, loginWithOtp, type UserSession } from '../client/api.js';
 import { ProtocolClient, type FrameOf } from '../client/protocol-client.js';
 import type { CustomerIdentity } from '../sim/identity.js';
 import { pointNear, randomPointInArea } from '../sim/movement.js';
 import { placesWithin } from '../sim/places.js';
+import { requestVehicleType } from '../sim/vehicle-mix.js';
 import { chooseBid, initialAsk, maxAcceptableFare, nextRaise, rateStars, roundFareUp, type BidOption } from '../sim/strategies.js';
 import { sendExpecting, type FleetContext } from './context.js';
 import type { TaskHandle } from './scheduler.js';
@@ -135,8 +136,10 @@ export class SimCustomer {
     const rng = this.identity.rng;
     const profile = this.identity.profile;
     const trip = this.pickTrip();
+    const vehicleType: VehicleType = requestVehicleType(rng, this.ctx.vehicleMix);
+    const fares = this.ctx.fares[vehicleType];
     const roadM = distanceM(trip.pickup, trip.dropoff) * 1.3;
-    const guessSuggested = this.ctx.fares.guess(roadM);
+    const guessSuggested = fares.guess(roadM);
     let fare = Math.max(roundFareUp(guessSuggested * profile.askFactor), 20_000);
     const paymentMethod: PaymentMethod = profile.paymentMethod;
     if (paymentMethod === 'wallet' && !(await this.ensureWallet(guessSuggested * 2))) {
@@ -145,7 +148,7 @@ export class SimCustomer {
       return false;
     }
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const result = await sendExpecting(this.ctx, this.label, this.client, 'ride.request', { pickup: trip.pickup, dropoff: trip.dropoff, fare, paymentMethod }, ['fare_below_minimum', 'insufficient_funds']);
+      const result = await sendExpecting(this.ctx, this.label, this.client, 'ride.request', { pickup: trip.pickup, dropoff: trip.dropoff, fare, paymentMethod, vehicleType }, ['fare_below_minimum', 'insufficient_funds']);
       if (result.ok) {
         const ack = RideRequestAck.safeParse(result.data);
         if (!ack.success) {
@@ -160,7 +163,7 @@ export class SimCustomer {
         // Our guess of the fares was off: ask again at our share of the suggestion the refusal names.
         const suggested = Number(result.details?.suggestedFare ?? 0);
         const minimum = Number(result.details?.minimumFare ?? 0);
-        if (suggested > 0) this.ctx.fares.learn(roadM, suggested);
+        if (suggested > 0) fares.learn(roadM, suggested);
         fare = Math.max(minimum, initialAsk(profile, { suggestedFare: suggested || minimum, minimumFare: minimum }));
         continue;
       }
@@ -196,7 +199,7 @@ export class SimCustomer {
     this.ride = ride;
     this.phase = 'bidding';
     this.bids.clear();
-    this.ctx.fares.learn(ride.estimate.distanceM, ride.estimate.suggestedFare);
+    this.ctx.fares[ride.vehicleType].learn(ride.estimate.distanceM, ride.estimate.suggestedFare);
     this.record = {
       rideId: ride.id,
       customer: this.identity.index,
