@@ -67,3 +67,12 @@ export async function listRideMessages(q: Queryable, rideId: string, options: { 
   );
   return rows.map(messageRowToView);
 }
+
+/** How many messages `senderId` wrote on the ride since `since` (the chat rate limit). */
+export async function countMessagesSince(q: Queryable, rideId: string, senderId: string, since: Date): Promise<number> {
+  const { rows } = await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ride_messages WHERE ride_id = $1 AND sender_id = $2 AND created_at > $3`,
+    [rideId, senderId, since],
+  );
+  return rows[0]?.n ?? 0;
+}

@@ -115,6 +115,20 @@ export const RideDetailView = RideView.extend({
 });
 export type RideDetailView = z.infer<typeof RideDetailView>;
 
+/** One in-ride chat message as both parties see it (chat.message, session.state, GET /api/rides/:id/messages). */
+export const ChatMessageView = z.object({
+  rideId: Uuid,
+  messageId: Uuid,
+  from: z.enum(['customer', 'driver']),
+  text: z.string(),
+  sentAt: IsoTimestamp,
+});
+export type ChatMessageView = z.infer<typeof ChatMessageView>;
+
+/** Answer of GET /api/rides/:id/messages: the ride's chat, oldest first. */
+export const RideMessagesView = z.object({ items: z.array(ChatMessageView) });
+export type RideMessagesView = z.infer<typeof RideMessagesView>;
+
 export const TransactionView = z.object({
   id: Uuid,
   kind: z.string(),

@@ -6,7 +6,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { z } from 'zod';
 import { CancelledBy, IsoTimestamp, LatLng, Money, PaymentMethod, Place, RideStatus, Text, Uuid, VehicleType } from './common.js';
-import { BidView, DriverPartyView, FareEstimate, PartyView, RideDetailView, RideView, UserView } from './entities.js';
+import { BidView, ChatMessageView, DriverPartyView, FareEstimate, PartyView, RideDetailView, RideView, UserView } from './entities.js';
 
 /** Frames larger than this are refused with `frame_too_large`. */
 export const MAX_FRAME_BYTES = 16 * 1024;
@@ -61,15 +61,6 @@ const chatClientMessages = {
   /** Either party of an assigned/arrived/in-progress ride; stored before the other party gets it. */
   'chat.send': z.object({ rideId: Uuid, text: Text({ min: 1, max: CHAT_MAX_CHARS }) }).strict(),
 } as const;
-/** One chat message as both parties see it (chat.message, session.state, GET /api/rides/:id/messages). */
-export const ChatMessageView = z.object({
-  rideId: Uuid,
-  messageId: Uuid,
-  from: z.enum(['customer', 'driver']),
-  text: z.string(),
-  sentAt: IsoTimestamp,
-});
-export type ChatMessageView = z.infer<typeof ChatMessageView>;
 const chatServerMessages = {
   /** To the other party of the ride, with the ride's `seq`. */
   'chat.message': ChatMessageView,
