@@ -47,10 +47,10 @@ export interface SharedRide {
 export async function findSharedRide(q: Queryable, token: string): Promise<SharedRide | undefined> {
   if (!isShareTokenShaped(token)) return undefined;
   const { rows } = await q.query<
-    Pick<RideRow, 'status' | 'driver_id' | 'pickup_lat' | 'pickup_lng' | 'pickup_address' | 'dropoff_lat' | 'dropoff_lng' | 'dropoff_address' | 'vehicle_type'> & { ride_id: string; expires_at: Date }
+    Pick<RideRow, 'status' | 'driver_id' | 'pickup_lat' | 'pickup_lng' | 'pickup_address' | 'dropoff_lat' | 'dropoff_lng' | 'dropoff_address' | 'ride_vehicle_type'> & { ride_id: string; expires_at: Date }
   >(
     `SELECT r.id AS ride_id, r.status, r.pickup_lat, r.pickup_lng, r.pickup_address, r.dropoff_lat, r.dropoff_lng, r.dropoff_address,
-            r.vehicle_type, r.driver_id, l.expires_at
+            r.vehicle_type AS ride_vehicle_type, r.driver_id, l.expires_at
        FROM ride_share_links l JOIN rides r ON r.id = l.ride_id
       WHERE l.token_hash = $1`,
     [hashShareToken(token)],
@@ -63,7 +63,7 @@ export async function findSharedRide(q: Queryable, token: string): Promise<Share
     status: row.status,
     pickup: place(row.pickup_lat, row.pickup_lng, row.pickup_address),
     dropoff: place(row.dropoff_lat, row.dropoff_lng, row.dropoff_address),
-    vehicleType: row.vehicle_type,
+    vehicleType: row.ride_vehicle_type,
     driverId: row.driver_id,
     linkExpiresAt: row.expires_at,
   };

@@ -100,7 +100,7 @@ export class HagglingCommands {
           rideId: ride.id,
           driverId,
           fare: decision.fare,
-          etaS: etaSeconds(pickupDistance, config.pricing[ride.vehicle_type]),
+          etaS: etaSeconds(pickupDistance, config.pricing[ride.ride_vehicle_type]),
           distanceM: pickupDistance,
           expiresAt: new Date(decision.expiresAt),
         });
@@ -112,7 +112,7 @@ export class HagglingCommands {
           actorRole: 'driver',
           actorId: driverId,
           data: { bidId, fare: decision.fare, offer: decision.offer },
-          effects: { frames: [frame(ride.customer_id, 'bid.received', { rideId: ride.id, vehicleType: ride.vehicle_type, bid })] },
+          effects: { frames: [frame(ride.customer_id, 'bid.received', { rideId: ride.id, vehicleType: ride.ride_vehicle_type, bid })] },
         });
         return { bidId, offer: decision.offer, bid };
       });

@@ -100,6 +100,19 @@ describe('vehicle types', () => {
     expect(estimates.bike!.minimumFare).toBeGreaterThanOrEqual(pricing.bike.minimumFare);
   });
 
+  it('shows the type asked for in session.state and the REST-shared ride views while no driver is assigned', async () => {
+    const customerUser = await createUser(stack, 'customer');
+    const customer = await connect(customerUser.token);
+    const ack = await customer.request<RequestAck>('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 40_000, paymentMethod: 'cash', vehicleType: 'rickshaw' });
+    await customer.close();
+
+    const { client, state } = await WsTestClient.session(stack.realtime!.wsUrl, customerUser.token);
+    clients.push(client);
+
+    expect(state.openRequest).toMatchObject({ id: ack.rideId, vehicleType: 'rickshaw', driver: null });
+    await client.request('ride.cancel', { rideId: ack.rideId, reason: 'test over' });
+  });
+
   it('refuses an unknown vehicle type with validation_failed', async () => {
     const customer = await connect((await createUser(stack, 'customer')).token);
     const code = await customer.errorOf('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 60_000, paymentMethod: 'cash', vehicleType: 'truck' });
