@@ -107,7 +107,7 @@ export function formatSummary(summary: FleetSummary): string[] {
     `  cancelled             ${summary.cancelled.total} (customer ${summary.cancelled.byCustomer}, driver ${summary.cancelled.byDriver}, system ${summary.cancelled.bySystem})`,
     `  expired               ${summary.expired}`,
     `  closed at stop        ${summary.closedAtStop}${summary.stillOpenAtStop ? `, still open ${summary.stillOpenAtStop}` : ''}`,
-    `  wallet top-ups        ${summary.walletTopUps}; reconnects ${summary.reconnects}; location fixes ${summary.locationUpdates} (${summary.backgroundFixes} over HTTP)`,
+    `  wallet top-ups        ${summary.walletTopUps}; reconnects ${summary.reconnects}; location fixes ${summary.locationUpdates} (${summary.backgroundFixes} over HTTP); chat messages ${summary.chatMessages}`,
     `  expected refusals     ${Object.entries(summary.expectedRefusals).map(([code, n]) => `${code} ${n}`).join(', ') || 'none'}`,
     `  protocol errors       ${errors}${summary.protocolErrors ? ` (${Object.entries(summary.protocolErrorKinds).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`,
     `  simulator             ${summary.simulator.cpuS} s CPU in all; running: ${summary.simulator.steadyCpuPct ?? '-'}% of a core for ${summary.simulator.steadyFixesPerS ?? '-'} fixes/s (${summary.simulator.steadyFixesDeliveredPct ?? '-'}% of those due; ${summary.simulator.cpuUsPerFix ?? '-'} us per fix), timer lag p95 ${summary.simulator.schedulerLagP95Ms} ms, p99 ${summary.simulator.schedulerLagP99Ms} ms`,

@@ -13,7 +13,8 @@ import type { CustomerIdentity } from '../sim/identity.js';
 import { pointNear, randomPointInArea } from '../sim/movement.js';
 import { placesWithin } from '../sim/places.js';
 import { requestVehicleType } from '../sim/vehicle-mix.js';
-import { chooseBid, initialAsk, maxAcceptableFare, nextRaise, rateStars, roundFareUp, type BidOption } from '../sim/strategies.js';
+import { CHAT_RACE_REFUSALS } from './driver.js';
+import { CUSTOMER_PICKUP_REPLIES, PICKUP_REPLY_P, chooseBid, initialAsk, maxAcceptableFare, nextRaise, rateStars, roundFareUp, type BidOption } from '../sim/strategies.js';
 import { sendExpecting, type FleetContext } from './context.js';
 import type { TaskHandle } from './scheduler.js';
 import type { RequestRecord } from './stats.js';
@@ -40,6 +41,8 @@ export class SimCustomer {
   private decideTask: TaskHandle | undefined;
   private nextRequestTask: TaskHandle | undefined;
   private topUps = 0;
+  /** The ride whose chat this customer already answered. */
+  private repliedOn: string | undefined;
   /** Driven by the fleet's request rate instead of the customer's own pace. */
   paced = false;
 
@@ -70,6 +73,7 @@ export class SimCustomer {
     client.on('ride.status', (frame) => this.onStatus(frame.data.rideId, frame.data.status));
     client.on('ride.cancelled', (frame) => this.onCancelled(frame.data.rideId, frame.data.by));
     client.on('ride.expired', (frame) => this.finish(frame.data.rideId, 'expired'));
+    client.on('chat.message', (frame) => this.onChat(frame.data.rideId));
     client.on('session.replaced', () => this.ctx.stats.protocolError(this.label, 'session_replaced', 'another login replaced this session'));
     const state = await client.connect();
     // A ride left over from an earlier run with the same seed: close it so this run starts clean.
@@ -286,6 +290,22 @@ export class SimCustomer {
     if (rng.chance(this.identity.profile.cancelAfterAssignP)) {
       this.tasks.push(this.ctx.scheduler.after(rng.int(2000, 8000), () => void this.cancel(ride.id, 'Driver is taking too long', ['assigned'])));
     }
+  }
+
+  /** The driver wrote (at the pickup): some customers answer after a few seconds, once per ride. */
+  private onChat(rideId: string): void {
+    if (!this.record || this.record.rideId !== rideId || this.repliedOn === rideId) return;
+    this.repliedOn = rideId;
+    const rng = this.identity.rng;
+    if (!rng.chance(PICKUP_REPLY_P)) return;
+    const text = rng.pick(CUSTOMER_PICKUP_REPLIES);
+    this.tasks.push(
+      this.ctx.scheduler.after((rng.int(2, 8) * 1000) / this.ctx.timeScale, async () => {
+        if (!this.client || this.record?.rideId !== rideId || (this.phase !== 'assigned' && this.phase !== 'riding')) return;
+        const result = await sendExpecting(this.ctx, this.label, this.client, 'chat.send', { rideId, text }, CHAT_RACE_REFUSALS);
+        if (result.ok) this.ctx.stats.chatMessages += 1;
+      }),
+    );
   }
 
   private onStatus(rideId: string, status: string): void {
