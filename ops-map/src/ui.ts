@@ -150,10 +150,11 @@ export function renderTimeline(ride: RideDetailView): void {
   panel.hidden = false;
   panel.dataset.rideId = ride.id;
   panel.dataset.status = ride.status;
+  panel.dataset.vehicleType = ride.vehicleType;
   byId('timeline-ride').textContent = ride.id.slice(0, 8);
   const fare = ride.agreedFare === null ? `asks ${formatMoney(ride.fare, ride.currency)}` : `agreed ${formatMoney(ride.agreedFare, ride.currency)} (asked ${formatMoney(ride.fare, ride.currency)})`;
   const who = `${ride.customer.name ?? 'customer'}${ride.driver ? ` with ${ride.driver.name ?? 'driver'}${ride.driver.vehicle ? ` (${ride.driver.vehicle.color} ${ride.driver.vehicle.make} ${ride.driver.vehicle.model})` : ''}` : ''}`;
-  byId('timeline-summary').textContent = `${ride.status.replace('_', ' ')} · ${fare} · ${ride.paymentMethod} · ${who}`;
+  byId('timeline-summary').textContent = `${ride.status.replace('_', ' ')} · ${ride.vehicleType} · ${fare} · ${ride.paymentMethod} · ${who}`;
   byId('timeline-bids').replaceChildren(
     ...(ride.bids.length === 0
       ? [el('li', {}, 'no bids')]
