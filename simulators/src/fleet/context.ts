@@ -32,6 +32,9 @@ export interface FleetContext {
   trace(actor: string, line: string): void;
 }
 
+/** Refusals of a chat line racing the end of the ride (the other party cancelled a moment ago). */
+export const CHAT_RACE_REFUSALS = ['forbidden', 'not_found'];
+
 /**
  * Sends a message and classifies the outcome: an ack returns its data; a refusal whose code the
  * caller expects in a race (e.g. `ride_not_open` on a bid for a ride just taken) is counted as

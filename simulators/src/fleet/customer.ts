@@ -13,9 +13,8 @@ import type { CustomerIdentity } from '../sim/identity.js';
 import { pointNear, randomPointInArea } from '../sim/movement.js';
 import { placesWithin } from '../sim/places.js';
 import { requestVehicleType } from '../sim/vehicle-mix.js';
-import { CHAT_RACE_REFUSALS } from './driver.js';
 import { CUSTOMER_PICKUP_REPLIES, PICKUP_REPLY_P, chooseBid, initialAsk, maxAcceptableFare, nextRaise, rateStars, roundFareUp, type BidOption } from '../sim/strategies.js';
-import { sendExpecting, type FleetContext } from './context.js';
+import { CHAT_RACE_REFUSALS, sendExpecting, type FleetContext } from './context.js';
 import type { TaskHandle } from './scheduler.js';
 import type { RequestRecord } from './stats.js';
 

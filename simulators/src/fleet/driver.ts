@@ -11,7 +11,7 @@ import { ProtocolClient, type FrameOf } from '../client/protocol-client.js';
 import type { DriverIdentity } from '../sim/identity.js';
 import { advanceAlongPath, cruiseSpeedMps, nextWalkWaypoint, planGridRoute, randomPointInArea, type PathState } from '../sim/movement.js';
 import { decideOffer, DRIVER_PICKUP_LINES, PICKUP_CHAT_P } from '../sim/strategies.js';
-import { sendExpecting, type FleetContext } from './context.js';
+import { CHAT_RACE_REFUSALS, sendExpecting, type FleetContext } from './context.js';
 import type { TaskHandle } from './scheduler.js';
 
 export type DriverPhase = 'offline' | 'idle' | 'to_pickup' | 'at_pickup' | 'boarding' | 'on_trip' | 'completing';
@@ -25,8 +25,6 @@ interface Offer {
 
 /** Refusals a driver can meet in a race with the customer, other drivers or the clock. */
 const RACE_REFUSALS = ['ride_not_open', 'invalid_transition', 'bid_expired', 'driver_busy', 'not_found'];
-/** A chat line racing the end of the ride (the other party cancelled a moment ago). */
-export const CHAT_RACE_REFUSALS = ['forbidden', 'not_found'];
 
 export class SimDriver {
   readonly label: string;
