@@ -22,6 +22,7 @@ export interface RideFixture {
   /** ISO timestamp; default now(). */
   createdAt?: string;
   pickupAddress?: string | null;
+  vehicleType?: 'car' | 'bike' | 'rickshaw';
 }
 
 const PAST_HAGGLING = new Set<FixtureRideStatus>(['assigned', 'arrived', 'in_progress', 'completed']);
@@ -35,7 +36,7 @@ export async function insertRide(db: FixtureDb, ride: RideFixture): Promise<stri
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO rides (customer_id, driver_id, status, pickup_lat, pickup_lng, pickup_address, dropoff_lat, dropoff_lng, dropoff_address,
                         fare, agreed_fare, currency, payment_method, distance_m, duration_s, suggested_fare, minimum_fare,
-                        created_at, expires_at, assigned_at, arrived_at, started_at, completed_at, cancelled_at, cancelled_by, cancel_reason)
+                        created_at, expires_at, assigned_at, arrived_at, started_at, completed_at, cancelled_at, cancelled_by, cancel_reason, vehicle_type)
      VALUES ($1, $2, $3, 24.8607, 67.0011, $4, 24.9, 67.1, 'Dropoff street', $5, $6, $7, $8, 5200, 900, $5, 20000,
              coalesce($9::timestamptz, now()), coalesce($9::timestamptz, now()) + interval '3 minutes',
              CASE WHEN $3 IN ('assigned','arrived','in_progress','completed') THEN coalesce($9::timestamptz, now()) + interval '20 seconds' END,
@@ -44,7 +45,7 @@ export async function insertRide(db: FixtureDb, ride: RideFixture): Promise<stri
              CASE WHEN $3 = 'completed' THEN coalesce($9::timestamptz, now()) + interval '20 minutes' END,
              CASE WHEN $3 = 'cancelled' THEN coalesce($9::timestamptz, now()) + interval '1 minute' END,
              CASE WHEN $3 = 'cancelled' THEN 'customer' END,
-             CASE WHEN $3 = 'cancelled' THEN 'changed my mind' END)
+             CASE WHEN $3 = 'cancelled' THEN 'changed my mind' END, $10)
      RETURNING id`,
     [
       ride.customerId,
@@ -56,6 +57,7 @@ export async function insertRide(db: FixtureDb, ride: RideFixture): Promise<stri
       ride.currency ?? 'PKR',
       ride.paymentMethod ?? 'cash',
       ride.createdAt ?? null,
+      ride.vehicleType ?? 'car',
     ],
   );
   return rows[0]!.id;

@@ -110,7 +110,7 @@ export interface TestUser {
 export async function createUser(
   stack: TestStack,
   role: Role,
-  fields: { name?: string; vehicle?: boolean } = {},
+  fields: { name?: string; vehicle?: boolean; vehicleType?: 'car' | 'bike' | 'rickshaw' } = {},
 ): Promise<TestUser> {
   const phone = uniquePhone();
   const { rows } = await stack.query<{ id: string }>(
@@ -120,8 +120,8 @@ export async function createUser(
   const id = rows[0]!.id;
   if (role === 'driver' && fields.vehicle !== false) {
     await stack.query(
-      `INSERT INTO vehicles (driver_id, make, model, color, plate, type) VALUES ($1, 'Suzuki', 'Alto', 'White', $2, 'car')`,
-      [id, `KHI-${phoneCounter}`],
+      `INSERT INTO vehicles (driver_id, make, model, color, plate, type) VALUES ($1, 'Suzuki', 'Alto', 'White', $2, $3)`,
+      [id, `KHI-${phoneCounter}`, fields.vehicleType ?? 'car'],
     );
   }
   return { id, phone, role, token: tokenFor(stack.keys, id, role) };

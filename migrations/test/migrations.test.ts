@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../../test-support/db.js'
 
 const EXPECTED_TABLES = [
   'addresses', 'bids', 'dev_sms_outbox', 'ledger_accounts', 'ledger_entries', 'ledger_transactions', 'otp_codes',
-  'rate_limits', 'ratings', 'refresh_tokens', 'revoked_sessions', 'ride_event_seqs', 'ride_events', 'ride_offers', 'ride_share_links', 'rides', 'users', 'vehicles',
+  'rate_limits', 'ratings', 'refresh_tokens', 'revoked_sessions', 'ride_event_seqs', 'ride_events', 'ride_messages', 'ride_offers', 'ride_share_links', 'rides', 'users', 'vehicles',
 ];
 
 async function tables(url: string): Promise<string[]> {

@@ -3,12 +3,14 @@
  * the snapshot arrived, so movement glides over the snapshot interval instead of jumping 4 times
  * a second. Pure (time is passed in), tested in ops-map/test/model.test.ts.
  */
-import type { OpsCounters, OpsDriver, OpsDriverStatus, OpsRequest, OpsRide, OpsSnapshot } from '@drivrr/shared/protocol';
+import type { OpsCounters, OpsDriver, OpsDriverStatus, OpsRequest, OpsRide, OpsSnapshot, VehicleType } from '@drivrr/shared/protocol';
 import type { LatLng } from './view';
 
 export interface DriverTrack {
   id: string;
   status: OpsDriverStatus;
+  /** Drawn as a shape of its own (render.ts VEHICLE_SHAPES); the colour stays the status. */
+  vehicleType: VehicleType;
   heading: number | null;
   from: LatLng;
   to: LatLng;
@@ -69,10 +71,11 @@ export class OpsModel {
     const target = { lat: d.lat, lng: d.lng };
     const track = this.drivers.get(d.id);
     if (!track) {
-      this.drivers.set(d.id, { id: d.id, status: d.status, heading: d.heading, from: target, to: target, startedAt: now, durationMs: 0, reportedAt: d.updatedAt });
+      this.drivers.set(d.id, { id: d.id, status: d.status, vehicleType: d.vehicleType, heading: d.heading, from: target, to: target, startedAt: now, durationMs: 0, reportedAt: d.updatedAt });
       return;
     }
     track.status = d.status;
+    track.vehicleType = d.vehicleType;
     track.heading = d.heading;
     // The same fix again (another driver moved): let the current glide go on.
     if (d.updatedAt === track.reportedAt && target.lat === track.to.lat && target.lng === track.to.lng) return;

@@ -3,7 +3,7 @@
  * Returns where each ride was drawn (screen px), which the page uses for clicks and exposes in
  * its hidden entity list for tests.
  */
-import type { OpsDriverStatus } from '@drivrr/shared/protocol';
+import type { OpsDriverStatus, VehicleType } from '@drivrr/shared/protocol';
 import { PLACES, RIVERS, ROADS, SEA, type Path } from './karachi';
 import { formatMoney, type OpsModel } from './model';
 import { distanceToSegment, type MapView, type Point } from './view';
@@ -13,7 +13,39 @@ export const DRIVER_COLORS: Record<OpsDriverStatus, string> = {
   offered: '#ffb300',
   on_ride: '#4aa3ff',
 };
+/**
+ * Vehicle types are told apart by shape, so the colour can keep saying the status: a car is a
+ * dot, a bike a triangle, a rickshaw a square (the legend in index.html shows the same).
+ */
+export const VEHICLE_SHAPES: Record<VehicleType, 'circle' | 'triangle' | 'square'> = {
+  car: 'circle',
+  bike: 'triangle',
+  rickshaw: 'square',
+};
 const REQUEST_COLOR = '#ff5c8a';
+
+/** Adds one driver's marker to the current path (no stroke or fill: drivers are batched). */
+function traceVehicle(ctx: CanvasRenderingContext2D, p: Point, radius: number, vehicleType: VehicleType): void {
+  switch (VEHICLE_SHAPES[vehicleType]) {
+    case 'circle':
+      ctx.moveTo(p.x + radius, p.y);
+      ctx.arc(p.x, p.y, radius, 0, Math.PI * 2);
+      break;
+    case 'triangle': {
+      const r = radius * 1.35;
+      ctx.moveTo(p.x, p.y - r);
+      ctx.lineTo(p.x + r * 0.87, p.y + r * 0.5);
+      ctx.lineTo(p.x - r * 0.87, p.y + r * 0.5);
+      ctx.closePath();
+      break;
+    }
+    case 'square': {
+      const r = radius * 0.9;
+      ctx.rect(p.x - r, p.y - r, 2 * r, 2 * r);
+      break;
+    }
+  }
+}
 const DROPOFF_COLOR = '#c792ea';
 
 export interface DrawnRide {
@@ -192,7 +224,7 @@ export function drawFrame(ctx: CanvasRenderingContext2D, view: MapView, model: O
     labels.push({ at: pickup, text: `${formatMoney(req.fare, req.currency)} · ${bids}`, color: REQUEST_COLOR });
   }
 
-  // Drivers last, on top: one batched path per status (cheap with 500+ drivers).
+  // Drivers last, on top: one batched path per status (cheap with 500+ drivers), a shape per type.
   const radius = view.metresPerPx < 10 ? 5 : view.metresPerPx < 40 ? 4 : 3;
   for (const status of ['idle', 'offered', 'on_ride'] as const) {
     ctx.fillStyle = DRIVER_COLORS[status];
@@ -201,8 +233,7 @@ export function drawFrame(ctx: CanvasRenderingContext2D, view: MapView, model: O
       if (track.status !== status) continue;
       const p = view.project(model.positionOf(track, now));
       if (!view.onScreen(p)) continue;
-      ctx.moveTo(p.x + radius, p.y);
-      ctx.arc(p.x, p.y, radius, 0, Math.PI * 2);
+      traceVehicle(ctx, p, radius, track.vehicleType);
     }
     ctx.fill();
   }

@@ -59,7 +59,7 @@ export function renderLists(model: OpsModel, selected: string | undefined, onPic
     ...model.requests.slice(0, MAX_LISTED).map((r: OpsRequest) => {
       const li = el('li', { class: `pick${r.rideId === selected ? ' selected' : ''}`, 'data-ride-id': r.rideId });
       const bids = r.openBids === 0 ? 'no bids yet' : `${r.openBids} bid${r.openBids === 1 ? '' : 's'}, best ${formatMoney(r.bestBid ?? 0, r.currency)}`;
-      li.append(el('span', { class: 'fare' }, formatMoney(r.fare, r.currency)), document.createTextNode(` asked · ${bids}`));
+      li.append(el('span', { class: 'fare' }, formatMoney(r.fare, r.currency)), document.createTextNode(` asked · ${r.vehicleType} · ${bids}`));
       li.onclick = () => onPick(r.rideId);
       return li;
     }),
@@ -69,7 +69,7 @@ export function renderLists(model: OpsModel, selected: string | undefined, onPic
   rides.replaceChildren(
     ...model.rides.slice(0, MAX_LISTED).map((r: OpsRide) => {
       const li = el('li', { class: `pick${r.rideId === selected ? ' selected' : ''}`, 'data-ride-id': r.rideId });
-      li.append(el('span', { class: 'status' }, r.status.replace('_', ' ')), document.createTextNode(` · ${formatMoney(r.agreedFare, r.currency)} · ride ${r.rideId.slice(0, 8)}`));
+      li.append(el('span', { class: 'status' }, r.status.replace('_', ' ')), document.createTextNode(` · ${r.vehicleType} · ${formatMoney(r.agreedFare, r.currency)} · ride ${r.rideId.slice(0, 8)}`));
       li.onclick = () => onPick(r.rideId);
       return li;
     }),
@@ -90,7 +90,7 @@ export class EntityList {
     const wanted = new Map<string, Record<string, string>>();
     // Drivers: their latest reported fix (not the glide), which changes at most once per fix.
     for (const track of model.drivers.values()) {
-      wanted.set(`driver:${track.id}`, { kind: 'driver', id: track.id, status: track.status, lat: String(track.to.lat), lng: String(track.to.lng) });
+      wanted.set(`driver:${track.id}`, { kind: 'driver', id: track.id, status: track.status, vehicleType: track.vehicleType, lat: String(track.to.lat), lng: String(track.to.lng) });
     }
     for (const r of model.requests) {
       const drawn = frame?.rides.get(r.rideId);
@@ -98,6 +98,7 @@ export class EntityList {
         kind: 'request',
         id: r.rideId,
         status: 'requested',
+        vehicleType: r.vehicleType,
         fare: String(r.fare),
         openBids: String(r.openBids),
         totalBids: String(r.totalBids),
@@ -107,7 +108,7 @@ export class EntityList {
     }
     for (const r of model.rides) {
       const drawn = frame?.rides.get(r.rideId);
-      const attrs: Record<string, string> = { kind: 'ride', id: r.rideId, status: r.status, driverId: r.driverId, agreedFare: String(r.agreedFare) };
+      const attrs: Record<string, string> = { kind: 'ride', id: r.rideId, status: r.status, vehicleType: r.vehicleType, driverId: r.driverId, agreedFare: String(r.agreedFare) };
       if (drawn) {
         // The line as drawn: its vertices, and a point on its last leg to click on.
         const pts = drawn.points;
@@ -149,10 +150,11 @@ export function renderTimeline(ride: RideDetailView): void {
   panel.hidden = false;
   panel.dataset.rideId = ride.id;
   panel.dataset.status = ride.status;
+  panel.dataset.vehicleType = ride.vehicleType;
   byId('timeline-ride').textContent = ride.id.slice(0, 8);
   const fare = ride.agreedFare === null ? `asks ${formatMoney(ride.fare, ride.currency)}` : `agreed ${formatMoney(ride.agreedFare, ride.currency)} (asked ${formatMoney(ride.fare, ride.currency)})`;
   const who = `${ride.customer.name ?? 'customer'}${ride.driver ? ` with ${ride.driver.name ?? 'driver'}${ride.driver.vehicle ? ` (${ride.driver.vehicle.color} ${ride.driver.vehicle.make} ${ride.driver.vehicle.model})` : ''}` : ''}`;
-  byId('timeline-summary').textContent = `${ride.status.replace('_', ' ')} · ${fare} · ${ride.paymentMethod} · ${who}`;
+  byId('timeline-summary').textContent = `${ride.status.replace('_', ' ')} · ${ride.vehicleType} · ${fare} · ${ride.paymentMethod} · ${who}`;
   byId('timeline-bids').replaceChildren(
     ...(ride.bids.length === 0
       ? [el('li', {}, 'no bids')]

@@ -95,9 +95,10 @@ describe('the live operations map', () => {
     await eventually(visible(page.getByTestId('login'))).toBe(false);
   });
 
-  it('shows drivers as they come online and move', async () => {
+  it('shows drivers as they come online and move, each with its vehicle type', async () => {
     for (let i = 0; i < 3; i += 1) {
-      const user = await createUser(stack, 'driver', { name: `Driver ${i + 1}` });
+      // The third rides a bike: the map draws it as a triangle, not a dot.
+      const user = await createUser(stack, 'driver', { name: `Driver ${i + 1}`, vehicleType: i === 2 ? 'bike' : 'car' });
       const client = await connect(user.token, `driver${i}`);
       await client.request('driver.online', { lat: SADDAR.lat + 0.002 * (i + 1), lng: SADDAR.lng + 0.002 });
       drivers.push({ user, client });
@@ -105,6 +106,9 @@ describe('the live operations map', () => {
     await eventually(count(entity('driver'))).toBe(3);
     await eventually(attr(entity('driver', drivers[0]!.user.id), 'data-status')).toBe('idle');
     await eventually(() => counter('counter-drivers-online')).toBe(3);
+    await eventually(attr(entity('driver', drivers[2]!.user.id), 'data-vehicle-type')).toBe('bike');
+    await eventually(attr(entity('driver', drivers[0]!.user.id), 'data-vehicle-type')).toBe('car');
+    await eventually(visible(page.getByTestId('vehicle-legend'))).toBe(true);
     await drivers[2]!.client.request('location.update', { lat: 24.8611, lng: 67.0344 });
     await eventually(async () => [await entity('driver', drivers[2]!.user.id).getAttribute('data-lat'), await entity('driver', drivers[2]!.user.id).getAttribute('data-lng')]).toEqual(['24.8611', '67.0344']);
   });
@@ -121,6 +125,7 @@ describe('the live operations map', () => {
     rideId = ack.rideId;
     await eventually(attr(entity('request', rideId), 'data-fare')).toBe('60000');
     await eventually(attr(entity('request', rideId), 'data-open-bids')).toBe('0');
+    await eventually(attr(entity('request', rideId), 'data-vehicle-type')).toBe('car');
 
     for (const d of drivers.slice(0, 2)) await d.client.waitFor('ride.requested', (f) => f.data.ride.id === rideId);
     await drivers[0]!.client.request('bid.place', { rideId, fare: 60_000 });

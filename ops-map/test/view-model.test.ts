@@ -79,7 +79,7 @@ function snapshot(seq: number, lat: number, status: 'idle' | 'offered' | 'on_rid
     at: new Date(0).toISOString(),
     intervalMs: 250,
     full: true,
-    drivers: [{ id: D1, lat, lng: 67.0, heading: null, status, updatedAt }],
+    drivers: [{ id: D1, lat, lng: 67.0, heading: null, status, vehicleType: 'car', updatedAt }],
     removedDriverIds: [],
     requests: [],
     rides: [],

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, type Pool } from '@drivrr/shared/db';
-import { ActiveRide, ErrorBodySchema, RideDetailView, RidePage } from '@drivrr/shared/protocol';
+import { ActiveRide, ErrorBodySchema, RideDetailView, RideMessagesView, RidePage } from '@drivrr/shared/protocol';
 import { decodeRideCursor, getActiveRideForUser, getRideDetail } from '@drivrr/store/rides-read';
 import { createUser, startTestStack, tokenFor, type TestStack, type TestUser } from '../../test-support/stack.js';
 import { insertBid, insertRide, insertRideEvent } from '../../test-support/ride-fixtures.js';
@@ -289,5 +289,47 @@ describe('wrong methods', () => {
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe(allow);
     expect(ErrorBodySchema.parse(await res.json()).error.code).toBe('method_not_allowed');
+  });
+});
+
+describe('GET /api/rides/:id/messages (in-ride chat)', () => {
+  it("returns the ride's messages oldest first to both parties, and 404 to anyone else", async () => {
+    const customer = await createUser(stack, 'customer');
+    const driver = await createUser(stack, 'driver');
+    const stranger = await createUser(stack, 'customer');
+    const rideId = await insertRide(stack, { customerId: customer.id, driverId: driver.id, status: 'arrived' });
+    // Stored in this order; the same second for two of them (the order of writing decides).
+    for (const [sender, role, body, at] of [
+      [driver, 'driver', "I'm at the gate", '2026-11-01T09:00:00Z'],
+      [customer, 'customer', '2 minutes', '2026-11-01T09:00:05Z'],
+      [driver, 'driver', 'ok', '2026-11-01T09:00:05Z'],
+    ] as const) {
+      await stack.query(`INSERT INTO ride_messages (ride_id, sender_id, sender_role, body, created_at) VALUES ($1, $2, $3, $4, $5)`, [rideId, sender.id, role, body, at]);
+    }
+
+    const asCustomer = await get(customer, `/api/rides/${rideId}/messages`);
+    const asDriver = await get(driver, `/api/rides/${rideId}/messages`);
+    const asStranger = await get(stranger, `/api/rides/${rideId}/messages`);
+
+    expect(asCustomer.status).toBe(200);
+    const items = RideMessagesView.parse(asCustomer.body).items;
+    expect(items.map((m) => [m.from, m.text])).toEqual([
+      ['driver', "I'm at the gate"],
+      ['customer', '2 minutes'],
+      ['driver', 'ok'],
+    ]);
+    expect(items[0]).toMatchObject({ rideId, sentAt: '2026-11-01T09:00:00.000Z' });
+    expect(asDriver.body).toEqual(asCustomer.body);
+    expect(asStranger.status).toBe(404);
+    expect(ErrorBodySchema.parse(asStranger.body).error.code).toBe('not_found');
+  });
+
+  it('answers an empty list for a ride without messages, 400 for a malformed id and 401 without a token', async () => {
+    const customer = await createUser(stack, 'customer');
+    const rideId = await insertRide(stack, { customerId: customer.id, status: 'expired' });
+
+    expect(await get(customer, `/api/rides/${rideId}/messages`)).toEqual({ status: 200, body: { items: [] } });
+    expect((await get(customer, '/api/rides/not-a-uuid/messages')).status).toBe(400);
+    expect((await get(undefined, `/api/rides/${rideId}/messages`)).status).toBe(401);
   });
 });

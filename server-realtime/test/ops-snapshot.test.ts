@@ -12,8 +12,8 @@ const D3 = '00000000-0000-4000-8000-000000000003';
 const R1 = '00000000-0000-4000-8000-0000000000a1';
 const R2 = '00000000-0000-4000-8000-0000000000a2';
 
-function driver(id: string, activity: DriverPresenceInfo['activity'] = 'idle', lat = 24.8607123456): DriverPresenceInfo {
-  return { driverId: id, location: { lat, lng: 67.0011987654 }, heading: 91.6, activity, updatedAt: 1_700_000_000_000 };
+function driver(id: string, activity: DriverPresenceInfo['activity'] = 'idle', lat = 24.8607123456, vehicleType: DriverPresenceInfo['vehicleType'] = 'car'): DriverPresenceInfo {
+  return { driverId: id, location: { lat, lng: 67.0011987654 }, heading: 91.6, activity, vehicleType, updatedAt: 1_700_000_000_000 };
 }
 
 function board(partial: Partial<OpsBoard> = {}): OpsBoard {
@@ -42,16 +42,16 @@ describe('driverStatus', () => {
 describe('buildOpsSnapshot', () => {
   const ridesByStatus = { ...emptyRidesByStatus(), requested: 1, assigned: 1, completed: 7, cancelled: 2 };
   const input = {
-    drivers: [driver(D1), driver(D2), driver(D3)],
+    drivers: [driver(D1), driver(D2, 'idle', 24.8607123456, 'bike'), driver(D3, 'idle', 24.8607123456, 'rickshaw')],
     board: board({
       ridesByStatus,
       medianAssignS: 42.5,
       biddingDriverIds: [D2],
       requests: [
-        { rideId: R1, pickup: { lat: 24.86, lng: 67.0 }, dropoff: { lat: 24.9, lng: 67.1 }, fare: 45_000, currency: 'PKR', openBids: 1, totalBids: 1, bestBid: 47_000, createdAt: '2026-11-24T10:00:00.000Z', expiresAt: '2026-11-24T10:03:00.000Z' },
+        { rideId: R1, vehicleType: 'car', pickup: { lat: 24.86, lng: 67.0 }, dropoff: { lat: 24.9, lng: 67.1 }, fare: 45_000, currency: 'PKR', openBids: 1, totalBids: 1, bestBid: 47_000, createdAt: '2026-11-24T10:00:00.000Z', expiresAt: '2026-11-24T10:03:00.000Z' },
       ],
       rides: [
-        { rideId: R2, status: 'assigned', driverId: D3, pickup: { lat: 24.86, lng: 67.0 }, dropoff: { lat: 24.9, lng: 67.1 }, agreedFare: 50_000, currency: 'PKR', assignedAt: '2026-11-24T10:00:20.000Z' },
+        { rideId: R2, status: 'assigned', vehicleType: 'rickshaw', driverId: D3, pickup: { lat: 24.86, lng: 67.0 }, dropoff: { lat: 24.9, lng: 67.1 }, agreedFare: 50_000, currency: 'PKR', assignedAt: '2026-11-24T10:00:20.000Z' },
       ],
     }),
     seq: 7,
@@ -65,11 +65,13 @@ describe('buildOpsSnapshot', () => {
     expect(OpsSnapshot.parse(snapshot)).toEqual(snapshot);
     expect(snapshot.counters).toMatchObject({ driversOnline: 3, driversIdle: 1, driversOffered: 1, driversOnRide: 1, requestsOpen: 1, medianAssignS: 42.5 });
     expect(snapshot.counters.ridesByStatus).toEqual(ridesByStatus);
-    expect(snapshot.drivers.map((d) => [d.id, d.status])).toEqual([
-      [D1, 'idle'],
-      [D2, 'offered'],
-      [D3, 'on_ride'],
+    expect(snapshot.drivers.map((d) => [d.id, d.status, d.vehicleType])).toEqual([
+      [D1, 'idle', 'car'],
+      [D2, 'offered', 'bike'],
+      [D3, 'on_ride', 'rickshaw'],
     ]);
+    expect(snapshot.requests[0]?.vehicleType).toBe('car');
+    expect(snapshot.rides[0]?.vehicleType).toBe('rickshaw');
     expect(snapshot).toMatchObject({ seq: 7, at: '2026-11-24T10:00:01.000Z', intervalMs: 250 });
   });
 

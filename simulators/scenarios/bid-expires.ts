@@ -12,7 +12,7 @@ export default scenario({
     'Waqas counters Noor’s ask; she lets the counter sit until it expires (both are told), accepting it afterwards is ' +
     'refused, Waqas bids again at her ask and she takes that one. Waits one bid lifetime (BID_TTL_MS, 30 s by default).',
   requires: 'waits one bid lifetime: BID_TTL_MS <= 31000 (e.g. BID_TTL_MS=5000); longer, the expiry steps are skipped',
-  actors: { noor: customer('Noor Fatima'), waqas: driver('Waqas Ansari', 3) },
+  actors: { noor: customer('Noor Fatima'), waqas: driver('Waqas Ansari', 4) },
   steps: [
     { say: 'Waqas waits near Clifton', actor: 'waqas', send: 'driver.online', data: near('Clifton', 300) },
     askPrice('noor', 'Clifton', 'Sea View'),

@@ -2,6 +2,8 @@ import { customer, driver, near, place, scenario, type Step } from '../src/scena
 import { askPrice } from './common.js';
 
 const DRIVERS = ['d1', 'd2', 'd3', 'd4', 'd5', 'd6'] as const;
+/** Maryam asks for a car (the default): her request is offered to car drivers only. */
+const CAR_VEHICLES = [0, 1, 4, 5, 0, 1];
 const NAMES = ['Ali Khan', 'Hamza Shah', 'Waqas Ansari', 'Rizwan Jatoi', 'Shahid Hussain', 'Nadeem Raza'];
 
 export default scenario({
@@ -13,7 +15,7 @@ export default scenario({
     'was taken, and the database holds one accepted bid and five rejected ones.',
   actors: {
     maryam: customer('Maryam Ahmed'),
-    ...Object.fromEntries(DRIVERS.map((id, i) => [id, driver(NAMES[i]!, i)])),
+    ...Object.fromEntries(DRIVERS.map((id, i) => [id, driver(NAMES[i]!, CAR_VEHICLES[i]!)])),
   },
   steps: [
     {

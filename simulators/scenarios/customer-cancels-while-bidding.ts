@@ -7,7 +7,7 @@ export default scenario({
   description:
     'Two drivers bid on Sana’s request; she cancels before choosing. Both bids are rejected and the ride is withdrawn from ' +
     'both drivers; a late bid and a late accept are refused; the record shows every bid rejected.',
-  actors: { sana: customer('Sana Chaudhry'), ahmed: driver('Ahmed Mirza', 1), junaid: driver('Junaid Butt', 3) },
+  actors: { sana: customer('Sana Chaudhry'), ahmed: driver('Ahmed Mirza', 1), junaid: driver('Junaid Butt', 4) },
   steps: [
     {
       say: 'Ahmed and Junaid wait near Empress Market',

@@ -8,7 +8,7 @@ export default scenario({
     'During the trip Saad’s phone loses its network. The ride is not cancelled; when he reconnects, session.state gives ' +
     'him his ride back, Iqra sees his car move again, and his app re-sends "complete" with the same message id: the ' +
     'server applies it once and replays its answer.',
-  actors: { iqra: customer('Iqra Soomro'), saad: driver('Saad Malik', 2) },
+  actors: { iqra: customer('Iqra Soomro'), saad: driver('Saad Malik', 4) },
   steps: [
     { say: 'Saad waits near Lyari', actor: 'saad', send: 'driver.online', data: near('Lyari', 300) },
     askPrice('iqra', 'Lyari', 'I.I. Chundrigar Road'),

@@ -2,7 +2,9 @@
 import type { Scenario } from '../src/scenario/dsl.js';
 import backgroundDriver from './background-driver.js';
 import bidExpires from './bid-expires.js';
+import bikeRide from './bike-ride.js';
 import bidRace from './bid-race.js';
+import chatAtPickup from './chat-at-pickup.js';
 import customerCancelsWhileBidding from './customer-cancels-while-bidding.js';
 import driverCancelsAfterAccept from './driver-cancels-after-accept.js';
 import driverReconnectsMidRide from './driver-reconnects-mid-ride.js';
@@ -26,6 +28,8 @@ export const SCENARIOS: readonly Scenario[] = [
   bidExpires,
   backgroundDriver,
   shareTrip,
+  bikeRide,
+  chatAtPickup,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

@@ -14,7 +14,7 @@ export default scenario({
     "Rabia asks for a ride in Hyderabad, 150 km from the only driver (in Karachi): he is never offered it and no bid comes; she " +
     'cancels cleanly. Her second request expires on its own (awaited only when the stack runs with REQUEST_TTL_MS <= 30 s).',
   requires: 'the expiry step runs when REQUEST_TTL_MS <= 30000 (e.g. REQUEST_TTL_MS=8000); otherwise it is skipped',
-  actors: { rabia: customer('Rabia Malik'), tariq: driver('Tariq Soomro', 2) },
+  actors: { rabia: customer('Rabia Malik'), tariq: driver('Tariq Soomro', 0) },
   steps: [
     { say: 'Tariq is online in Saddar, Karachi', actor: 'tariq', send: 'driver.online', data: near('Saddar', 200) },
     {

@@ -11,6 +11,7 @@ export * from './sim/movement.js';
 export * from './sim/places.js';
 export * from './sim/strategies.js';
 export * from './sim/identity.js';
+export * from './sim/vehicle-mix.js';
 export * from './fleet/scheduler.js';
 export * from './fleet/stats.js';
 export * from './fleet/fleet.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCENARIOS } from '@drivrr/simulators';
+import { driverVehicleType, fleetPhone, parseVehicleMix, SCENARIOS } from '@drivrr/simulators';
 import { startTestStack, type TestStack } from '../../test-support/stack.js';
 import { BIN, drivrr, requireBuilt } from '../../cli/test/helpers.js';
 
@@ -106,6 +106,41 @@ describe('drivrr simulate', () => {
     const health = (await (await fetch(`${stack.realtime!.url}/api/health`)).json()) as { connections: { drivers: number; customers: number } };
     expect(health.connections.drivers + health.connections.customers).toBe(0);
   }, 40_000);
+
+  it('runs a fleet in a vehicle mix: drivers register vehicles of the mix, requests ask for its types', async () => {
+    const run = await drivrr(
+      ['simulate', '--drivers', '8', '--customers', '4', '--duration', '8s', '--seed', '9', '--time-scale', '30', '--fix-interval', '1', '--rate', '60', '--vehicle-mix', 'car=50,bike=50', '--json', ...urls],
+      { DRIVRR_HOME: home },
+    );
+    expect(run.stderr).not.toMatch(/^error:/m);
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as { protocolErrors: number }).protocolErrors).toBe(0);
+    const phones = Array.from({ length: 8 }, (_, i) => fleetPhone(9, 'driver', i));
+    const vehicles = await stack.query<{ type: string; n: number }>(
+      `SELECT v.type, count(*)::int AS n FROM vehicles v JOIN users u ON u.id = v.driver_id WHERE u.phone = ANY($1::text[]) GROUP BY v.type`,
+      [phones],
+    );
+    const expected: Record<string, number> = {};
+    for (let i = 0; i < 8; i += 1) {
+      const type = driverVehicleType(9, i, parseVehicleMix('car=50,bike=50'));
+      expected[type] = (expected[type] ?? 0) + 1;
+    }
+    expect(Object.keys(expected).sort()).toEqual(['bike', 'car']);
+    expect(Object.fromEntries(vehicles.rows.map((row) => [row.type, row.n]))).toEqual(expected);
+    const asked = await stack.query<{ vehicle_type: string }>(
+      `SELECT DISTINCT r.vehicle_type FROM rides r JOIN users u ON u.id = r.customer_id WHERE u.phone = ANY($1::text[])`,
+      [Array.from({ length: 4 }, (_, i) => fleetPhone(9, 'customer', i))],
+    );
+    expect(asked.rows.length).toBeGreaterThan(0);
+    for (const row of asked.rows) expect(['car', 'bike']).toContain(row.vehicle_type);
+    expect(await openRides()).toBe(0);
+  });
+
+  it('refuses a bad --vehicle-mix as a usage error that says why', async () => {
+    const run = await drivrr(['simulate', '--vehicle-mix', 'car=60,truck=40', ...urls], { DRIVRR_HOME: home });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('unknown vehicle type "truck"');
+  });
 
   it('says in one line when the stack cannot be reached', async () => {
     const run = await drivrr(['simulate', '--duration', '1s', '--auth-url', 'http://127.0.0.1:1', '--realtime-url', 'http://127.0.0.1:2'], { DRIVRR_HOME: home });

@@ -40,7 +40,7 @@ export const RIDE_COLUMNS = `
   r.id, r.status, r.customer_id, r.driver_id,
   r.pickup_lat, r.pickup_lng, r.pickup_address,
   r.dropoff_lat, r.dropoff_lng, r.dropoff_address,
-  r.fare, r.agreed_fare, r.currency, r.payment_method,
+  r.fare, r.agreed_fare, r.currency, r.payment_method, r.vehicle_type AS ride_vehicle_type,
   r.distance_m, r.duration_s, r.suggested_fare, r.minimum_fare,
   r.created_at, r.expires_at, r.assigned_at, r.arrived_at, r.started_at, r.completed_at, r.cancelled_at,
   r.cancelled_by, r.cancel_reason,
@@ -61,6 +61,8 @@ export interface RideRow {
   agreed_fare: number | null;
   currency: string;
   payment_method: 'cash' | 'wallet';
+  /** The type asked for (aliased: the driver's vehicle columns, joined beside it, have their own `vehicle_type`). */
+  ride_vehicle_type: VehicleView['type'];
   distance_m: number;
   duration_s: number;
   suggested_fare: number;
@@ -100,6 +102,7 @@ export function rideRowToView(row: RideRow): RideView {
     agreedFare: row.agreed_fare,
     currency: row.currency,
     paymentMethod: row.payment_method,
+    vehicleType: row.ride_vehicle_type,
     estimate: {
       distanceM: row.distance_m,
       durationS: row.duration_s,

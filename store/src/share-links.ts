@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from '@drivrr/shared/db';
-import type { Place, RideStatus } from '@drivrr/shared/protocol';
+import type { Place, RideStatus, VehicleType } from '@drivrr/shared/protocol';
 import type { RideRow } from './rides-read.js';
 
 /** A new link token: 32 random bytes, base64url (43 characters, safe in a URL path). */
@@ -38,6 +38,7 @@ export interface SharedRide {
   status: RideStatus;
   pickup: Place;
   dropoff: Place;
+  vehicleType: VehicleType;
   driverId: string | null;
   linkExpiresAt: Date;
 }
@@ -46,10 +47,10 @@ export interface SharedRide {
 export async function findSharedRide(q: Queryable, token: string): Promise<SharedRide | undefined> {
   if (!isShareTokenShaped(token)) return undefined;
   const { rows } = await q.query<
-    Pick<RideRow, 'status' | 'driver_id' | 'pickup_lat' | 'pickup_lng' | 'pickup_address' | 'dropoff_lat' | 'dropoff_lng' | 'dropoff_address'> & { ride_id: string; expires_at: Date }
+    Pick<RideRow, 'status' | 'driver_id' | 'pickup_lat' | 'pickup_lng' | 'pickup_address' | 'dropoff_lat' | 'dropoff_lng' | 'dropoff_address' | 'ride_vehicle_type'> & { ride_id: string; expires_at: Date }
   >(
     `SELECT r.id AS ride_id, r.status, r.pickup_lat, r.pickup_lng, r.pickup_address, r.dropoff_lat, r.dropoff_lng, r.dropoff_address,
-            r.driver_id, l.expires_at
+            r.vehicle_type AS ride_vehicle_type, r.driver_id, l.expires_at
        FROM ride_share_links l JOIN rides r ON r.id = l.ride_id
       WHERE l.token_hash = $1`,
     [hashShareToken(token)],
@@ -62,6 +63,7 @@ export async function findSharedRide(q: Queryable, token: string): Promise<Share
     status: row.status,
     pickup: place(row.pickup_lat, row.pickup_lng, row.pickup_address),
     dropoff: place(row.dropoff_lat, row.dropoff_lng, row.dropoff_address),
+    vehicleType: row.ride_vehicle_type,
     driverId: row.driver_id,
     linkExpiresAt: row.expires_at,
   };

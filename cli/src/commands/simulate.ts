@@ -7,7 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { KARACHI_CENTER } from '@drivrr/shared';
-import { runFleet, type FleetSummary, type LiveSnapshot, type Percentiles } from '@drivrr/simulators';
+import { DEFAULT_VEHICLE_MIX, formatVehicleMix, parseVehicleMix, runFleet, type FleetSummary, type LiveSnapshot, type Percentiles, type VehicleMix } from '@drivrr/simulators';
 import { CliError, EXIT, color, colorOut, info, printJson, printLine } from '../output.js';
 import { parseUrl } from '../platform/options.js';
 import { phaseProgress } from '../platform/progress.js';
@@ -22,6 +22,7 @@ interface SimulateFlags {
   area?: { lat: number; lng: number; radiusKm: number };
   fixInterval: number;
   backgroundShare: number;
+  vehicleMix: VehicleMix;
   timeScale: number;
   otpCode: string;
   concurrency: number;
@@ -106,7 +107,7 @@ export function formatSummary(summary: FleetSummary): string[] {
     `  cancelled             ${summary.cancelled.total} (customer ${summary.cancelled.byCustomer}, driver ${summary.cancelled.byDriver}, system ${summary.cancelled.bySystem})`,
     `  expired               ${summary.expired}`,
     `  closed at stop        ${summary.closedAtStop}${summary.stillOpenAtStop ? `, still open ${summary.stillOpenAtStop}` : ''}`,
-    `  wallet top-ups        ${summary.walletTopUps}; reconnects ${summary.reconnects}; location fixes ${summary.locationUpdates} (${summary.backgroundFixes} over HTTP)`,
+    `  wallet top-ups        ${summary.walletTopUps}; reconnects ${summary.reconnects}; location fixes ${summary.locationUpdates} (${summary.backgroundFixes} over HTTP); chat messages ${summary.chatMessages}`,
     `  expected refusals     ${Object.entries(summary.expectedRefusals).map(([code, n]) => `${code} ${n}`).join(', ') || 'none'}`,
     `  protocol errors       ${errors}${summary.protocolErrors ? ` (${Object.entries(summary.protocolErrorKinds).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}`,
     `  simulator             ${summary.simulator.cpuS} s CPU in all; running: ${summary.simulator.steadyCpuPct ?? '-'}% of a core for ${summary.simulator.steadyFixesPerS ?? '-'} fixes/s (${summary.simulator.steadyFixesDeliveredPct ?? '-'}% of those due; ${summary.simulator.cpuUsPerFix ?? '-'} us per fix), timer lag p95 ${summary.simulator.schedulerLagP95Ms} ms, p99 ${summary.simulator.schedulerLagP99Ms} ms`,
@@ -139,6 +140,15 @@ function progressPrinter(): { update(snapshot: LiveSnapshot): void; done(): void
   };
 }
 
+/** "car=60,bike=30,rickshaw=10" -> weights per vehicle type (a bad one is a usage error). */
+export function vehicleMixArg(value: string): VehicleMix {
+  try {
+    return parseVehicleMix(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`"${value}": ${(error as Error).message}`);
+  }
+}
+
 /** A one-line error before anything starts when a service does not answer its health check. */
 export async function assertReachable(...baseUrls: string[]): Promise<void> {
   for (const url of baseUrls) {
@@ -163,6 +173,12 @@ export function register(program: Command): void {
     .option('--area <lat,lng,radiusKm>', `where drivers roam and rides happen (default: central Karachi ${KARACHI_CENTER.lat},${KARACHI_CENTER.lng},6)`, parseArea)
     .option('--fix-interval <seconds>', 'seconds between a driver\'s location updates', positiveNumber('number of seconds'), 3)
     .option('--background-share <ratio>', "share of drivers (0-1) whose app sends its fixes over HTTP (POST /api/locations), as from the background", ratio, 0)
+    .option(
+      '--vehicle-mix <type=weight,...>',
+      'vehicle types of the drivers, and of the requests, by weight (e.g. car=60,bike=30,rickshaw=10)',
+      vehicleMixArg,
+      DEFAULT_VEHICLE_MIX,
+    )
     .option('--time-scale <x>', 'driving and boarding run this many times faster than real time (1 = realistic speeds)', positiveNumber('factor'), 1)
     .option('--otp-code <code>', 'the fixed OTP code of the test phones (+92399...)', '000000')
     .option('--concurrency <n>', 'logins and connects in flight at once', count(500), 16)
@@ -182,6 +198,7 @@ Ctrl-C stops cleanly: open requests are cancelled, trips ended, drivers go offli
 Examples:
   $ npx drivrr simulate --drivers 200 --customers 50 --duration 5m
   $ npx drivrr simulate --drivers 20 --customers 5 --duration 60s --seed 7 --time-scale 10
+  $ npx drivrr simulate --drivers 50 --customers 20 --vehicle-mix car=60,bike=30,rickshaw=10
   $ npx drivrr simulate --rate 30 --area 24.8607,67.0011,4 --out fleet.json
   $ npx drivrr simulate --drivers 20 --customers 5 --duration 30s --json | jq .protocolErrors
   $ npx drivrr simulate --drivers 1000 --customers 0 --fix-interval 1 --duration 2m   # location load only
@@ -210,7 +227,7 @@ Exit codes: 0 the run had no protocol errors, 1 it had some (or the stack was un
         ['online', 'Drivers online'],
       ] as const);
       let live = false;
-      info(`simulating ${flags.drivers} drivers and ${flags.customers} customers against ${endpoints.authUrl} and ${endpoints.wsUrl} (seed ${seed})`);
+      info(`simulating ${flags.drivers} drivers and ${flags.customers} customers (${formatVehicleMix(flags.vehicleMix)}) against ${endpoints.authUrl} and ${endpoints.wsUrl} (seed ${seed})`);
       let summary: FleetSummary;
       try {
         summary = await runFleet({
@@ -224,6 +241,7 @@ Exit codes: 0 the run had no protocol errors, 1 it had some (or the stack was un
           ...(flags.area ? { area: { center: { lat: flags.area.lat, lng: flags.area.lng }, radiusM: flags.area.radiusKm * 1000 } } : {}),
           fixIntervalMs: flags.fixInterval * 1000,
           backgroundShare: flags.backgroundShare,
+          vehicleMix: flags.vehicleMix,
           realtimeUrl: endpoints.realtimeUrl,
           timeScale: flags.timeScale,
           otpCode: flags.otpCode,

@@ -9,6 +9,7 @@ import type { RideParties } from '../domain/rides.js';
 import type { ShareableRide } from '../domain/share-links.js';
 
 export { getRideDetail, listRidesForUser } from '@drivrr/store/rides-read';
+export { listRideMessages } from '@drivrr/store/ride-messages';
 
 /** Customer and driver of a ride, or undefined when there is no such ride. */
 export async function getRideParties(q: Queryable, rideId: string): Promise<RideParties | undefined> {

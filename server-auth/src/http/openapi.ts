@@ -48,6 +48,7 @@ const OPERATION_IDS: Record<string, string> = {
   'put /api/users/me/vehicle': 'putVehicle',
   'get /api/rides': 'listRides',
   'get /api/rides/{id}': 'getRide',
+  'get /api/rides/{id}/messages': 'listRideMessages',
   'post /api/rides/{id}/rating': 'rateRide',
   'get /api/payments/wallet': 'getWallet',
   'post /api/payments/wallet/topup': 'topUpWallet',
@@ -58,7 +59,7 @@ const TAGS = {
   health: 'Is the service up, and can it reach its database?',
   auth: 'Phone + one-time code login, token refresh and logout, the keys that verify access tokens.',
   users: "The caller's account, saved addresses and (drivers) vehicle.",
-  rides: "The caller's ride history, one ride's detail and timeline, ratings.",
+  rides: "The caller's ride history, one ride's detail and timeline, its chat, ratings.",
   payments: 'Wallet balance, top-ups and transactions (integer minor units).',
 };
 

@@ -5,6 +5,7 @@ import {
   RatingBody,
   RatingView,
   RideDetailView,
+  RideMessagesView,
   RidePage,
   RidesQuery,
   ShareLinkCreated,
@@ -63,6 +64,22 @@ registerPath({
   request: { params: rideIdParams },
   responses: {
     200: jsonContent(RideDetailView, 'the ride'),
+    ...errorResponses('validation_failed', ...AUTH, 'not_found'),
+  },
+});
+
+registerPath({
+  method: 'get',
+  path: '/api/rides/{id}/messages',
+  tags: ['rides'],
+  security: bearerSecurity,
+  summary: "The ride's in-ride chat, oldest first (parties only)",
+  description:
+    'Messages are sent over the WebSocket (`chat.send`, delivered as `chat.message`) while the ride is assigned, arrived or in progress; ' +
+    'this returns all of them, also after the ride ended. Anyone but the customer and the assigned driver gets 404, as for a ride that does not exist.',
+  request: { params: rideIdParams },
+  responses: {
+    200: jsonContent(RideMessagesView, 'the messages'),
     ...errorResponses('validation_failed', ...AUTH, 'not_found'),
   },
 });

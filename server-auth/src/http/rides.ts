@@ -1,6 +1,6 @@
-/** GET /api/rides (history) and GET /api/rides/:id (detail with bids and timeline): parties only. */
+/** GET /api/rides (history), GET /api/rides/:id (detail with bids and timeline) and GET /api/rides/:id/messages (chat): parties only. */
 import { Router, type RequestHandler } from 'express';
-import { RidesQuery, type RideDetailView, type RidePage } from '@drivrr/shared/protocol';
+import { RidesQuery, type RideDetailView, type RideMessagesView, type RidePage } from '@drivrr/shared/protocol';
 import type { Rides } from '../usecases/rides.js';
 import { rideIdParam, type CallerOf } from './rides-support.js';
 import { methodNotAllowed, validate } from './validate.js';
@@ -28,6 +28,12 @@ export function ridesRouter(deps: RidesRouterDeps): Router {
     res.json(detail);
   });
   router.all('/api/rides/:id', methodNotAllowed(['GET']));
+
+  router.get('/api/rides/:id/messages', deps.authenticate, async (req, res) => {
+    const messages: RideMessagesView = await deps.rides.messages(deps.callerOf(req), rideIdParam(req));
+    res.json(messages);
+  });
+  router.all('/api/rides/:id/messages', methodNotAllowed(['GET']));
 
   return router;
 }

@@ -1,13 +1,13 @@
 /**
- * Rides over REST: the caller's history, one ride's detail (parties only), and rating the other
- * party of a completed ride. Identity always comes from the token.
+ * Rides over REST: the caller's history, one ride's detail and its chat (parties only), and rating
+ * the other party of a completed ride. Identity always comes from the token.
  */
 import { AppError } from '@drivrr/shared';
 import { withTransaction, type Pool } from '@drivrr/shared/db';
-import type { RatingBody, RatingView, RideDetailView, RidePage, RideStatus } from '@drivrr/shared/protocol';
+import type { RatingBody, RatingView, RideDetailView, RideMessagesView, RidePage, RideStatus } from '@drivrr/shared/protocol';
 import { averageRating } from '@drivrr/store/rides-read';
 import { insertRating, lockRideForRating } from '../db/ratings.js';
-import { getRideDetail, getRideParties, listRidesForUser } from '../db/rides.js';
+import { getRideDetail, getRideParties, listRideMessages, listRidesForUser } from '../db/rides.js';
 import { decideRating } from '../domain/ratings.js';
 import { partySideOf, type Caller } from '../domain/rides.js';
 
@@ -27,6 +27,13 @@ export function createRides(pool: Pool) {
       const detail = await getRideDetail(pool, rideId, side === 'driver' ? { viewerDriverId: caller.userId } : {});
       if (!detail) throw new AppError('not_found', 'no such ride');
       return detail;
+    },
+
+    /** The ride's chat, oldest first: its two parties only (anyone else: the same 404 as no ride). */
+    async messages(caller: Caller, rideId: string): Promise<RideMessagesView> {
+      const parties = await getRideParties(pool, rideId);
+      if (!parties || partySideOf(parties, caller) === undefined) throw new AppError('not_found', 'no such ride');
+      return { items: await listRideMessages(pool, rideId) };
     },
 
     async rate(caller: Caller, rideId: string, body: RatingBody): Promise<RatingView> {

@@ -3,7 +3,7 @@
  * right now. Nothing here writes; nothing here selects a phone number or a token.
  */
 import type { Pool, Queryable } from '@drivrr/shared/db';
-import { ENGAGED_RIDE_STATUSES, type OpsRequest, type OpsRide, type RideStatus } from '@drivrr/shared/protocol';
+import { ENGAGED_RIDE_STATUSES, type OpsRequest, type OpsRide, type RideStatus, type VehicleType } from '@drivrr/shared/protocol';
 import { RideStatus as RideStatusSchema } from '@drivrr/shared/protocol';
 
 /** What the ops view reads from PostgreSQL every second or so (the "board"). */
@@ -27,6 +27,7 @@ export function emptyRidesByStatus(): Record<RideStatus, number> {
 // Money columns are bigint: converted with Number() here, whether or not the pool parses int8.
 interface RequestRow {
   id: string;
+  vehicle_type: VehicleType;
   pickup_lat: number;
   pickup_lng: number;
   dropoff_lat: number;
@@ -42,6 +43,7 @@ interface RequestRow {
 
 interface ActiveRideRow {
   id: string;
+  vehicle_type: VehicleType;
   status: OpsRide['status'];
   driver_id: string;
   pickup_lat: number;
@@ -76,7 +78,7 @@ export async function medianSecondsToAssignment(q: Queryable, windowS = 86_400):
 /** Requests still being haggled over, with their bid counts and best open bid, oldest first. */
 export async function listOpenRequests(q: Queryable, limit = OPS_BOARD_LIMIT): Promise<OpsRequest[]> {
   const { rows } = await q.query<RequestRow>(
-    `SELECT r.id, r.pickup_lat, r.pickup_lng, r.dropoff_lat, r.dropoff_lng, r.fare, r.currency, r.created_at, r.expires_at,
+    `SELECT r.id, r.vehicle_type, r.pickup_lat, r.pickup_lng, r.dropoff_lat, r.dropoff_lng, r.fare, r.currency, r.created_at, r.expires_at,
             count(b.id) FILTER (WHERE b.status = 'open')::int AS open_bids,
             count(b.id)::int AS total_bids,
             min(b.fare) FILTER (WHERE b.status = 'open') AS best_bid
@@ -90,6 +92,7 @@ export async function listOpenRequests(q: Queryable, limit = OPS_BOARD_LIMIT): P
   );
   return rows.map((row) => ({
     rideId: row.id,
+    vehicleType: row.vehicle_type,
     pickup: { lat: row.pickup_lat, lng: row.pickup_lng },
     dropoff: { lat: row.dropoff_lat, lng: row.dropoff_lng },
     fare: Number(row.fare),
@@ -105,7 +108,7 @@ export async function listOpenRequests(q: Queryable, limit = OPS_BOARD_LIMIT): P
 /** Rides with a driver that have not ended (assigned, arrived, in_progress), oldest first. */
 export async function listActiveRides(q: Queryable, limit = OPS_BOARD_LIMIT): Promise<OpsRide[]> {
   const { rows } = await q.query<ActiveRideRow>(
-    `SELECT r.id, r.status, r.driver_id, r.pickup_lat, r.pickup_lng, r.dropoff_lat, r.dropoff_lng,
+    `SELECT r.id, r.status, r.vehicle_type, r.driver_id, r.pickup_lat, r.pickup_lng, r.dropoff_lat, r.dropoff_lng,
             r.agreed_fare, r.currency, r.assigned_at
        FROM rides r
       WHERE r.status = ANY($2::text[]) AND r.driver_id IS NOT NULL
@@ -116,6 +119,7 @@ export async function listActiveRides(q: Queryable, limit = OPS_BOARD_LIMIT): Pr
   return rows.map((row) => ({
     rideId: row.id,
     status: row.status,
+    vehicleType: row.vehicle_type,
     driverId: row.driver_id,
     pickup: { lat: row.pickup_lat, lng: row.pickup_lng },
     dropoff: { lat: row.dropoff_lat, lng: row.dropoff_lng },

@@ -24,7 +24,8 @@ export type RideEventKind =
   | 'started'
   | 'completed'
   | 'cancelled'
-  | 'expired';
+  | 'expired'
+  | 'chat_message';
 
 /** One frame an event sends: at most one per recipient per event (they share the event's seq). */
 export interface OutboxFrame {

@@ -5,7 +5,7 @@
  */
 import { AppError } from '@drivrr/shared';
 import { pgErrorCode, PG_UNIQUE_VIOLATION, withTransaction, type Pool, type PoolClient, type Queryable } from '@drivrr/shared/db';
-import type { DriverPartyView, PartyView, RideStatus } from '@drivrr/shared/protocol';
+import type { DriverPartyView, PartyView, RideStatus, VehicleType } from '@drivrr/shared/protocol';
 import {
   driverPartyRowToView,
   partyColumns,
@@ -60,6 +60,7 @@ export interface NewRideRequest {
   fare: number;
   currency: string;
   paymentMethod: 'cash' | 'wallet';
+  vehicleType: VehicleType;
   distanceM: number;
   durationS: number;
   suggestedFare: number;
@@ -75,8 +76,8 @@ export async function insertRideRequest(pool: Pool, input: NewRideRequest): Prom
     return await withRideTransaction(pool, async (client) => {
       const { rows } = await client.query<RideWriteRow>(
         `INSERT INTO rides AS r (customer_id, status, pickup_lat, pickup_lng, pickup_address, dropoff_lat, dropoff_lng, dropoff_address,
-                                 fare, currency, payment_method, distance_m, duration_s, suggested_fare, minimum_fare, expires_at, next_tick_at)
-         VALUES ($1, 'requested', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                                 fare, currency, payment_method, distance_m, duration_s, suggested_fare, minimum_fare, expires_at, next_tick_at, vehicle_type)
+         VALUES ($1, 'requested', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
          RETURNING ${RIDE_WRITE_COLUMNS}`,
         [
           input.customerId,
@@ -95,6 +96,7 @@ export async function insertRideRequest(pool: Pool, input: NewRideRequest): Prom
           input.minimumFare,
           input.expiresAt,
           input.firstTickAt,
+          input.vehicleType,
         ],
       );
       const ride = rows[0] as RideWriteRow;
@@ -104,7 +106,7 @@ export async function insertRideRequest(pool: Pool, input: NewRideRequest): Prom
         toStatus: 'requested',
         actorRole: 'customer',
         actorId: input.customerId,
-        data: { fare: input.fare, paymentMethod: input.paymentMethod, suggestedFare: input.suggestedFare, minimumFare: input.minimumFare },
+        data: { fare: input.fare, paymentMethod: input.paymentMethod, vehicleType: input.vehicleType, suggestedFare: input.suggestedFare, minimumFare: input.minimumFare },
       }]);
       return ride;
     });

@@ -33,7 +33,7 @@ const SERVER_SUMMARIES: Record<Exclude<ServerMessageType, 'ack' | 'error'>, stri
   'ride.requested': 'To drivers: a ride request near you that you may bid on (again after a fare raise).',
   'ride.withdrawn': 'To drivers: an offer is gone (taken, cancelled, expired, rejected, or you were assigned another ride).',
   'bid.rejected': 'To drivers: your bid lost (another bid won, or the request ended).',
-  'bid.received': 'To customers: a driver bid on your request (as offered or a counter-offer).',
+  'bid.received': 'To customers: a driver bid on your request (as offered or a counter-offer), with the vehicle type asked for.',
   'bid.expired': 'To customers: a bid ran out (30 s).',
   'bid.withdrawn': 'To customers: a driver took back a bid (went offline, or was assigned another ride).',
   'ride.assigned': 'To both parties: a bid was accepted; the ride and the other party.',
@@ -41,6 +41,7 @@ const SERVER_SUMMARIES: Record<Exclude<ServerMessageType, 'ack' | 'error'>, stri
   'ride.status': 'To the customer: the ride moved on (arrived, in_progress, completed).',
   'ride.expired': 'To the customer: nobody was assigned within the request lifetime (3 minutes).',
   'ops.snapshot': 'To operators: the operations picture (full, or a delta on the previous snapshot).',
+  'chat.message': 'To the other party of a ride: a chat message (stored before it is sent; carries the ride seq).',
 };
 
 const CLIENT_SUMMARIES: Record<ClientMessageType, string> = {
@@ -51,12 +52,13 @@ const CLIENT_SUMMARIES: Record<ClientMessageType, string> = {
   'ride.arrived': 'The driver is at the pickup.',
   'ride.start': 'The trip started.',
   'ride.complete': 'The trip ended; the fare is settled.',
-  'ride.request': 'Ask for a ride at a fare; the ack carries the ride and the fare estimate.',
+  'ride.request': 'Ask for a ride at a fare in a vehicle type (car, bike, rickshaw; default car); the ack carries the ride and the fare estimate of that type.',
   'ride.raise_fare': 'Raise the fare of an open request (drivers who have not bid get it again).',
   'bid.accept': 'Accept a bid: exactly one of concurrent accepts and cancels wins.',
   'driver.follow': "Follow a driver's live location.",
   'driver.unfollow': 'Stop following.',
   'ride.cancel': 'Cancel a ride (with the status the app showed, to refuse a cancel of a newer state).',
+  'chat.send': 'Either party of an assigned/arrived/in-progress ride: a chat message (1..1000 characters) to the other party; the ack carries its id and time.',
   ping: "The server's clock; keeps idle connections alive through proxies.",
   'ops.subscribe': 'Operators: receive ops.snapshot frames.',
   'session.refresh': 'A fresh access token of the same user (after session.expiring); the socket then lives until its exp.',

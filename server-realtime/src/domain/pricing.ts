@@ -7,7 +7,7 @@
  *   floor     = max(minimumFare, ceil(suggested x floorPct / 100))          (lowest fare a customer may ask)
  */
 import { distanceM as greatCircleM } from '@drivrr/shared';
-import type { LatLng } from '@drivrr/shared/protocol';
+import type { LatLng, VehicleType } from '@drivrr/shared/protocol';
 import { refuse, type DomainError } from './result.js';
 
 export interface PricingRates {
@@ -22,6 +22,9 @@ export interface PricingRates {
   /** The lowest ask as a percentage of the suggested fare (never below minimumFare). */
   floorPct: number;
 }
+
+/** Rates of every vehicle type (contract 1.1: the estimate and the minimum fare are per type). */
+export type PricingByType = Readonly<Record<VehicleType, PricingRates>>;
 
 export interface TripEstimate {
   distanceM: number;
@@ -60,6 +63,11 @@ export function estimateTrip(pickup: LatLng, dropoff: LatLng, rates: PricingRate
   const durationS = travelTimeS(distance, rates.avgSpeedKmh);
   const suggestedFare = suggestedFareFor(distance, durationS, rates);
   return { distanceM: distance, durationS, suggestedFare, minimumFare: fareFloor(suggestedFare, rates) };
+}
+
+/** The estimate of a trip in a vehicle of `vehicleType`, by that type's rates. */
+export function estimateTripFor(pickup: LatLng, dropoff: LatLng, vehicleType: VehicleType, table: PricingByType): TripEstimate {
+  return estimateTrip(pickup, dropoff, table[vehicleType]);
 }
 
 /** A customer's ask (at request or raise) must reach the floor. */

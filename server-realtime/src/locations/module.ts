@@ -11,6 +11,7 @@ import { AppError } from '@drivrr/shared';
 import type { Pool } from '@drivrr/shared/db';
 import type { Logger } from '@drivrr/shared/logger';
 import { LocationBatchBody, type LocationBatchAccepted } from '@drivrr/shared/protocol';
+import { driverVehicleType } from '../db/follow-rules.js';
 import { isDriverBusy } from '../db/rides.js';
 import { fixedAt, sortOutFixes } from '../domain/background-fixes.js';
 import { callerOf, methodNotAllowed, pathOf, readJsonBody, sendFailure, sendJson } from '../http/json.js';
@@ -73,10 +74,13 @@ export function createLocationsModule(deps: LocationsModuleDeps): RealtimeModule
     const { accepted, skipped, newest } = sortOutFixes(body.fixes, deps.backgroundLocations.newestFixAt(caller.userId), now);
     if (!newest) return { accepted, skipped, applied: false };
     const onRide = await isDriverBusy(deps.pool, caller.userId);
+    // A driver on a ride whose socket is gone may come back into presence this way: with their type.
+    const vehicleType = onRide && deps.backgroundLocations.newestFixAt(caller.userId) === undefined ? await driverVehicleType(deps.pool, caller.userId) : undefined;
     const applied = deps.backgroundLocations.apply(
       caller.userId,
       { location: { lat: newest.lat, lng: newest.lng }, heading: newest.heading ?? null, fixedAt: fixedAt(newest, now) },
       onRide,
+      vehicleType,
     );
     return { accepted, skipped, applied };
   }

@@ -47,6 +47,7 @@ export function buildOpsSnapshot(input: SnapshotInput): OpsSnapshot {
         lng: round6(info.location.lng),
         heading: info.heading === null ? null : Math.round(info.heading),
         status,
+        vehicleType: info.vehicleType,
         updatedAt: info.updatedAt,
       });
     }
@@ -89,7 +90,7 @@ export function deltaSnapshot(previousDrivers: ReadonlyMap<string, OpsDriver>, f
   for (const d of full.drivers) {
     present.add(d.id);
     const before = previousDrivers.get(d.id);
-    if (!before || before.lat !== d.lat || before.lng !== d.lng || before.heading !== d.heading || before.status !== d.status) changed.push(d);
+    if (!before || before.lat !== d.lat || before.lng !== d.lng || before.heading !== d.heading || before.status !== d.status || before.vehicleType !== d.vehicleType) changed.push(d);
   }
   const removed: string[] = [];
   for (const id of previousDrivers.keys()) if (!present.has(id)) removed.push(id);

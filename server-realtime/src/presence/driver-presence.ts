@@ -3,7 +3,7 @@
  * calls goOnline/move/goOffline from the driver messages and disconnected/reconnected from socket
  * events; feature modules read it through DriverPresence and listen through PresenceEvents.
  */
-import type { LatLng } from '@drivrr/shared/protocol';
+import type { LatLng, VehicleType } from '@drivrr/shared/protocol';
 import type { DriverActivity, DriverPresence, DriverPresenceInfo, PresenceEvents } from '../ws/contracts.js';
 import { SpatialGrid } from './spatial-index.js';
 
@@ -35,9 +35,14 @@ export class DriverPresenceIndex implements DriverPresence, PresenceEvents {
     return this.grid.get(driverId) !== undefined;
   }
 
-  nearestIdle(point: LatLng, radiusM: number, limit: number): { driverId: string; distanceM: number; location: LatLng }[] {
+  nearestIdle(point: LatLng, radiusM: number, limit: number, vehicleType?: VehicleType): { driverId: string; distanceM: number; location: LatLng }[] {
     return this.grid
-      .nearest(point, radiusM, limit, (p) => p.value.activity === 'idle' && !this.backgroundOnly.has(p.id))
+      .nearest(
+        point,
+        radiusM,
+        limit,
+        (p) => p.value.activity === 'idle' && (vehicleType === undefined || p.value.vehicleType === vehicleType) && !this.backgroundOnly.has(p.id),
+      )
       .map((n) => ({ driverId: n.point.id, distanceM: n.distanceM, location: { ...n.point.value.location } }));
   }
 
@@ -67,12 +72,17 @@ export class DriverPresenceIndex implements DriverPresence, PresenceEvents {
     this.locationListeners.push(listener);
   }
 
-  /** driver.online: (re)enters the index at `location`, keeping an activity and heading it already had. */
-  goOnline(driverId: string, location: LatLng, now: number): DriverPresenceInfo {
+  /**
+   * driver.online: (re)enters the index at `location` with the vehicle type the caller read,
+   * keeping an activity and heading it already had.
+   */
+  goOnline(driverId: string, location: LatLng, now: number, vehicleType: VehicleType): DriverPresenceInfo {
     this.backgroundOnly.delete(driverId);
+    const entry = this.grid.get(driverId);
+    if (entry) entry.value.vehicleType = vehicleType;
     const info = this.move(driverId, location, null, now);
     if (info) return info;
-    const fresh: DriverPresenceInfo = { driverId, location: { lat: location.lat, lng: location.lng }, heading: null, activity: 'idle', updatedAt: now };
+    const fresh: DriverPresenceInfo = { driverId, location: { lat: location.lat, lng: location.lng }, heading: null, activity: 'idle', vehicleType, updatedAt: now };
     this.grid.set(driverId, location.lat, location.lng, fresh);
     this.announce(fresh);
     return fresh;
@@ -100,14 +110,21 @@ export class DriverPresenceIndex implements DriverPresence, PresenceEvents {
    * on a ride who had already left the index comes back into it, on the ride and never offerable.
    * Anybody else (offline, not on a ride) is left alone: returns undefined.
    */
-  moveInBackground(driverId: string, location: LatLng, heading: number | null, fixedAt: number, onRide: boolean): DriverPresenceInfo | undefined {
+  moveInBackground(
+    driverId: string,
+    location: LatLng,
+    heading: number | null,
+    fixedAt: number,
+    onRide: boolean,
+    vehicleType: VehicleType = 'car',
+  ): DriverPresenceInfo | undefined {
     const moved = this.move(driverId, location, heading, fixedAt);
     if (moved) {
       if (onRide && this.graceTimers.has(driverId)) this.startGrace(driverId);
       return moved;
     }
     if (!onRide) return undefined;
-    const fresh: DriverPresenceInfo = { driverId, location: { lat: location.lat, lng: location.lng }, heading, activity: 'on_ride', updatedAt: fixedAt };
+    const fresh: DriverPresenceInfo = { driverId, location: { lat: location.lat, lng: location.lng }, heading, activity: 'on_ride', vehicleType, updatedAt: fixedAt };
     this.backgroundOnly.add(driverId);
     this.grid.set(driverId, location.lat, location.lng, fresh);
     this.startGrace(driverId);

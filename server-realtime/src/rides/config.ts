@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { envField } from '@drivrr/shared';
 import type { MatchPolicy } from '../domain/matching.js';
-import type { PricingRates } from '../domain/pricing.js';
+import type { PricingByType } from '../domain/pricing.js';
 
 const radii = z
   .string()
@@ -23,11 +23,24 @@ const radii = z
   })
   .default([1_500, 3_000, 5_000]);
 
+/**
+ * Fares per vehicle type (contract 1.1). Cars keep the unsuffixed names (FARE_BASE...) they had
+ * before types existed; bikes and rickshaws have their own four, suffixed _BIKE and _RICKSHAW, with
+ * defaults that undercut a car the way the apps' markets do (a bike about half, a rickshaw ~70 %).
+ */
 export const ridesEnvShape = {
   FARE_BASE: envField.int(10_000, 0),
   FARE_PER_KM: envField.int(4_000, 0),
   FARE_PER_MINUTE: envField.int(500, 0),
   FARE_MINIMUM: envField.int(20_000, 1),
+  FARE_BASE_BIKE: envField.int(5_000, 0),
+  FARE_PER_KM_BIKE: envField.int(2_000, 0),
+  FARE_PER_MINUTE_BIKE: envField.int(250, 0),
+  FARE_MINIMUM_BIKE: envField.int(10_000, 1),
+  FARE_BASE_RICKSHAW: envField.int(7_000, 0),
+  FARE_PER_KM_RICKSHAW: envField.int(2_800, 0),
+  FARE_PER_MINUTE_RICKSHAW: envField.int(350, 0),
+  FARE_MINIMUM_RICKSHAW: envField.int(14_000, 1),
   /** The lowest fare a customer may ask, in % of the suggested fare (never below FARE_MINIMUM). */
   FARE_FLOOR_PCT: envField.int(60, 1, 100),
   ROAD_FACTOR: envField.number(1.3, 1, 3),
@@ -49,7 +62,8 @@ type RidesEnv = { [K in keyof typeof ridesEnvShape]: z.output<(typeof ridesEnvSh
 export interface RidesConfig {
   currency: string;
   commissionPct: number;
-  pricing: PricingRates;
+  /** Fare rates by vehicle type (roads, speed and the floor are the same for every type). */
+  pricing: PricingByType;
   match: MatchPolicy & { stepMs: number };
   requestTtlMs: number;
   bidTtlMs: number;
@@ -63,19 +77,27 @@ export function ridesConfigFrom(env: RidesEnv): RidesConfig {
   return {
     currency: env.CURRENCY,
     commissionPct: env.COMMISSION_PCT,
-    pricing: {
-      baseFare: env.FARE_BASE,
-      perKm: env.FARE_PER_KM,
-      perMinute: env.FARE_PER_MINUTE,
-      minimumFare: env.FARE_MINIMUM,
-      roadFactor: env.ROAD_FACTOR,
-      avgSpeedKmh: env.AVG_SPEED_KMH,
-      floorPct: env.FARE_FLOOR_PCT,
-    },
+    pricing: pricingFrom(env),
     match: { radiiM: env.MATCH_RADII_M, stepMs: env.MATCH_STEP_MS, batch: env.MATCH_BATCH },
     requestTtlMs: env.REQUEST_TTL_MS,
     bidTtlMs: env.BID_TTL_MS,
     maxCounterMultiplier: env.MAX_COUNTER_MULTIPLIER,
     pollMs: env.RIDES_POLL_MS,
+  };
+}
+
+/** The rate table of every vehicle type, from the env (each number already range-checked by its field). */
+function pricingFrom(env: RidesEnv): PricingByType {
+  const common = { roadFactor: env.ROAD_FACTOR, avgSpeedKmh: env.AVG_SPEED_KMH, floorPct: env.FARE_FLOOR_PCT };
+  return {
+    car: { baseFare: env.FARE_BASE, perKm: env.FARE_PER_KM, perMinute: env.FARE_PER_MINUTE, minimumFare: env.FARE_MINIMUM, ...common },
+    bike: { baseFare: env.FARE_BASE_BIKE, perKm: env.FARE_PER_KM_BIKE, perMinute: env.FARE_PER_MINUTE_BIKE, minimumFare: env.FARE_MINIMUM_BIKE, ...common },
+    rickshaw: {
+      baseFare: env.FARE_BASE_RICKSHAW,
+      perKm: env.FARE_PER_KM_RICKSHAW,
+      perMinute: env.FARE_PER_MINUTE_RICKSHAW,
+      minimumFare: env.FARE_MINIMUM_RICKSHAW,
+      ...common,
+    },
   };
 }

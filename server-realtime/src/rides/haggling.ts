@@ -12,7 +12,7 @@ import { findOpenBid, readBidView } from '../db/bids.js';
 import { findActiveRideIdOfCustomer, insertRideRequest, readRide, readRideParties, rideRowToLifecycle } from '../db/rides.js';
 import { decideAcceptBid, decidePlaceBid, decideRaiseFare, type BidState } from '../domain/haggling.js';
 import { widen } from '../domain/matching.js';
-import { checkAskedFare, estimateTrip, etaSeconds, maxCounterFare } from '../domain/pricing.js';
+import { checkAskedFare, estimateTripFor, etaSeconds, maxCounterFare } from '../domain/pricing.js';
 import { orThrow, toAppError } from '../domain/result.js';
 import { applyRideEvent, type RideActor } from '../domain/ride-lifecycle.js';
 import type { Caller } from '../ws/contracts.js';
@@ -39,7 +39,7 @@ export class HagglingCommands {
     if (distanceM(data.pickup, data.dropoff) < MIN_TRIP_M) {
       throw new AppError('validation_failed', 'pickup and dropoff are the same place', { details: { minimumDistanceM: MIN_TRIP_M } });
     }
-    const estimate = estimateTrip(data.pickup, data.dropoff, config.pricing);
+    const estimate = estimateTripFor(data.pickup, data.dropoff, data.vehicleType, config.pricing);
     const tooLow = checkAskedFare(data.fare, estimate);
     if (tooLow) throw toAppError(tooLow);
     const maximumFare = maxCounterFare(estimate.suggestedFare, config.maxCounterMultiplier);
@@ -58,6 +58,7 @@ export class HagglingCommands {
       fare: data.fare,
       currency: config.currency,
       paymentMethod: data.paymentMethod,
+      vehicleType: data.vehicleType,
       ...estimate,
       expiresAt: new Date(now + config.requestTtlMs),
       firstTickAt: new Date(now),
@@ -99,7 +100,7 @@ export class HagglingCommands {
           rideId: ride.id,
           driverId,
           fare: decision.fare,
-          etaS: etaSeconds(pickupDistance, config.pricing),
+          etaS: etaSeconds(pickupDistance, config.pricing[ride.ride_vehicle_type]),
           distanceM: pickupDistance,
           expiresAt: new Date(decision.expiresAt),
         });
@@ -111,7 +112,7 @@ export class HagglingCommands {
           actorRole: 'driver',
           actorId: driverId,
           data: { bidId, fare: decision.fare, offer: decision.offer },
-          effects: { frames: [frame(ride.customer_id, 'bid.received', { rideId: ride.id, bid })] },
+          effects: { frames: [frame(ride.customer_id, 'bid.received', { rideId: ride.id, vehicleType: ride.ride_vehicle_type, bid })] },
         });
         return { bidId, offer: decision.offer, bid };
       });

@@ -42,6 +42,7 @@ export function createRidesModule(deps: RidesModuleDeps): RealtimeModule & { ser
   router.on('ride.start', (ctx, data) => lifecycle.advance(ctx.caller, 'start', data.rideId));
   router.on('ride.complete', (ctx, data) => lifecycle.advance(ctx.caller, 'complete', data.rideId));
   router.on('ride.cancel', (ctx, data) => lifecycle.cancel(ctx.caller, data));
+  router.on('chat.send', (ctx, data) => service.chat.send(ctx.caller, data, ctx.messageId));
   router.on('session.resume', (ctx, data) => service.resume(ctx.caller, data.rideId, data.seq));
 
   deps.addSessionState((caller) => service.sessionState(caller));

@@ -12,6 +12,7 @@
 import { AppError } from '@drivrr/shared';
 import type { Pool } from '@drivrr/shared/db';
 import type { Logger } from '@drivrr/shared/logger';
+import { listRideMessages, SESSION_STATE_MESSAGES } from '@drivrr/store/ride-messages';
 import { getActiveRideForUser, getRide } from '@drivrr/store/rides-read';
 import { listOffersOfDriver, wasOffered } from '../db/offers.js';
 import { lastSeqOf } from '../db/ride-events.js';
@@ -19,6 +20,7 @@ import type { Caller, DriverPresence, LocationFollows, Notifier } from '../ws/co
 import { RideAnnouncer } from './announcer.js';
 import type { RideClock } from './clock.js';
 import type { RidesConfig } from './config.js';
+import { ChatCommands } from './chat.js';
 import type { RideContext } from './context.js';
 import { HagglingCommands } from './haggling.js';
 import { LifecycleCommands } from './lifecycle.js';
@@ -39,6 +41,7 @@ export class RideService {
   readonly haggling: HagglingCommands;
   readonly lifecycle: LifecycleCommands;
   readonly timers: RideTimers;
+  readonly chat: ChatCommands;
   readonly parties: PartyStates;
   private readonly ctx: RideContext;
 
@@ -50,18 +53,21 @@ export class RideService {
     this.lifecycle = new LifecycleCommands(this.ctx);
     this.timers = new RideTimers(this.ctx, (store, ride, events) => this.lifecycle.expireClaimed(store, ride, events));
     this.haggling = new HagglingCommands(this.ctx, this.timers);
+    this.chat = new ChatCommands(this.ctx);
   }
 
   get counters(): { transactionRetries: number } {
     return this.ctx.counters;
   }
 
-  /** The rides part of `session.state`, read from the database: the live ride, the open request, a driver's current offers. */
+  /** The rides part of `session.state`, read from the database: the live ride (with its last chat messages), the open request, a driver's current offers. */
   async sessionState(caller: Caller): Promise<Record<string, unknown>> {
     if (caller.role === 'operator') return {};
     const { pool, parties } = this.ctx;
     const ride = await getActiveRideForUser(pool, caller.userId, caller.role);
+    // The seq first: a message committed after it comes again through session.resume, never lost between the two reads.
     const withSeq = ride ? { ...ride, lastSeq: await lastSeqOf(pool, ride.id) } : null;
+    if (withSeq && withSeq.driverId !== null) Object.assign(withSeq, { messages: await listRideMessages(pool, withSeq.id, { last: SESSION_STATE_MESSAGES }) });
     if (caller.role === 'customer') {
       await parties.refreshCustomer(caller.userId);
       return { activeRide: withSeq && withSeq.status !== 'requested' ? withSeq : null, openRequest: withSeq && withSeq.status === 'requested' ? withSeq : null };

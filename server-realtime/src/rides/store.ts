@@ -6,6 +6,7 @@
  */
 import type { PoolClient } from '@drivrr/shared/db';
 import { getWalletBalance, settleRide } from '@drivrr/store/ledger';
+import { countMessagesSince, findMessageByClientId, insertRideMessage } from '@drivrr/store/ride-messages';
 import { claimDueBid, closeBid, findOpenBid, insertBid, lockOpenBids, readBid, readBidView, rejectOpenBids, withdrawOpenBidsOfDriver } from '../db/bids.js';
 import { endOffersOfRide, insertOffers, listOfferHolders, readOfferStatus, recordBid, setOfferStatus, withdrawOffersOfDriver } from '../db/offers.js';
 import { appendRideEvents } from '../db/ride-events.js';
@@ -57,6 +58,10 @@ const postgresOperations = {
   setOfferStatus,
   endOffersOfRide,
   withdrawOffersOfDriver,
+  // chat
+  insertRideMessage,
+  findMessageByClientId,
+  countMessagesSince,
   // events (the outbox)
   appendRideEvents,
   // the ledger

@@ -41,7 +41,7 @@ export interface TrackModuleDeps {
   mapDir?: string | undefined;
 }
 
-interface Watcher extends Pick<SharedRide, 'rideId' | 'pickup' | 'dropoff' | 'driverId' | 'status' | 'linkExpiresAt'> {
+interface Watcher extends Pick<SharedRide, 'rideId' | 'pickup' | 'dropoff' | 'vehicleType' | 'driverId' | 'status' | 'linkExpiresAt'> {
   res: ServerResponse;
   keepalive: NodeJS.Timeout | undefined;
 }
@@ -95,9 +95,8 @@ export function createTrackModule(deps: TrackModuleDeps): RealtimeModule & { wat
     return info ? { lat: info.location.lat, lng: info.location.lng, ts: info.updatedAt } : { lat: null, lng: null, ts: null };
   }
 
-  async function viewOf(ride: Pick<SharedRide, 'rideId' | 'status' | 'pickup' | 'dropoff' | 'driverId'>): Promise<TrackView> {
-    // Vehicle types are not on rides yet: every ride is a car until they land.
-    const view: TrackView = { ride: { status: ride.status, vehicleType: 'car', pickup: ride.pickup, dropoff: ride.dropoff }, driver: null };
+  async function viewOf(ride: Pick<SharedRide, 'rideId' | 'status' | 'pickup' | 'dropoff' | 'vehicleType' | 'driverId'>): Promise<TrackView> {
+    const view: TrackView = { ride: { status: ride.status, vehicleType: ride.vehicleType, pickup: ride.pickup, dropoff: ride.dropoff }, driver: null };
     if (ride.driverId === null) return view;
     const parties = await readRideParties(deps.pool, ride.rideId);
     const driver = parties?.driver;
@@ -119,7 +118,7 @@ export function createTrackModule(deps: TrackModuleDeps): RealtimeModule & { wat
     const view = await viewOf(ride);
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'keep-alive' });
     res.write('retry: 3000\n\n');
-    const watcher: Watcher = { res, rideId: ride.rideId, pickup: ride.pickup, dropoff: ride.dropoff, driverId: null, status: ride.status, linkExpiresAt: ride.linkExpiresAt, keepalive: undefined };
+    const watcher: Watcher = { res, rideId: ride.rideId, pickup: ride.pickup, dropoff: ride.dropoff, vehicleType: ride.vehicleType, driverId: null, status: ride.status, linkExpiresAt: ride.linkExpiresAt, keepalive: undefined };
     watchers.add(watcher);
     index(watcher, ride.driverId);
     sendEvent(watcher, 'track', view);

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Caller as VerifiedCaller } from '@drivrr/shared';
-import type { ClientMessageAckOf, ClientMessageDataOf, ClientMessageType, LatLng, ServerMessageDataOf, ServerMessageType } from '@drivrr/shared/protocol';
+import type { ClientMessageAckOf, ClientMessageDataOf, ClientMessageType, LatLng, ServerMessageDataOf, ServerMessageType, VehicleType } from '@drivrr/shared/protocol';
 
 /** The minimal socket the hub hands around: everything else is behind it. */
 export interface ClientSocket {
@@ -63,6 +63,8 @@ export interface DriverPresenceInfo {
   location: LatLng;
   heading: number | null;
   activity: DriverActivity;
+  /** The type of the driver's vehicle (vehicles.type, read at the handshake or driver.online). */
+  vehicleType: VehicleType;
   /** ms since epoch of the last fix. */
   updatedAt: number;
 }
@@ -70,8 +72,11 @@ export interface DriverPresenceInfo {
 /** Online drivers and where they are (the in-memory spatial index). */
 export interface DriverPresence {
   get(driverId: string): DriverPresenceInfo | undefined;
-  /** Idle online drivers within `radiusM` of `point`, nearest first, at most `limit`. */
-  nearestIdle(point: LatLng, radiusM: number, limit: number): { driverId: string; distanceM: number; location: LatLng }[];
+  /**
+   * Idle online drivers within `radiusM` of `point`, nearest first, at most `limit`; with
+   * `vehicleType`, only drivers of that type (a filter of the spatial query, not an index of its own).
+   */
+  nearestIdle(point: LatLng, radiusM: number, limit: number, vehicleType?: VehicleType): { driverId: string; distanceM: number; location: LatLng }[];
   setActivity(driverId: string, activity: DriverActivity): void;
   onlineCount(): number;
   all(): Iterable<DriverPresenceInfo>;
@@ -98,9 +103,10 @@ export interface BackgroundLocations {
   /**
    * Counts the fix like a location.update (followers, the ops map, presence) for a driver who is
    * online or, `onRide`, on a ride (kept visible while the socket is gone, never offerable).
-   * Returns false when the driver is neither.
+   * Returns false when the driver is neither. `vehicleType`: the driver's, for one who comes back
+   * into presence this way (on a ride, socket gone); a driver already in presence keeps theirs.
    */
-  apply(driverId: string, fix: BackgroundFix, onRide: boolean): boolean;
+  apply(driverId: string, fix: BackgroundFix, onRide: boolean, vehicleType?: VehicleType): boolean;
 }
 
 /** A piece of `session.state` contributed by a feature module (rides adds activeRide/openRequest). */

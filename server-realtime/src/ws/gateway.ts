@@ -8,9 +8,9 @@ import type { IncomingMessage } from 'node:http';
 import { AppError, isAppError } from '@drivrr/shared';
 import { isConnectionError, type Pool } from '@drivrr/shared/db';
 import type { Logger } from '@drivrr/shared/logger';
-import { Uuid, type DriverOnlineAck, type Role, type UserView } from '@drivrr/shared/protocol';
+import { Uuid, type DriverOnlineAck, type Role, type UserView, type VehicleType } from '@drivrr/shared/protocol';
 import type { WsConfig } from '../config.js';
-import { driverHasVehicle, isDriverOfActiveRide } from '../db/follow-rules.js';
+import { driverVehicleType, isDriverOfActiveRide } from '../db/follow-rules.js';
 import { findUserView } from '../db/users.js';
 import type { HandshakeFailureReason, RealtimeMetrics } from '../metrics.js';
 import { DriverPresenceIndex } from '../presence/driver-presence.js';
@@ -40,8 +40,8 @@ export interface Identity {
   role: Role;
   user: UserView;
   token: SessionToken;
-  /** Drivers: whether a vehicle was on file at the handshake (driver.online needs one). */
-  vehicleOnFile: boolean;
+  /** Drivers: the type of the vehicle on file at the handshake (driver.online needs one); undefined: none. */
+  vehicleType: VehicleType | undefined;
 }
 
 export interface GatewayOptions {
@@ -65,8 +65,6 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
   private readonly providers: SessionStateProvider[] = [];
   private readonly publicKey: KeyObject;
   private readonly lifetimes: SessionLifetimes;
-  /** Drivers connected without a vehicle on file (few): driver.online looks again in the database. */
-  private readonly withoutVehicle = new WeakSet<Session>();
   private readonly timers: NodeJS.Timeout[] = [];
   private stopping = false;
 
@@ -106,8 +104,8 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
       follows: this.follows,
       backgroundLocations: {
         newestFixAt: (driverId) => this.presence.get(driverId)?.updatedAt,
-        apply: (driverId, fix, onRide) => {
-          const info = this.presence.moveInBackground(driverId, fix.location, fix.heading, fix.fixedAt, onRide);
+        apply: (driverId, fix, onRide, vehicleType) => {
+          const info = this.presence.moveInBackground(driverId, fix.location, fix.heading, fix.fixedAt, onRide, vehicleType);
           if (!info) return false;
           this.follows.publish(info, fix.fixedAt);
           return true;
@@ -146,13 +144,13 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
     if (!Uuid.safeParse(userId).success) return this.refuse('invalid_token', new AppError('invalid_token', 'the access token is not valid'));
     let user: UserView | undefined;
     let revoked: boolean;
-    let vehicleOnFile = true;
+    let vehicleType: VehicleType | undefined;
     try {
       const { pool, revocations } = this.options;
-      [user, revoked, vehicleOnFile] = await Promise.all([
+      [user, revoked, vehicleType] = await Promise.all([
         findUserView(pool, userId),
         revocations.isRevoked(token.sessionId),
-        role === 'driver' ? driverHasVehicle(pool, userId) : Promise.resolve(true),
+        role === 'driver' ? driverVehicleType(pool, userId) : Promise.resolve(undefined),
       ]);
     } catch (error) {
       this.options.logger.error({ err: error }, 'loading the user of a handshake failed');
@@ -162,13 +160,13 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
     }
     if (!user || user.role !== role) return this.refuse('unknown_user', new AppError('invalid_token', 'the account of this token no longer exists'));
     if (revoked) return this.refuse('session_revoked', new AppError('session_revoked', 'this login has ended (logged out or revoked); log in again'));
-    return { ok: true, identity: { userId, role, user, token, vehicleOnFile } };
+    return { ok: true, identity: { userId, role, user, token, vehicleType } };
   }
 
   connected(connection: Connection, identity: Identity): ConnectionEvents {
     const { ws } = this.options;
     const session = new Session(identity.userId, identity.role, identity.user, connection, identity.token, { perS: ws.ratePerS, burst: ws.rateBurst }, Date.now());
-    if (!identity.vehicleOnFile) this.withoutVehicle.add(session);
+    session.vehicleType = identity.vehicleType;
     this.hub.attach(session);
     this.lifetimes.track(session);
     if (session.role === 'driver') this.presence.reconnected(session.userId);
@@ -269,15 +267,15 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
   private registerTransportMessages(): void {
     const { router, presence, follows } = this;
     router.on('driver.online', (ctx, data) => {
-      const goOnline = (): DriverOnlineAck => {
+      const goOnline = (vehicleType: VehicleType): DriverOnlineAck => {
         const now = Date.now();
-        const info = presence.goOnline(ctx.caller.userId, data, now);
+        const info = presence.goOnline(ctx.caller.userId, data, now, vehicleType);
         follows.publish(info, now);
         return { online: true, location: info.location, activity: info.activity };
       };
       const session = this.sessionOf(ctx);
       // The common case stays synchronous (a location.update right behind it must find the driver online).
-      if (session !== undefined && !this.withoutVehicle.has(session)) return goOnline();
+      if (session?.vehicleType !== undefined) return goOnline(session.vehicleType);
       return this.vehicleCheck(ctx.caller.userId, session).then(goOnline);
     });
     router.on('driver.offline', (ctx) => {
@@ -322,11 +320,13 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
   }
 
   /** driver.online of a driver who had no vehicle at the handshake: one may have been added since. */
-  private async vehicleCheck(driverId: string, session: Session | undefined): Promise<void> {
-    if (!(await driverHasVehicle(this.options.pool, driverId))) {
+  private async vehicleCheck(driverId: string, session: Session | undefined): Promise<VehicleType> {
+    const vehicleType = await driverVehicleType(this.options.pool, driverId);
+    if (vehicleType === undefined) {
       throw new AppError('vehicle_required', 'add your vehicle (PUT /api/users/me/vehicle) before going online');
     }
-    if (session) this.withoutVehicle.delete(session);
+    if (session) session.vehicleType = vehicleType;
+    return vehicleType;
   }
 
   /**

@@ -2,7 +2,7 @@
  * One authenticated connection and what the transport keeps for it. Kept small on purpose: an idle
  * socket must cost little memory (docs/performance.md), so per-socket maps are created lazily.
  */
-import type { Role, UserView } from '@drivrr/shared/protocol';
+import type { Role, UserView, VehicleType } from '@drivrr/shared/protocol';
 import type { ClientSocket } from './contracts.js';
 import { TokenBucket } from './rate-limit.js';
 
@@ -39,6 +39,11 @@ export class Session {
   closed = false;
   /** Set when a newer login of the same user took over: this socket's close must not start the grace. */
   replaced = false;
+  /**
+   * Drivers: the type of their vehicle, read at the handshake (undefined: none on file then, and
+   * driver.online looks again). Presence offers a driver only requests of this type.
+   */
+  vehicleType: VehicleType | undefined = undefined;
   /** Cancels the pending session.expiring / token-expiry timer (ws/session-lifetime.ts). */
   cancelLifetimeTimer: (() => void) | undefined = undefined;
   readonly bucket: TokenBucket;

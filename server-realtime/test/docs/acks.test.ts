@@ -60,6 +60,7 @@ describe('acks on the wire', () => {
     await acked(customer.socket, 'bid.accept', { rideId: request.rideId, bidId: bid.bid.id });
     await acked(customer.socket, 'driver.follow', { driverId: driver.id });
     await acked(customer.socket, 'driver.unfollow', {});
+    await acked(customer.socket, 'chat.send', { rideId: request.rideId, text: "I'm at the gate" });
     await acked(operator.socket, 'ops.subscribe', {});
     await acked(operator.socket, 'ops.ride', { rideId: request.rideId });
     await acked(operator.socket, 'ops.unsubscribe', {});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { distanceM, moveM, KARACHI_CENTER } from '@drivrr/shared';
-import { checkAskedFare, estimateTrip, etaSeconds, fareFloor, maxCounterFare, suggestedFareFor, type PricingRates } from '../../src/domain/pricing.js';
+import { checkAskedFare, estimateTrip, estimateTripFor, etaSeconds, fareFloor, maxCounterFare, suggestedFareFor, type PricingByType, type PricingRates } from '../../src/domain/pricing.js';
 
 const rates: PricingRates = { baseFare: 10_000, perKm: 5_000, perMinute: 500, minimumFare: 20_000, roadFactor: 1.3, avgSpeedKmh: 30, floorPct: 60 };
 
@@ -49,5 +49,36 @@ describe('pricing', () => {
   it('bounds counter-offers at the multiplier x the ask, rounded down', () => {
     expect(maxCounterFare(40_000, 3)).toBe(120_000);
     expect(maxCounterFare(33_333, 1.5)).toBe(49_999);
+  });
+});
+
+describe('pricing per vehicle type', () => {
+  const table: PricingByType = {
+    car: rates,
+    bike: { ...rates, baseFare: 5_000, perKm: 2_000, perMinute: 250, minimumFare: 10_000 },
+    rickshaw: { ...rates, baseFare: 7_000, perKm: 3_000, perMinute: 300, minimumFare: 15_000 },
+  };
+
+  it('estimates the same trip by the rates of the type asked for', () => {
+    const dropoff = moveM(KARACHI_CENTER, 90, 10_000);
+    const car = estimateTripFor(KARACHI_CENTER, dropoff, 'car', table);
+    const bike = estimateTripFor(KARACHI_CENTER, dropoff, 'bike', table);
+    const rickshaw = estimateTripFor(KARACHI_CENTER, dropoff, 'rickshaw', table);
+
+    expect(car).toEqual(estimateTrip(KARACHI_CENTER, dropoff, rates));
+    // Same road and time for every type; only the money differs.
+    expect(bike.distanceM).toBe(car.distanceM);
+    expect(bike.durationS).toBe(car.durationS);
+    // 5000 + 13 x 2000 + 26 x 250 = 37500
+    expect(Math.abs(bike.suggestedFare - 37_500)).toBeLessThanOrEqual(50);
+    expect(rickshaw.suggestedFare).toBeGreaterThan(bike.suggestedFare);
+    expect(rickshaw.suggestedFare).toBeLessThan(car.suggestedFare);
+  });
+
+  it('applies each type its own minimum fare', () => {
+    const nextDoor = moveM(KARACHI_CENTER, 0, 100);
+    expect(estimateTripFor(KARACHI_CENTER, nextDoor, 'bike', table).suggestedFare).toBe(10_000);
+    expect(estimateTripFor(KARACHI_CENTER, nextDoor, 'rickshaw', table).minimumFare).toBe(15_000);
+    expect(estimateTripFor(KARACHI_CENTER, nextDoor, 'car', table).minimumFare).toBe(20_000);
   });
 });

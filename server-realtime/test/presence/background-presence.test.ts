@@ -28,7 +28,7 @@ describe('DriverPresenceIndex with background fixes', () => {
 
   it('keeps an on-ride driver whose socket is gone online past the grace while fixes keep coming', () => {
     // Arrange: online, on a ride, then the socket drops.
-    presence.goOnline('d1', KARACHI, 1_000);
+    presence.goOnline('d1', KARACHI, 1_000, 'car');
     presence.setActivity('d1', 'on_ride');
     presence.disconnected('d1');
 
@@ -47,7 +47,7 @@ describe('DriverPresenceIndex with background fixes', () => {
   });
 
   it('moves an idle driver in grace but lets the grace run out (fixes keep only ride drivers)', () => {
-    presence.goOnline('d1', KARACHI, 1_000);
+    presence.goOnline('d1', KARACHI, 1_000, 'car');
     presence.disconnected('d1');
 
     vi.advanceTimersByTime(GRACE_MS - 1);
@@ -78,7 +78,7 @@ describe('DriverPresenceIndex with background fixes', () => {
   it('makes a background-only driver offerable again once their socket is back and they go online', () => {
     presence.moveInBackground('d1', NEAR, null, 5_000, true);
     presence.reconnected('d1');
-    presence.goOnline('d1', NEAR, 6_000);
+    presence.goOnline('d1', NEAR, 6_000, 'car');
     presence.setActivity('d1', 'idle');
 
     expect(presence.nearestIdle(KARACHI, 5_000, 10).map((d) => d.driverId)).toEqual(['d1']);

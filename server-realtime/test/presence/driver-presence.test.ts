@@ -12,7 +12,7 @@ describe('DriverPresenceIndex locations', () => {
     const presence = new DriverPresenceIndex(30_000, failOnListenerError);
     const heard: { lat: number; lng: number }[] = [];
     presence.onDriverLocation((info) => heard.push({ ...info.location }));
-    presence.goOnline('d1', KARACHI, 1_000);
+    presence.goOnline('d1', KARACHI, 1_000, 'car');
 
     // Act
     presence.move('d1', { lat: 24.87, lng: 67.01 }, 90, 2_000);
@@ -27,7 +27,7 @@ describe('DriverPresenceIndex locations', () => {
     // Arrange: locations are moved in place on every fix (no allocation per fix), so the
     // query results must be copies.
     const presence = new DriverPresenceIndex(30_000, failOnListenerError);
-    presence.goOnline('d1', KARACHI, 1_000);
+    presence.goOnline('d1', KARACHI, 1_000, 'car');
     const [nearest] = presence.nearestIdle(KARACHI, 1_000, 5);
     const [within] = presence.within(KARACHI, 1_000);
 
@@ -44,7 +44,7 @@ describe('DriverPresenceIndex locations', () => {
     // Arrange
     const presence = new DriverPresenceIndex(30_000, failOnListenerError);
     const fix = { lat: 24.86, lng: 67.0 };
-    presence.goOnline('d1', fix, 1_000);
+    presence.goOnline('d1', fix, 1_000, 'car');
 
     // Act: the caller reuses its object (a parsed frame is not ours to keep)
     fix.lat = 0;
@@ -58,5 +58,38 @@ describe('DriverPresenceIndex locations', () => {
     const presence = new DriverPresenceIndex(30_000, failOnListenerError);
     expect(presence.move('nobody', KARACHI, null, 1_000)).toBeUndefined();
     expect(presence.isOnline('nobody')).toBe(false);
+  });
+});
+
+describe('DriverPresenceIndex vehicle types', () => {
+  it('filters nearestIdle by vehicle type when asked, and returns every type when not', () => {
+    // Arrange: the nearest driver rides a bike, the next a car, the farthest a rickshaw.
+    const presence = new DriverPresenceIndex(30_000, failOnListenerError);
+    presence.goOnline('bike', { lat: KARACHI.lat + 0.001, lng: KARACHI.lng }, 1_000, 'bike');
+    presence.goOnline('car', { lat: KARACHI.lat + 0.002, lng: KARACHI.lng }, 1_000, 'car');
+    presence.goOnline('rickshaw', { lat: KARACHI.lat + 0.003, lng: KARACHI.lng }, 1_000, 'rickshaw');
+
+    // Act
+    const cars = presence.nearestIdle(KARACHI, 5_000, 2, 'car');
+    const rickshaws = presence.nearestIdle(KARACHI, 5_000, 2, 'rickshaw');
+    const anyType = presence.nearestIdle(KARACHI, 5_000, 2);
+
+    // Assert
+    expect(cars.map((d) => d.driverId)).toEqual(['car']);
+    expect(rickshaws.map((d) => d.driverId)).toEqual(['rickshaw']);
+    expect(anyType.map((d) => d.driverId)).toEqual(['bike', 'car']);
+  });
+
+  it('takes the vehicle type of a driver who goes online again after changing vehicle', () => {
+    // Arrange
+    const presence = new DriverPresenceIndex(30_000, failOnListenerError);
+    presence.goOnline('d1', KARACHI, 1_000, 'car');
+
+    // Act
+    presence.goOnline('d1', KARACHI, 2_000, 'bike');
+
+    // Assert
+    expect(presence.get('d1')?.vehicleType).toBe('bike');
+    expect(presence.nearestIdle(KARACHI, 1_000, 5, 'car')).toEqual([]);
   });
 });

@@ -67,6 +67,8 @@ export const RideView = z.object({
   agreedFare: Money.nullable(),
   currency: z.string(),
   paymentMethod: PaymentMethod,
+  /** The vehicle type asked for; offered only to drivers of this type. */
+  vehicleType: VehicleType,
   estimate: FareEstimate,
   createdAt: IsoTimestamp,
   expiresAt: IsoTimestamp,
@@ -112,6 +114,20 @@ export const RideDetailView = RideView.extend({
   rating: z.object({ stars: z.number().int(), comment: z.string().nullable() }).nullable(),
 });
 export type RideDetailView = z.infer<typeof RideDetailView>;
+
+/** One in-ride chat message as both parties see it (chat.message, session.state, GET /api/rides/:id/messages). */
+export const ChatMessageView = z.object({
+  rideId: Uuid,
+  messageId: Uuid,
+  from: z.enum(['customer', 'driver']),
+  text: z.string(),
+  sentAt: IsoTimestamp,
+});
+export type ChatMessageView = z.infer<typeof ChatMessageView>;
+
+/** Answer of GET /api/rides/:id/messages: the ride's chat, oldest first. */
+export const RideMessagesView = z.object({ items: z.array(ChatMessageView) });
+export type RideMessagesView = z.infer<typeof RideMessagesView>;
 
 export const TransactionView = z.object({
   id: Uuid,

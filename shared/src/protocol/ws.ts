@@ -5,8 +5,8 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import { z } from 'zod';
-import { CancelledBy, IsoTimestamp, LatLng, Money, PaymentMethod, Place, RideStatus, Text, Uuid } from './common.js';
-import { BidView, DriverPartyView, FareEstimate, PartyView, RideDetailView, RideView, UserView } from './entities.js';
+import { CancelledBy, IsoTimestamp, LatLng, Money, PaymentMethod, Place, RideStatus, Text, Uuid, VehicleType } from './common.js';
+import { BidView, ChatMessageView, DriverPartyView, FareEstimate, PartyView, RideDetailView, RideView, UserView } from './entities.js';
 
 /** Frames larger than this are refused with `frame_too_large`. */
 export const MAX_FRAME_BYTES = 16 * 1024;
@@ -54,6 +54,21 @@ const sessionServerMessages = {
 export const SessionRefreshAck = z.object({ expiresAt: IsoTimestamp });
 export type SessionRefreshAck = z.infer<typeof SessionRefreshAck>;
 // ------------------------------------------------------------------------------------------------
+// --- In-ride chat (contract 1.1; issue 17) ------------------------------------------------------
+/** The longest chat message, in characters. */
+export const CHAT_MAX_CHARS = 1000;
+const chatClientMessages = {
+  /** Either party of an assigned/arrived/in-progress ride; stored before the other party gets it. */
+  'chat.send': z.object({ rideId: Uuid, text: Text({ min: 1, max: CHAT_MAX_CHARS }) }).strict(),
+} as const;
+const chatServerMessages = {
+  /** To the other party of the ride, with the ride's `seq`. */
+  'chat.message': ChatMessageView,
+} as const;
+/** Ack data of chat.send. */
+export const ChatSendAck = z.object({ messageId: Uuid, sentAt: IsoTimestamp });
+export type ChatSendAck = z.infer<typeof ChatSendAck>;
+// ------------------------------------------------------------------------------------------------
 
 /** Data schemas of client -> server messages, by type. */
 export const clientMessageData = {
@@ -70,8 +85,9 @@ export const clientMessageData = {
   'ride.start': rideRef,
   'ride.complete': rideRef,
   // customers
+  /** `vehicleType` (contract 1.1): offered only to drivers of that type; priced by its rates. */
   'ride.request': z
-    .object({ pickup: Place.strict(), dropoff: Place.strict(), fare: Money, paymentMethod: PaymentMethod })
+    .object({ pickup: Place.strict(), dropoff: Place.strict(), fare: Money, paymentMethod: PaymentMethod, vehicleType: VehicleType.default('car') })
     .strict(),
   'ride.raise_fare': z.object({ rideId: Uuid, fare: Money }).strict(),
   'bid.accept': z.object({ rideId: Uuid, bidId: Uuid }).strict(),
@@ -85,6 +101,7 @@ export const clientMessageData = {
    * instead of cancelling the new state.
    */
   'ride.cancel': z.object({ rideId: Uuid, reason, expectedStatus: RideStatus.optional() }).strict(),
+  ...chatClientMessages,
   ping: z.object({}).strict(),
   'session.resume': SessionResume,
   // operators (live operations map)
@@ -99,6 +116,8 @@ export const clientMessageData = {
 export type ClientMessageType = keyof typeof clientMessageData;
 export const CLIENT_MESSAGE_TYPES = Object.keys(clientMessageData) as ClientMessageType[];
 export type ClientMessageDataOf<T extends ClientMessageType> = z.infer<(typeof clientMessageData)[T]>;
+/** What a client may send for a message (fields with a default, e.g. ride.request's vehicleType, optional). */
+export type ClientMessageInputOf<T extends ClientMessageType> = z.input<(typeof clientMessageData)[T]>;
 
 /** Which roles may send each client message. */
 export const clientMessageRoles: Record<ClientMessageType, readonly ('customer' | 'driver' | 'operator')[]> = {
@@ -115,6 +134,7 @@ export const clientMessageRoles: Record<ClientMessageType, readonly ('customer' 
   'driver.follow': ['customer', 'operator'],
   'driver.unfollow': ['customer', 'operator'],
   'ride.cancel': ['customer', 'driver'],
+  'chat.send': ['customer', 'driver'],
   ping: ['customer', 'driver', 'operator'],
   'session.resume': ['customer', 'driver'],
   'ops.subscribe': ['operator'],
@@ -244,6 +264,8 @@ export const ActiveRide = RideView.extend({
   bids: z.array(BidView),
   /** The seq of the ride's last event when the state was read (resume from it with session.resume). */
   lastSeq: RideSeq.optional(),
+  /** The ride's last 50 chat messages, oldest first (rides with a driver). */
+  messages: z.array(ChatMessageView).optional(),
 });
 export type ActiveRide = z.infer<typeof ActiveRide>;
 
@@ -261,6 +283,8 @@ export const OpsDriver = z.object({
   lng: z.number(),
   heading: z.number().nullable(),
   status: OpsDriverStatus,
+  /** The driver's vehicle type (the map draws each type differently). */
+  vehicleType: VehicleType,
   /** ms since epoch of the driver's last fix. */
   updatedAt: z.number().int(),
 });
@@ -269,6 +293,7 @@ export type OpsDriver = z.infer<typeof OpsDriver>;
 /** A request still being haggled over (status requested). */
 export const OpsRequest = z.object({
   rideId: Uuid,
+  vehicleType: VehicleType,
   pickup: LatLng,
   dropoff: LatLng,
   /** The fare the customer asks now. */
@@ -288,6 +313,7 @@ export type OpsRequest = z.infer<typeof OpsRequest>;
 export const OpsRide = z.object({
   rideId: Uuid,
   status: z.enum(['assigned', 'arrived', 'in_progress']),
+  vehicleType: VehicleType,
   driverId: Uuid,
   pickup: LatLng,
   dropoff: LatLng,
@@ -360,7 +386,7 @@ export const serverMessageData = {
   /** `driver_busy` (extension): you were assigned another ride, so your other offers are gone. */
   'ride.withdrawn': z.object({ rideId: Uuid, reason: z.enum(['taken', 'cancelled', 'expired', 'bid_rejected', 'driver_busy']) }),
   'bid.rejected': z.object({ rideId: Uuid, bidId: Uuid }),
-  'bid.received': z.object({ rideId: Uuid, bid: BidView }),
+  'bid.received': z.object({ rideId: Uuid, vehicleType: VehicleType, bid: BidView }),
   'bid.expired': z.object({ rideId: Uuid, bidId: Uuid }),
   /** To the customer: a driver took back an open bid (went offline, or was assigned another ride). */
   'bid.withdrawn': z.object({ rideId: Uuid, bidId: Uuid, reason: z.enum(['driver_offline', 'driver_busy']) }),
@@ -370,6 +396,7 @@ export const serverMessageData = {
   'ride.expired': z.object({ rideId: Uuid }),
   'ops.snapshot': OpsSnapshot,
   ...sessionServerMessages,
+  ...chatServerMessages,
 } as const;
 export type ServerMessageType = keyof typeof serverMessageData;
 export type ServerMessageDataOf<T extends ServerMessageType> = z.infer<(typeof serverMessageData)[T]>;

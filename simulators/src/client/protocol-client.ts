@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import {
   ErrorFrame,
   serverMessageData,
-  type ClientMessageDataOf,
+  type ClientMessageInputOf,
   type ClientMessageType,
   type ServerMessageDataOf,
   type ServerMessageType,
@@ -88,6 +88,8 @@ export class ProtocolClient {
   private readonly waiters = new Set<() => void>();
   private counter = 0;
   private closingOnPurpose = false;
+  /** Connections given up on purpose (close, drop): their late close events are no news. */
+  private readonly abandoned = new WeakSet<RawConnection>();
   private sessionWaiter: ((frame: FrameOf<'session.state'>) => void) | undefined;
   private readonly idPrefix: string;
   /** Counts of frames received, by type. */
@@ -122,17 +124,19 @@ export class ProtocolClient {
       };
     });
     session.catch(() => undefined);
-    this.connection = await openConnection(this.options.wsUrl, token, {
+    const opened: RawConnection = await openConnection(this.options.wsUrl, token, {
       onMessage: (text) => this.handleText(text),
-      onClose: (code, reason) => this.handleClose(code, reason),
+      // A dropped connection may report its close after the next one opened: that one is not closed.
+      onClose: (code, reason) => (this.abandoned.has(opened) ? undefined : this.handleClose(code, reason)),
     }, timeoutMs);
+    this.connection = opened;
     const state = await session;
     for (const [, pending] of this.pending) this.connection.send(pending.text);
     return state;
   }
 
   /** Sends a message with an id and resolves with the ack's data; rejects with ProtocolRefusal. */
-  request<T extends ClientMessageType>(type: T, data: ClientMessageDataOf<T>, options: { timeoutMs?: number; id?: string } = {}): Promise<unknown> {
+  request<T extends ClientMessageType>(type: T, data: ClientMessageInputOf<T>, options: { timeoutMs?: number; id?: string } = {}): Promise<unknown> {
     const id = options.id ?? this.nextId();
     const text = JSON.stringify({ type, id, data });
     const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs ?? 15_000;
@@ -151,7 +155,7 @@ export class ProtocolClient {
   }
 
   /** Sends a message without an id (fire and forget, e.g. location fixes). Dropped when offline. */
-  post<T extends ClientMessageType>(type: T, data: ClientMessageDataOf<T>): boolean {
+  post<T extends ClientMessageType>(type: T, data: ClientMessageInputOf<T>): boolean {
     if (!this.connected) return false;
     this.connection!.send(JSON.stringify({ type, data }));
     this.sent += 1;
@@ -222,6 +226,7 @@ export class ProtocolClient {
   /** Logs off: a clean close; unanswered messages are given up. */
   close(): void {
     this.closingOnPurpose = true;
+    if (this.connection) this.abandoned.add(this.connection);
     this.connection?.close(1000, 'logoff');
     this.connection = undefined;
     this.failPending(new Error('the client closed the connection'));
@@ -230,6 +235,7 @@ export class ProtocolClient {
   /** Loses the connection abruptly (no close handshake); unanswered messages wait for reconnect. */
   drop(): void {
     this.closingOnPurpose = true;
+    if (this.connection) this.abandoned.add(this.connection);
     this.connection?.drop();
     this.connection = undefined;
   }

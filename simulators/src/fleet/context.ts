@@ -5,7 +5,8 @@ import type { Area } from '../sim/movement.js';
 import { FareKnowledge } from '../sim/strategies.js';
 import type { Scheduler } from './scheduler.js';
 import type { FleetStats } from './stats.js';
-import type { ClientMessageDataOf, ClientMessageType } from '@drivrr/shared/protocol';
+import type { ClientMessageInputOf, ClientMessageType, VehicleType } from '@drivrr/shared/protocol';
+import type { VehicleMix } from '../sim/vehicle-mix.js';
 
 export interface FleetContext {
   api: AuthApi;
@@ -21,12 +22,18 @@ export interface FleetContext {
   /** Simulated time runs this many times faster for driving and boarding (1 = real time). */
   timeScale: number;
   otpCode: string;
-  fares: FareKnowledge;
+  /** What the customers have learnt of the fares, per vehicle type (each type has its own rates). */
+  fares: Record<VehicleType, FareKnowledge>;
+  /** The share of requests asking for each vehicle type (drivers follow the same mix). */
+  vehicleMix: VehicleMix;
   /** True once the fleet is stopping: actors start nothing new. */
   stopping: boolean;
   /** A trace line for --verbose runs. */
   trace(actor: string, line: string): void;
 }
+
+/** Refusals of a chat line racing the end of the ride (the other party cancelled a moment ago). */
+export const CHAT_RACE_REFUSALS = ['forbidden', 'not_found'];
 
 /**
  * Sends a message and classifies the outcome: an ack returns its data; a refusal whose code the
@@ -38,7 +45,7 @@ export async function sendExpecting<T extends ClientMessageType>(
   actor: string,
   client: ProtocolClient,
   type: T,
-  data: ClientMessageDataOf<T>,
+  data: ClientMessageInputOf<T>,
   expected: readonly string[] = [],
 ): Promise<{ ok: true; data: unknown } | { ok: false; code: string; details?: Record<string, unknown> }> {
   try {

@@ -5,15 +5,16 @@
  * wallet up with an Idempotency-Key when it runs low) and rates the driver after the ride.
  */
 import { distanceM, moveM } from '@drivrr/shared';
-import type { LatLng } from '@drivrr/shared/protocol';
+import type { LatLng, VehicleType } from '@drivrr/shared/protocol';
 import { RideAck, RideRequestAck, type PaymentMethod, type RideView } from '@drivrr/shared/protocol';
 import { ApiError, loginWithOtp, type UserSession } from '../client/api.js';
 import { ProtocolClient, type FrameOf } from '../client/protocol-client.js';
 import type { CustomerIdentity } from '../sim/identity.js';
 import { pointNear, randomPointInArea } from '../sim/movement.js';
 import { placesWithin } from '../sim/places.js';
-import { chooseBid, initialAsk, maxAcceptableFare, nextRaise, rateStars, roundFareUp, type BidOption } from '../sim/strategies.js';
-import { sendExpecting, type FleetContext } from './context.js';
+import { requestVehicleType } from '../sim/vehicle-mix.js';
+import { CUSTOMER_PICKUP_REPLIES, PICKUP_REPLY_P, chooseBid, initialAsk, maxAcceptableFare, nextRaise, rateStars, roundFareUp, type BidOption } from '../sim/strategies.js';
+import { CHAT_RACE_REFUSALS, sendExpecting, type FleetContext } from './context.js';
 import type { TaskHandle } from './scheduler.js';
 import type { RequestRecord } from './stats.js';
 
@@ -39,6 +40,8 @@ export class SimCustomer {
   private decideTask: TaskHandle | undefined;
   private nextRequestTask: TaskHandle | undefined;
   private topUps = 0;
+  /** The ride whose chat this customer already answered. */
+  private repliedOn: string | undefined;
   /** Driven by the fleet's request rate instead of the customer's own pace. */
   paced = false;
 
@@ -69,6 +72,7 @@ export class SimCustomer {
     client.on('ride.status', (frame) => this.onStatus(frame.data.rideId, frame.data.status));
     client.on('ride.cancelled', (frame) => this.onCancelled(frame.data.rideId, frame.data.by));
     client.on('ride.expired', (frame) => this.finish(frame.data.rideId, 'expired'));
+    client.on('chat.message', (frame) => this.onChat(frame.data.rideId));
     client.on('session.replaced', () => this.ctx.stats.protocolError(this.label, 'session_replaced', 'another login replaced this session'));
     const state = await client.connect();
     // A ride left over from an earlier run with the same seed: close it so this run starts clean.
@@ -135,8 +139,10 @@ export class SimCustomer {
     const rng = this.identity.rng;
     const profile = this.identity.profile;
     const trip = this.pickTrip();
+    const vehicleType: VehicleType = requestVehicleType(rng, this.ctx.vehicleMix);
+    const fares = this.ctx.fares[vehicleType];
     const roadM = distanceM(trip.pickup, trip.dropoff) * 1.3;
-    const guessSuggested = this.ctx.fares.guess(roadM);
+    const guessSuggested = fares.guess(roadM);
     let fare = Math.max(roundFareUp(guessSuggested * profile.askFactor), 20_000);
     const paymentMethod: PaymentMethod = profile.paymentMethod;
     if (paymentMethod === 'wallet' && !(await this.ensureWallet(guessSuggested * 2))) {
@@ -145,7 +151,7 @@ export class SimCustomer {
       return false;
     }
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const result = await sendExpecting(this.ctx, this.label, this.client, 'ride.request', { pickup: trip.pickup, dropoff: trip.dropoff, fare, paymentMethod }, ['fare_below_minimum', 'insufficient_funds']);
+      const result = await sendExpecting(this.ctx, this.label, this.client, 'ride.request', { pickup: trip.pickup, dropoff: trip.dropoff, fare, paymentMethod, vehicleType }, ['fare_below_minimum', 'insufficient_funds']);
       if (result.ok) {
         const ack = RideRequestAck.safeParse(result.data);
         if (!ack.success) {
@@ -160,7 +166,7 @@ export class SimCustomer {
         // Our guess of the fares was off: ask again at our share of the suggestion the refusal names.
         const suggested = Number(result.details?.suggestedFare ?? 0);
         const minimum = Number(result.details?.minimumFare ?? 0);
-        if (suggested > 0) this.ctx.fares.learn(roadM, suggested);
+        if (suggested > 0) fares.learn(roadM, suggested);
         fare = Math.max(minimum, initialAsk(profile, { suggestedFare: suggested || minimum, minimumFare: minimum }));
         continue;
       }
@@ -196,7 +202,7 @@ export class SimCustomer {
     this.ride = ride;
     this.phase = 'bidding';
     this.bids.clear();
-    this.ctx.fares.learn(ride.estimate.distanceM, ride.estimate.suggestedFare);
+    this.ctx.fares[ride.vehicleType].learn(ride.estimate.distanceM, ride.estimate.suggestedFare);
     this.record = {
       rideId: ride.id,
       customer: this.identity.index,
@@ -283,6 +289,22 @@ export class SimCustomer {
     if (rng.chance(this.identity.profile.cancelAfterAssignP)) {
       this.tasks.push(this.ctx.scheduler.after(rng.int(2000, 8000), () => void this.cancel(ride.id, 'Driver is taking too long', ['assigned'])));
     }
+  }
+
+  /** The driver wrote (at the pickup): some customers answer after a few seconds, once per ride. */
+  private onChat(rideId: string): void {
+    if (!this.record || this.record.rideId !== rideId || this.repliedOn === rideId) return;
+    this.repliedOn = rideId;
+    const rng = this.identity.rng;
+    if (!rng.chance(PICKUP_REPLY_P)) return;
+    const text = rng.pick(CUSTOMER_PICKUP_REPLIES);
+    this.tasks.push(
+      this.ctx.scheduler.after((rng.int(2, 8) * 1000) / this.ctx.timeScale, async () => {
+        if (!this.client || this.record?.rideId !== rideId || (this.phase !== 'assigned' && this.phase !== 'riding')) return;
+        const result = await sendExpecting(this.ctx, this.label, this.client, 'chat.send', { rideId, text }, CHAT_RACE_REFUSALS);
+        if (result.ok) this.ctx.stats.chatMessages += 1;
+      }),
+    );
   }
 
   private onStatus(rideId: string, status: string): void {

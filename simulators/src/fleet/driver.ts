@@ -10,8 +10,8 @@ import { loginWithOtp, type UserSession } from '../client/api.js';
 import { ProtocolClient, type FrameOf } from '../client/protocol-client.js';
 import type { DriverIdentity } from '../sim/identity.js';
 import { advanceAlongPath, cruiseSpeedMps, nextWalkWaypoint, planGridRoute, randomPointInArea, type PathState } from '../sim/movement.js';
-import { decideOffer } from '../sim/strategies.js';
-import { sendExpecting, type FleetContext } from './context.js';
+import { decideOffer, DRIVER_PICKUP_LINES, PICKUP_CHAT_P } from '../sim/strategies.js';
+import { CHAT_RACE_REFUSALS, sendExpecting, type FleetContext } from './context.js';
 import type { TaskHandle } from './scheduler.js';
 
 export type DriverPhase = 'offline' | 'idle' | 'to_pickup' | 'at_pickup' | 'boarding' | 'on_trip' | 'completing';
@@ -239,8 +239,17 @@ export class SimDriver {
     const result = await sendExpecting(this.ctx, this.label, this.client, 'ride.arrived', { rideId: ride.id }, RACE_REFUSALS);
     if (!result.ok) return this.onRideEnded(ride.id);
     this.phase = 'boarding';
-    const boardingMs = (this.identity.rng.int(20, 90) * 1000) / this.ctx.timeScale;
+    const rng = this.identity.rng;
+    if (rng.chance(PICKUP_CHAT_P)) void this.say(ride.id, rng.pick(DRIVER_PICKUP_LINES));
+    const boardingMs = (rng.int(20, 90) * 1000) / this.ctx.timeScale;
     this.rideTasks.push(this.ctx.scheduler.after(boardingMs, () => void this.startTrip(ride.id)));
+  }
+
+  /** A chat line to the customer (refused in a race when the ride has just ended). */
+  private async say(rideId: string, text: string): Promise<void> {
+    if (!this.client) return;
+    const result = await sendExpecting(this.ctx, this.label, this.client, 'chat.send', { rideId, text }, CHAT_RACE_REFUSALS);
+    if (result.ok) this.ctx.stats.chatMessages += 1;
   }
 
   private async startTrip(rideId: string): Promise<void> {

@@ -8,6 +8,7 @@ import { KARACHI_CENTER } from '@drivrr/shared';
 import { AuthApi, httpBaseOf } from '../client/api.js';
 import { makeCustomerIdentity, makeDriverIdentity, DEFAULT_TEST_CODE, MAX_CUSTOMERS, MAX_DRIVERS } from '../sim/identity.js';
 import type { Area } from '../sim/movement.js';
+import { DEFAULT_VEHICLE_MIX, type VehicleMix } from '../sim/vehicle-mix.js';
 import { createRng } from '../sim/rng.js';
 import { FareKnowledge } from '../sim/strategies.js';
 import type { FleetContext } from './context.js';
@@ -32,6 +33,11 @@ export interface FleetOptions {
    * the phone suspended send them; the socket stays up for offers and ride messages.
    */
   backgroundShare?: number;
+  /**
+   * Which share of the drivers rides, and of the requests asks for, each vehicle type (e.g.
+   * car=60,bike=30,rickshaw=10); default cars only.
+   */
+  vehicleMix?: VehicleMix;
   /** The realtime service's HTTP base; default: derived from wsUrl. */
   realtimeUrl?: string;
   /** Driving and boarding run this many times faster than real time (1 = realistic). */
@@ -96,11 +102,13 @@ export class Fleet {
       backgroundShare: options.backgroundShare ?? 0,
       timeScale: options.timeScale ?? 1,
       otpCode: options.otpCode ?? DEFAULT_TEST_CODE,
-      fares: new FareKnowledge(),
+      // Starting guesses near the service's default rates of each type; customers learn the real ones.
+      fares: { car: new FareKnowledge(), bike: new FareKnowledge({ base: 7_500, perKm: 2_250 }), rickshaw: new FareKnowledge({ base: 10_500, perKm: 3_150 }) },
+      vehicleMix: options.vehicleMix ?? DEFAULT_VEHICLE_MIX,
       stopping: false,
       trace: options.trace ?? (() => undefined),
     };
-    this.drivers = Array.from({ length: options.drivers }, (_, i) => new SimDriver(makeDriverIdentity(options.seed, i), this.ctx));
+    this.drivers = Array.from({ length: options.drivers }, (_, i) => new SimDriver(makeDriverIdentity(options.seed, i, this.ctx.vehicleMix), this.ctx));
     this.customers = Array.from({ length: options.customers }, (_, i) => new SimCustomer(makeCustomerIdentity(options.seed, i), this.ctx));
   }
 

@@ -92,6 +92,8 @@ export interface FleetSummary {
   locationUpdates: number;
   /** Of those, fixes sent over HTTP (POST /api/locations) by background drivers. */
   backgroundFixes: number;
+  /** In-ride chat messages sent (canned lines at the pickup). */
+  chatMessages: number;
   framesReceived: number;
   /** Domain refusals the simulated apps expect in a race (e.g. bid on a ride just taken), by code. */
   expectedRefusals: Record<string, number>;
@@ -129,6 +131,7 @@ export class FleetStats {
   walletTopUps = 0;
   reconnects = 0;
   locationUpdates = 0;
+  chatMessages = 0;
   backgroundFixes = 0;
   framesReceived = 0;
   framesSent = 0;
@@ -216,6 +219,7 @@ export class FleetStats {
       walletTopUps: this.walletTopUps,
       reconnects: this.reconnects,
       locationUpdates: this.locationUpdates,
+      chatMessages: this.chatMessages,
       backgroundFixes: this.backgroundFixes,
       framesReceived: this.framesReceived,
       expectedRefusals: { ...this.expectedRefusals },

@@ -163,6 +163,10 @@ const VEHICLES: VehicleBody[] = [
   { make: 'Honda', model: 'City', color: 'Black', plate: 'BPL-606', type: 'car' },
 ];
 
+/**
+ * A driver with vehicle `vehicleIndex` of the list above: 0, 1, 4 and 5 are cars (what requests
+ * ask for by default), 2 a bike and 3 a rickshaw (offered only requests of their type).
+ */
 export function driver(name: string, vehicleIndex = 0): ActorSpec {
   return { role: 'driver', name, vehicle: VEHICLES[vehicleIndex % VEHICLES.length]! };
 }

@@ -5,6 +5,7 @@
 import { Faker, base, en, en_IN } from '@faker-js/faker';
 import type { VehicleBody } from '@drivrr/shared/protocol';
 import { createRng, hashLabel, type Rng } from './rng.js';
+import { DEFAULT_VEHICLE_MIX, driverVehicleType, type VehicleMix } from './vehicle-mix.js';
 import { makeCustomerProfile, makeDriverProfile, type CustomerProfile, type DriverProfile } from './strategies.js';
 
 /** Every simulated phone starts with this: the auth service's test-phone prefix in development. */
@@ -81,18 +82,21 @@ function personName(rng: Rng): string {
   return `${faker.helpers.arrayElement(FIRST_NAMES)} ${faker.helpers.arrayElement(LAST_NAMES)}`;
 }
 
-export function makeVehicle(rng: Rng): VehicleBody {
+/** A vehicle made up from `rng`; of `type` when given, else of any type by the models' weights. */
+export function makeVehicle(rng: Rng, type?: VehicleBody['type']): VehicleBody {
   faker.seed(rng.uint32());
-  const model = faker.helpers.weightedArrayElement(VEHICLES.map((v) => ({ value: v, weight: v.weight })));
+  const models = VEHICLES.filter((v) => type === undefined || v.type === type);
+  const model = faker.helpers.weightedArrayElement(models.map((v) => ({ value: v, weight: v.weight })));
   const color = faker.helpers.arrayElement(['White', 'Silver', 'Black', 'Grey', 'Red', 'Blue', 'Maroon', 'Beige']);
   const plate = `${faker.helpers.arrayElement(PLATE_SERIES)}-${faker.string.numeric({ length: 3, allowLeadingZeros: false })}`;
   return { make: model.make, model: model.model, color, plate, type: model.type };
 }
 
-export function makeDriverIdentity(seed: number, index: number): DriverIdentity {
+/** Driver `index` of the fleet of `seed`; its vehicle's type follows `mix` (driverVehicleType). */
+export function makeDriverIdentity(seed: number, index: number, mix: VehicleMix = DEFAULT_VEHICLE_MIX): DriverIdentity {
   const rng = createRng(seed).derive(`driver:${index}`);
   const name = personName(rng);
-  const vehicle = makeVehicle(rng);
+  const vehicle = makeVehicle(rng, driverVehicleType(seed, index, mix));
   const profile = makeDriverProfile(rng);
   return { index, phone: fleetPhone(seed, 'driver', index), name, vehicle, profile, rng: rng.derive('choices') };
 }

@@ -238,3 +238,10 @@ export class FareKnowledge {
     this.perKm = this.perKm * 0.7 + observed * 0.3;
   }
 }
+
+/** What simulated drivers say when they reach the pickup, and customers answer (in-ride chat). */
+export const DRIVER_PICKUP_LINES = ["I'm at the gate", "I'm here, by the main entrance", 'Reached the pickup point'] as const;
+export const CUSTOMER_PICKUP_REPLIES = ['2 minutes', 'Coming down now', 'On my way, 1 minute'] as const;
+/** Share of drivers who write at the pickup, and of customers who answer. */
+export const PICKUP_CHAT_P = 0.6;
+export const PICKUP_REPLY_P = 0.7;

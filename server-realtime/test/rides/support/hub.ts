@@ -6,7 +6,8 @@
  */
 import { distanceM } from '@drivrr/shared';
 import { AppError } from '@drivrr/shared';
-import type { ClientMessageDataOf, ClientMessageType, LatLng, ServerMessageDataOf, ServerMessageType } from '@drivrr/shared/protocol';
+import type { ClientMessageInputOf, ClientMessageType, LatLng, ServerMessageDataOf, ServerMessageType, VehicleType } from '@drivrr/shared/protocol';
+import { clientMessageData } from '@drivrr/shared/protocol';
 import type {
   Caller,
   DriverActivity,
@@ -48,13 +49,14 @@ export class TestHub implements MessageRouter, Notifier, DriverPresence, Presenc
     this.handlers.set(type, handler as unknown as MessageHandler<ClientMessageType>);
   }
   /** Calls a handler as the transport would: resolves with the ack data or rejects with the AppError. */
-  async send<T extends ClientMessageType>(caller: Caller, type: T, data: ClientMessageDataOf<T>): Promise<unknown> {
+  async send<T extends ClientMessageType>(caller: Caller, type: T, data: ClientMessageInputOf<T>, messageId?: string): Promise<unknown> {
     const handler = this.handlers.get(type);
     if (!handler) throw new Error(`no handler for ${type}`);
-    return handler({ caller, messageId: undefined }, data as never);
+    // Parsed as the transport would (defaults filled in, text trimmed).
+    return handler({ caller, messageId }, clientMessageData[type].parse(data) as never);
   }
   /** Like send, but resolves with the error code instead of throwing. */
-  async sendExpectingError<T extends ClientMessageType>(caller: Caller, type: T, data: ClientMessageDataOf<T>): Promise<string> {
+  async sendExpectingError<T extends ClientMessageType>(caller: Caller, type: T, data: ClientMessageInputOf<T>): Promise<string> {
     try {
       await this.send(caller, type, data);
     } catch (error) {
@@ -94,8 +96,8 @@ export class TestHub implements MessageRouter, Notifier, DriverPresence, Presenc
   }
 
   // presence
-  goOnline(driverId: string, location: LatLng): void {
-    const info: DriverPresenceInfo = { driverId, location, heading: null, activity: this.drivers.get(driverId)?.activity ?? 'idle', updatedAt: Date.now() };
+  goOnline(driverId: string, location: LatLng, vehicleType: VehicleType = 'car'): void {
+    const info: DriverPresenceInfo = { driverId, location, heading: null, activity: this.drivers.get(driverId)?.activity ?? 'idle', vehicleType, updatedAt: Date.now() };
     this.drivers.set(driverId, info);
     for (const listener of this.locationListeners) listener(info);
   }
@@ -106,9 +108,9 @@ export class TestHub implements MessageRouter, Notifier, DriverPresence, Presenc
   get(driverId: string): DriverPresenceInfo | undefined {
     return this.drivers.get(driverId);
   }
-  nearestIdle(point: LatLng, radiusM: number, limit: number) {
+  nearestIdle(point: LatLng, radiusM: number, limit: number, vehicleType?: VehicleType) {
     return [...this.drivers.values()]
-      .filter((d) => d.activity === 'idle')
+      .filter((d) => d.activity === 'idle' && (vehicleType === undefined || d.vehicleType === vehicleType))
       .map((d) => ({ driverId: d.driverId, distanceM: distanceM(point, d.location), location: d.location }))
       .filter((d) => d.distanceM <= radiusM)
       .sort((a, b) => a.distanceM - b.distanceM)
