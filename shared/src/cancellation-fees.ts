@@ -18,6 +18,7 @@
 import { z } from 'zod';
 import type { ErrorCode } from './errors.js';
 import type { CancelledBy, RideStatus } from './protocol/common.js';
+import type { CancelFeeView } from './protocol/entities.js';
 
 /** The cancel reason a driver gives after waiting at the pickup: the customer pays, the driver is not blamed. */
 export const CUSTOMER_NO_SHOW = 'customer_no_show';
@@ -53,12 +54,8 @@ export interface CancellationFacts {
   currency: string;
 }
 
-export interface CancelFee {
-  amount: number;
-  currency: string;
-  /** Always the customer today; the field lets a future rule charge the driver without a new shape. */
-  payer: 'customer';
-}
+/** `payer` is always the customer today; the field lets a future rule charge the driver without a new shape. */
+export type CancelFee = CancelFeeView;
 
 /** Which rule decided: named in the timeline (`cancelled` event's `data.feeRule`) and in the tests. */
 export type CancellationRule =

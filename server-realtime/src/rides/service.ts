@@ -60,7 +60,7 @@ export class RideService {
   async sessionState(caller: Caller): Promise<Record<string, unknown>> {
     if (caller.role === 'operator') return {};
     const { pool, parties } = this.ctx;
-    const ride = await getActiveRideForUser(pool, caller.userId, caller.role);
+    const ride = await getActiveRideForUser(pool, caller.userId, caller.role, this.ctx.clock.now());
     const withSeq = ride ? { ...ride, lastSeq: await lastSeqOf(pool, ride.id) } : null;
     if (caller.role === 'customer') {
       await parties.refreshCustomer(caller.userId);
