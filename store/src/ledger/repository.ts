@@ -210,7 +210,10 @@ export async function settleRide(client: PoolClient, args: SettleRideArgs): Prom
   }
   await writeEntries(client, transactionId, plan, accounts, balances);
   // The customer's debt (unpaid cancellation fees) is paid next, from what the wallet still holds.
-  const repayment = await repayDebt(client, { customerId: args.customerId, currency: args.currency, rideId: args.rideId });
+  const repayment =
+    debtId !== undefined && accounts.customer_wallet !== undefined
+      ? await repayLockedDebt(client, { walletId: accounts.customer_wallet, debtId, balances, currency: args.currency, rideId: args.rideId })
+      : null;
   return { transactions: repayment ? [transactionId, repayment] : [transactionId] };
 }
 
@@ -280,25 +283,24 @@ async function findCancellationFee(q: Queryable, rideId: string, customerId: str
   );
   const first = rows[0];
   if (!first) return undefined;
-  const paid = (kind: string) => -rows.filter((row) => row.kind === kind).reduce((sum, row) => sum + Number(row.amount ?? 0), 0);
+  // 0 - sum, not -sum: no -0 for an account the fee did not touch
+  const paid = (kind: string) => 0 - rows.filter((row) => row.kind === kind).reduce((sum, row) => sum + Number(row.amount ?? 0), 0);
   return { transactionId: first.id, fromWallet: paid('customer_wallet'), toDebt: paid('customer_debt') };
 }
 
 /**
- * Pays the customer's debt from their wallet as far as it covers, inside the caller's transaction
- * (a top-up's, or a settled ride's: `rideId`, once per ride). Returns the transaction id, or null
+ * Pays the customer's debt from their wallet as far as it covers, inside the caller's posting (a
+ * top-up's, or a settled wallet ride's: `rideId`, once per ride). Both accounts must already be
+ * locked by the caller's one `lockAccounts` (so every posting locks in the same id order and none
+ * deadlocks); `balances` holds their balances now. A debt account created after the caller's
+ * lock (a concurrent fee) is left for the next top-up or ride. Returns the transaction id, or null
  * when there was nothing to pay or nothing to pay with.
  */
-export async function repayDebt(client: PoolClient, args: { customerId: string; currency: string; rideId: string | null }): Promise<string | null> {
-  const { rows } = await client.query<{ id: string; kind: OwnedAccountKind }>(
-    `SELECT id, kind FROM ledger_accounts WHERE owner_id = $1 AND currency = $2 AND kind IN ('customer_wallet', 'customer_debt')`,
-    [args.customerId, args.currency],
-  );
-  const wallet = rows.find((row) => row.kind === 'customer_wallet');
-  const debt = rows.find((row) => row.kind === 'customer_debt');
-  if (!wallet || !debt) return null;
-  const balances = await lockAccounts(client, [wallet.id, debt.id]);
-  const plan = planDebtRepayment({ debt: -(balances.get(debt.id) ?? 0), walletBalance: balances.get(wallet.id) ?? 0 });
+async function repayLockedDebt(
+  client: PoolClient,
+  args: { walletId: string; debtId: string; balances: Map<string, number>; currency: string; rideId: string | null },
+): Promise<string | null> {
+  const plan = planDebtRepayment({ debt: -(args.balances.get(args.debtId) ?? 0), walletBalance: args.balances.get(args.walletId) ?? 0 });
   if (!plan) return null;
   const inserted = await client.query<{ id: string }>(
     `INSERT INTO ledger_transactions (kind, amount, currency, ride_id, initiator_id, description)
@@ -310,9 +312,9 @@ export async function repayDebt(client: PoolClient, args: { customerId: string; 
   const transactionId = inserted.rows[0]?.id;
   if (transactionId === undefined) return null;
   const accounts = emptyAccounts();
-  accounts.customer_wallet = wallet.id;
-  accounts.customer_debt = debt.id;
-  await writeEntries(client, transactionId, plan, accounts, balances);
+  accounts.customer_wallet = args.walletId;
+  accounts.customer_debt = args.debtId;
+  await writeEntries(client, transactionId, plan, accounts, args.balances);
   return transactionId;
 }
 
@@ -404,15 +406,17 @@ export async function postTopUp(client: PoolClient, args: TopUpArgs): Promise<Tr
   const debtId = walletKind === 'customer_wallet' ? await existingDebtAccountId(client, args.userId, args.currency) : undefined;
   const balances = await lockAccounts(client, [wallet.accountId, funding.accountId, ...(debtId ? [debtId] : [])]);
   const after = await writeEntries(client, row.id, plan, accounts, balances);
+  // The top-up's own balance after (what a replay of this key answers), before any debt is paid from it.
+  const balanceAfter = after.get(wallet.accountId) ?? null;
   // Money topped up pays the customer's debt first (in the same transaction as the top-up).
-  if (walletKind === 'customer_wallet') await repayDebt(client, { customerId: args.userId, currency: args.currency, rideId: null });
+  if (debtId !== undefined) await repayLockedDebt(client, { walletId: wallet.accountId, debtId, balances: after, currency: args.currency, rideId: null });
   return {
     id: row.id,
     kind: 'wallet_topup',
     amount: args.amount,
     currency: args.currency,
     rideId: null,
-    balanceAfter: after.get(wallet.accountId) ?? null,
+    balanceAfter,
     createdAt: row.created_at.toISOString(),
   };
 }
