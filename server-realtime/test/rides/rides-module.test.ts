@@ -466,9 +466,13 @@ describe('rides module', () => {
       const { customer, driver, rideId, accepted } = await assignedRideOn(hub);
       expect(accepted.ride.freeCancelUntil).toBe(new Date(clock.now() + 120_000).toISOString());
       expect(accepted.ride.cancelFee).toBeNull();
-
-      // Act
+      // session.state (a reconnect) shows the same, up to the window's end
+      const sessionState = () => hub.sessionProviders[0]!(as(customer)) as Promise<{ activeRide: { freeCancelUntil: string | null; cancelFee: unknown } }>;
+      expect((await sessionState()).activeRide).toMatchObject({ freeCancelUntil: accepted.ride.freeCancelUntil, cancelFee: null });
       await clock.advance(120_000);
+      expect((await sessionState()).activeRide).toMatchObject({ freeCancelUntil: accepted.ride.freeCancelUntil, cancelFee: null });
+
+      // Act: exactly at the end of the window (it was advanced 120,000 ms above)
       const ack = (await hub.send(as(customer), 'ride.cancel', { rideId, reason: 'changed plans' })) as CancelAck;
 
       // Assert
@@ -483,6 +487,8 @@ describe('rides module', () => {
       const { customer, driver, rideId } = await assignedRideOn(hub);
       await topUpWallet(pool, { userId: customer.id, amount: 2_000, currency: 'PKR', idempotencyKey: `fee-${rideId}` });
       await clock.advance(120_001);
+      const state = (await hub.sessionProviders[0]!(as(customer))) as { activeRide: { freeCancelUntil: unknown; cancelFee: unknown } };
+      expect(state.activeRide).toMatchObject({ freeCancelUntil: null, cancelFee: { amount: 6_000, currency: 'PKR' } });
 
       // Act
       const ack = (await hub.send(as(customer), 'ride.cancel', { rideId, reason: 'changed plans' })) as CancelAck;
