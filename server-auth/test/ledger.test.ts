@@ -2,8 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '@drivrr/shared';
 import { createPool, withTransaction, type Pool } from '@drivrr/shared/db';
 import {
+  chargeCancellationFee,
   commissionOf,
   ensureWallet,
+  getCustomerDebt,
+  planCancellationFee,
+  planDebtRepayment,
   getWalletBalance,
   getWalletBalanceOfKind,
   planRideSettlement,
@@ -131,6 +135,32 @@ describe('commission and postings (pure)', () => {
       { account: 'customer_wallet', amount: -40_000 },
       { account: 'driver_wallet', amount: 40_000 },
     ]);
+  });
+
+  it('plans a cancellation fee as the whole fee to the driver, from the wallet as far as it covers and the rest as debt', () => {
+    expect(planCancellationFee({ fee: 6_000, walletBalance: 10_000 }).postings).toEqual([
+      { account: 'customer_wallet', amount: -6_000 },
+      { account: 'driver_wallet', amount: 6_000 },
+    ]);
+    expect(planCancellationFee({ fee: 6_000, walletBalance: 2_000 }).postings).toEqual([
+      { account: 'customer_wallet', amount: -2_000 },
+      { account: 'customer_debt', amount: -4_000 },
+      { account: 'driver_wallet', amount: 6_000 },
+    ]);
+    expect(planCancellationFee({ fee: 6_000, walletBalance: 0 }).postings).toEqual([
+      { account: 'customer_debt', amount: -6_000 },
+      { account: 'driver_wallet', amount: 6_000 },
+    ]);
+  });
+
+  it('plans a debt repayment as far as the wallet covers, and nothing when there is nothing to move', () => {
+    expect(planDebtRepayment({ debt: 4_000, walletBalance: 10_000 })?.postings).toEqual([
+      { account: 'customer_wallet', amount: -4_000 },
+      { account: 'customer_debt', amount: 4_000 },
+    ]);
+    expect(planDebtRepayment({ debt: 4_000, walletBalance: 1_500 })?.amount).toBe(1_500);
+    expect(planDebtRepayment({ debt: 0, walletBalance: 1_500 })).toBeNull();
+    expect(planDebtRepayment({ debt: 4_000, walletBalance: 0 })).toBeNull();
   });
 
   it('plans a top-up from external funding into the wallet', () => {
@@ -292,7 +322,7 @@ describe('topUpWallet', () => {
 });
 
 describe('the ledger always balances', () => {
-  it('keeps entries summing to 0 and every balance equal to its entries after a seeded random mix of top-ups and settlements', async () => {
+  it('keeps entries summing to 0 and every balance equal to its entries after a seeded random mix of top-ups, settlements and cancellation fees (with debts)', async () => {
     const random = createRng(20261124).next;
     const customers = [await user('customer'), await user('customer'), await user('customer'), await user('customer')];
     const drivers = [await user('driver'), await user('driver'), await user('driver')];
@@ -300,6 +330,7 @@ describe('the ledger always balances', () => {
     const topUps: { userId: string; amount: number; key: string; id: string }[] = [];
     let refused = 0;
     let settled = 0;
+    let fees = 0;
 
     // 80 operations decided by the seed, run in batches of 5 at once (concurrent postings on
     // shared accounts exercise the lock order); retries only reuse keys of earlier batches.
@@ -328,6 +359,20 @@ describe('the ledger always balances', () => {
           continue;
         }
         const driver = pick(drivers);
+        if (random() < 0.3) {
+          // a late cancel: the fee from the wallet as far as it covers, the rest a debt; sometimes retried at once
+          const fee = 1 + Math.floor(random() * 15_000);
+          const retried = random() < 0.3;
+          operations.push(async () => {
+            const rideId = await insertRide(pool, { customerId: customer, driverId: driver, status: 'cancelled', fare: fee * 10, paymentMethod: 'cash' });
+            const args = { rideId, customerId: customer, driverId: driver, fee, currency: 'PKR' };
+            const charged = await withTransaction(pool, (client) => chargeCancellationFee(client, args));
+            expect(charged.fromWallet + charged.toDebt).toBe(fee);
+            if (retried) expect(await withTransaction(pool, (client) => chargeCancellationFee(client, args))).toEqual(charged);
+            fees += 1;
+          });
+          continue;
+        }
         const fare = 1 + Math.floor(random() * 40_000);
         const paymentMethod = random() < 0.5 ? 'cash' : 'wallet';
         const commissionPct = pick([0, 7.5, 10, 12.5, 20, 33.33]);
@@ -350,6 +395,17 @@ describe('the ledger always balances', () => {
     expect(await ledgerInvariants()).toEqual({ total: 0, mismatched: 0, unbalancedTransactions: 0, staleBalanceAfter: 0, fundingGap: 0 });
     const negative = await pool.query(`SELECT count(*)::int AS n FROM ledger_accounts WHERE kind = 'customer_wallet' AND balance < 0`);
     expect(negative.rows[0].n).toBe(0);
+    // fees were charged, some became debt and some of that was paid back; a debt is never positive, a fee charged once per ride
+    expect(fees).toBeGreaterThan(5);
+    const debts = await pool.query<{ kind: string; n: number }>(
+      `SELECT kind, count(*)::int AS n FROM ledger_transactions WHERE kind IN ('ride_cancel_fee', 'debt_repayment') GROUP BY kind`,
+    );
+    expect(Object.fromEntries(debts.rows.map((row) => [row.kind, row.n]))).toMatchObject({ ride_cancel_fee: fees, debt_repayment: expect.any(Number) });
+    expect(debts.rows.find((row) => row.kind === 'debt_repayment')?.n).toBeGreaterThan(0);
+    const positiveDebt = await pool.query(`SELECT count(*)::int AS n FROM ledger_accounts WHERE kind = 'customer_debt' AND balance > 0`);
+    expect(positiveDebt.rows[0].n).toBe(0);
+    const owed = await Promise.all(customers.map((customer) => getCustomerDebt(pool, customer, 'PKR')));
+    expect(owed.every((debt) => debt >= 0)).toBe(true);
     const credited = await pool.query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE kind = 'wallet_topup' AND idempotency_key LIKE 'seq-%'`);
     expect(credited.rows[0].n).toBe(topUps.length);
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool, withTransaction, type Pool } from '@drivrr/shared/db';
-import { settleRide } from '@drivrr/store/ledger';
+import { chargeCancellationFee, settleRide } from '@drivrr/store/ledger';
 import { ErrorBodySchema, TransactionPage, TransactionView, WalletView } from '@drivrr/shared/protocol';
 import { createUser, startTestStack, type TestStack, type TestUser } from '../../test-support/stack.js';
 import { insertRide } from '../../test-support/ride-fixtures.js';
@@ -50,7 +50,7 @@ describe('GET /api/payments/wallet', () => {
     const customer = await createUser(stack, 'customer');
     const { status, body } = await call(customer, 'GET', '/api/payments/wallet');
     expect(status).toBe(200);
-    expect(body).toEqual({ balance: 0, currency: 'PKR' });
+    expect(body).toEqual({ balance: 0, currency: 'PKR', debt: 0 });
   });
 
   it("shows a driver their driver wallet, negative while commission on cash rides is owed", async () => {
@@ -239,6 +239,36 @@ describe('GET /api/payments/transactions', () => {
     await topUp(a, 1_000, 'mine');
     const { body } = await call(b, 'GET', '/api/payments/transactions');
     expect(body).toEqual({ items: [], nextCursor: null });
+  });
+});
+
+describe('cancellation fees in the wallet and both transaction lists', () => {
+  it("shows the fee in the customer's list (wallet part and debt part) and the driver's, and the next top-up pays the debt first", async () => {
+    // Arrange: 1,500 in the wallet, then a 4,000 fee on a cancelled ride
+    const customer = await createUser(stack, 'customer');
+    const driver = await createUser(stack, 'driver');
+    await topUp(customer, 1_500, 'before-fee');
+    const rideId = await insertRide(stack, { customerId: customer.id, driverId: driver.id, status: 'cancelled', fare: 40_000, paymentMethod: 'cash' });
+    await withTransaction(pool, (client) => chargeCancellationFee(client, { rideId, customerId: customer.id, driverId: driver.id, fee: 4_000, currency: 'PKR' }));
+
+    // Act
+    const wallet = await call(customer, 'GET', '/api/payments/wallet');
+    const customerList = TransactionPage.parse((await call(customer, 'GET', '/api/payments/transactions')).body);
+    const driverList = TransactionPage.parse((await call(driver, 'GET', '/api/payments/transactions')).body);
+    await topUp(customer, 10_000, 'after-fee');
+    const afterTopUp = await call(customer, 'GET', '/api/payments/wallet');
+
+    // Assert
+    expect(wallet.body).toEqual({ balance: 0, currency: 'PKR', debt: 2_500 });
+    const fee = customerList.items.filter((item) => item.kind === 'ride_cancel_fee');
+    expect(fee.map((item) => [item.account, item.amount, item.balanceAfter, item.rideId])).toEqual(
+      expect.arrayContaining([
+        ['wallet', -1_500, 0, rideId],
+        ['debt', -2_500, -2_500, rideId],
+      ]),
+    );
+    expect(driverList.items[0]).toMatchObject({ kind: 'ride_cancel_fee', amount: 4_000, rideId, account: 'wallet' });
+    expect(afterTopUp.body).toEqual({ balance: 7_500, currency: 'PKR', debt: 0 });
   });
 });
 

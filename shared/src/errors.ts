@@ -47,6 +47,8 @@ export const ERROR_STATUS = {
   vehicle_required: 422,
   /** bid.place from a driver who holds no current offer of the ride (never offered, or withdrawn or expired). */
   not_offered: 422,
+  /** ride.cancel with reason customer_no_show before the driver has waited WAIT_FREE_S at the pickup. */
+  no_show_too_early: 422,
   /** OTP: the phone's country is not in OTP_ALLOWED_COUNTRIES. */
   country_not_allowed: 422,
   // 429

@@ -10,6 +10,7 @@ import driverCancelsAfterAccept from './driver-cancels-after-accept.js';
 import driverReconnectsMidRide from './driver-reconnects-mid-ride.js';
 import haggleCounterOffer from './haggle-counter-offer.js';
 import happyPath from './happy-path.js';
+import lateCancelFee from './late-cancel-fee.js';
 import noDriversNearby from './no-drivers-nearby.js';
 import raiseFare from './raise-fare.js';
 import shareTrip from './share-trip.js';
@@ -30,6 +31,7 @@ export const SCENARIOS: readonly Scenario[] = [
   shareTrip,
   bikeRide,
   chatAtPickup,
+  lateCancelFee,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

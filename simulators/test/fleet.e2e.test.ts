@@ -39,6 +39,11 @@ afterAll(async () => {
 });
 
 describe('a short fleet run (20 drivers, 5 customers, 25 s)', () => {
+  it('reports the cancellation fees its late cancels cost (the summary shape; how many depends on timing)', () => {
+    expect(summary.cancellationFees.count).toBeLessThanOrEqual(summary.cancelled.byCustomer);
+    expect(summary.cancellationFees.amount >= summary.cancellationFees.count * 5_000).toBe(true);
+  });
+
   it('ends without a single protocol error', () => {
     expect(summary.protocolErrorSamples).toEqual([]);
     expect(summary.protocolErrors).toBe(0);

@@ -5,6 +5,7 @@ import {
   decideOffer,
   FareKnowledge,
   initialAsk,
+  makeCustomerProfile,
   makeDriverProfile,
   maxAcceptableFare,
   nextRaise,
@@ -106,5 +107,21 @@ describe('customer fare strategy', () => {
     for (let i = 0; i < 20; i += 1) fares.learn(10_000, 10_000 + 50_000);
     expect(fares.guess(10_000)).toBeGreaterThan(55_000);
     expect(roundFareUp(12_345)).toBe(13_000);
+  });
+});
+
+describe('customer cancel habits', () => {
+  it('gives a seeded share of customers the habit of cancelling once the driver is at the pickup (a late cancel, with a fee)', () => {
+    // Arrange
+    const profiles = Array.from({ length: 400 }, (_, i) => makeCustomerProfile(createRng(1000 + i)));
+
+    // Act
+    const habitual = profiles.filter((profile) => profile.cancelAfterArrivalP === 0.2).length;
+
+    // Assert: about 15 % cancel late often, the rest rarely, and the same seed gives the same habit
+    expect(profiles.every((profile) => profile.cancelAfterArrivalP === 0.2 || profile.cancelAfterArrivalP === 0.02)).toBe(true);
+    expect(habitual).toBeGreaterThan(400 * 0.08);
+    expect(habitual).toBeLessThan(400 * 0.25);
+    expect(makeCustomerProfile(createRng(1003))).toEqual(profiles[3]);
   });
 });

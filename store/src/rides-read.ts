@@ -20,6 +20,7 @@ import type {
   VehicleView,
 } from '@drivrr/shared/protocol';
 import { ACTIVE_RIDE_STATUSES, ENGAGED_RIDE_STATUSES } from '@drivrr/shared/protocol';
+import { CancellationTerms, customerCancelQuote } from '@drivrr/shared/cancellation-fees';
 
 // ---------------------------------------------------------------------------------------------
 // Ratings
@@ -43,7 +44,7 @@ export const RIDE_COLUMNS = `
   r.fare, r.agreed_fare, r.currency, r.payment_method, r.vehicle_type AS ride_vehicle_type,
   r.distance_m, r.duration_s, r.suggested_fare, r.minimum_fare,
   r.created_at, r.expires_at, r.assigned_at, r.arrived_at, r.started_at, r.completed_at, r.cancelled_at,
-  r.cancelled_by, r.cancel_reason,
+  r.cancelled_by, r.cancel_reason, r.cancel_terms, r.cancel_fee,
   to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_ts`;
 
 export interface RideRow {
@@ -76,6 +77,9 @@ export interface RideRow {
   cancelled_at: Date | null;
   cancelled_by: 'customer' | 'driver' | 'system' | null;
   cancel_reason: string | null;
+  /** jsonb as pg parsed it: the CancellationTerms fixed at assignment (validated by cancellationTermsOf). */
+  cancel_terms: unknown;
+  cancel_fee: number | null;
   /** Optional: only needed for pagination cursors. */
   cursor_ts?: string;
 }
@@ -90,7 +94,32 @@ function place(lat: number, lng: number, address: string | null): RideView['pick
   return address === null ? { lat, lng } : { lat, lng, address };
 }
 
-export function rideRowToView(row: RideRow): RideView {
+/** The cancellation terms stored on the ride, or null (not assigned yet, or assigned before fees existed, or not a valid shape). */
+export function cancellationTermsOf(row: Pick<RideRow, 'cancel_terms'>): CancellationTerms | null {
+  const parsed = CancellationTerms.safeParse(row.cancel_terms);
+  return parsed.success ? parsed.data : null;
+}
+
+/**
+ * The ride as the apps see it. `now` (ms since the epoch; the realtime service passes its rides
+ * clock) decides `freeCancelUntil` and `cancelFee`: what a cancel by the customer would cost now.
+ */
+export function rideRowToView(row: RideRow, now: number = Date.now()): RideView {
+  const terms = cancellationTermsOf(row);
+  const quote = terms
+    ? customerCancelQuote(
+        {
+          status: row.status,
+          assignedAt: row.assigned_at?.getTime() ?? null,
+          arrivedAt: row.arrived_at?.getTime() ?? null,
+          etaS: terms.etaS,
+          fare: row.agreed_fare === null ? null : Number(row.agreed_fare),
+          currency: row.currency,
+        },
+        terms,
+        now,
+      )
+    : { freeCancelUntil: null, cancelFee: null };
   return {
     id: row.id,
     status: row.status,
@@ -119,6 +148,8 @@ export function rideRowToView(row: RideRow): RideView {
     cancelledAt: isoOrNull(row.cancelled_at),
     cancelledBy: row.cancelled_by,
     cancelReason: row.cancel_reason,
+    freeCancelUntil: quote.freeCancelUntil === null ? null : new Date(quote.freeCancelUntil).toISOString(),
+    cancelFee: quote.cancelFee,
   };
 }
 
@@ -180,10 +211,26 @@ function pickVehicle(row: Record<string, unknown>, prefix: string): VehicleRow {
 // Bids
 // ---------------------------------------------------------------------------------------------
 
-/** Columns for `BID_FROM`: the bid, its driver's party columns and vehicle. */
+/** How many of a driver's latest assignments his cancellation rate is taken over. */
+export const CANCELLATION_RATE_WINDOW = 50;
+
+/**
+ * The share (0..1) of the driver's last CANCELLATION_RATE_WINDOW assignments that he cancelled for a
+ * reason that counts against him; 0 before any. An index-only walk of rides_driver_assigned_idx
+ * (at most 50 rows) per bid, so cheap enough on the bid path.
+ */
+export function cancellationRateColumn(driverIdSql: string, as: string): string {
+  return `(SELECT coalesce(round(avg(CASE WHEN last_rides.cancel_counts_against_driver THEN 1 ELSE 0 END), 4), 0)
+      FROM (SELECT cr.cancel_counts_against_driver FROM rides cr
+             WHERE cr.driver_id = ${driverIdSql} AND cr.assigned_at IS NOT NULL
+             ORDER BY cr.assigned_at DESC LIMIT ${CANCELLATION_RATE_WINDOW}) last_rides) AS ${as}`;
+}
+
+/** Columns for `BID_FROM`: the bid, its driver's party columns, cancellation rate and vehicle. */
 export const BID_COLUMNS = `
   b.id, b.ride_id, b.driver_id, b.fare, b.eta_s, b.distance_m, b.status, b.expires_at, b.created_at,
   ${partyColumns('bu', 'driver_')},
+  ${cancellationRateColumn('b.driver_id', 'driver_cancellation_rate')},
   ${vehicleColumns('bv', 'vehicle_')}`;
 /** `FROM` clause matching BID_COLUMNS. */
 export const BID_FROM = `bids b JOIN users bu ON bu.id = b.driver_id LEFT JOIN vehicles bv ON bv.driver_id = b.driver_id`;
@@ -201,6 +248,8 @@ export interface BidRow {
   driver_name: string | null;
   driver_rating_sum: number;
   driver_rating_count: number;
+  /** numeric, as pg returns it (a string) */
+  driver_cancellation_rate: string | number;
   vehicle_make: string | null;
   vehicle_model: string | null;
   vehicle_color: string | null;
@@ -218,7 +267,10 @@ export function bidRowToView(row: BidRow): BidView {
     status: row.status,
     expiresAt: iso(row.expires_at),
     createdAt: iso(row.created_at),
-    driver: driverPartyRowToView(pickParty(flat, row.driver_id, 'driver_'), pickVehicle(flat, 'vehicle_')),
+    driver: {
+      ...driverPartyRowToView(pickParty(flat, row.driver_id, 'driver_'), pickVehicle(flat, 'vehicle_')),
+      cancellationRate: Number(row.driver_cancellation_rate),
+    },
   };
 }
 
@@ -421,7 +473,7 @@ export async function listRidesForUser(q: Queryable, args: ListRidesArgs): Promi
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   const nextCursor = rows.length > limit && last?.cursor_ts ? encodeRideCursor({ createdAt: last.cursor_ts, id: last.id }) : null;
-  return { items: page.map(rideRowToView), nextCursor };
+  return { items: page.map((row) => rideRowToView(row)), nextCursor };
 }
 
 /**
@@ -429,12 +481,12 @@ export async function listRidesForUser(q: Queryable, args: ListRidesArgs): Promi
  * in_progress for a driver), with parties and bids; undefined when none. A driver sees only
  * their own bids.
  */
-export async function getActiveRideForUser(q: Queryable, userId: string, role: RideParticipantRole): Promise<ActiveRide | undefined> {
+export async function getActiveRideForUser(q: Queryable, userId: string, role: RideParticipantRole, now: number = Date.now()): Promise<ActiveRide | undefined> {
   const where = role === 'driver' ? `r.driver_id = $1` : `r.customer_id = $1`;
   const statuses = role === 'driver' ? ENGAGED_RIDE_STATUSES : ACTIVE_RIDE_STATUSES;
   const { rows } = await q.query<RideWithPartiesRow>(`${RIDE_WITH_PARTIES} WHERE ${where} AND r.status = ANY($2::text[]) ORDER BY r.created_at DESC LIMIT 1`, [userId, statuses]);
   const row = rows[0];
   if (!row) return undefined;
   const bids = await listBidsForRide(q, row.id, role === 'driver' ? { driverId: userId } : {});
-  return { ...rideRowToView(row), ...ridePartiesToView(row), bids };
+  return { ...rideRowToView(row, now), ...ridePartiesToView(row), bids };
 }

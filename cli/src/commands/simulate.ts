@@ -104,7 +104,7 @@ export function formatSummary(summary: FleetSummary): string[] {
     `  bids per request      mean ${summary.bidsPerRequest.mean}, max ${summary.bidsPerRequest.max} (${summary.bidsPlaced} placed, ${summary.counterOffers} counter-offers, ${summary.fareRaises} fare raises)`,
     `  accepted fare         ${fare.meanRatio === null ? '-' : `${fare.meanRatio}x the first ask, ${fare.meanVsSuggested}x the suggested fare`} (${fare.rides} rides)`,
     `  completed             ${summary.completed} (${summary.ratings} rated)`,
-    `  cancelled             ${summary.cancelled.total} (customer ${summary.cancelled.byCustomer}, driver ${summary.cancelled.byDriver}, system ${summary.cancelled.bySystem})`,
+    `  cancelled             ${summary.cancelled.total} (customer ${summary.cancelled.byCustomer}, driver ${summary.cancelled.byDriver}, system ${summary.cancelled.bySystem}); ${summary.cancellationFees.count} with a fee (${summary.cancellationFees.amount} minor units)`,
     `  expired               ${summary.expired}`,
     `  closed at stop        ${summary.closedAtStop}${summary.stillOpenAtStop ? `, still open ${summary.stillOpenAtStop}` : ''}`,
     `  wallet top-ups        ${summary.walletTopUps}; reconnects ${summary.reconnects}; location fixes ${summary.locationUpdates} (${summary.backgroundFixes} over HTTP); chat messages ${summary.chatMessages}`,

@@ -5,7 +5,7 @@
 import { withTransaction, type Pool } from '@drivrr/shared/db';
 import type { Caller } from '../domain/rides.js';
 import type { TopupBody, TransactionPage, TransactionView, WalletView } from '@drivrr/shared/protocol';
-import { findTopUpByKey, getWalletBalanceOfKind, listWalletTransactions, postTopUp, type TopUpArgs } from '@drivrr/store/ledger';
+import { findTopUpByKey, getCustomerDebt, getWalletBalanceOfKind, listWalletTransactions, postTopUp, type TopUpArgs } from '@drivrr/store/ledger';
 import { assertTopUpAmount, replayOf, walletKindFor } from '../domain/payments.js';
 
 export interface TopUpOutcome {
@@ -35,7 +35,9 @@ export async function topUpWallet(pool: Pool, args: TopUpArgs): Promise<TopUpOut
 export function createPayments(pool: Pool, currency: string) {
   return {
     async wallet(caller: Caller): Promise<WalletView> {
-      return { balance: await getWalletBalanceOfKind(pool, caller.userId, walletKindFor(caller.role), currency), currency };
+      const kind = walletKindFor(caller.role);
+      const balance = await getWalletBalanceOfKind(pool, caller.userId, kind, currency);
+      return kind === 'customer_wallet' ? { balance, currency, debt: await getCustomerDebt(pool, caller.userId, currency) } : { balance, currency };
     },
     topUp: (caller: Caller, idempotencyKey: string, body: TopupBody): Promise<TopUpOutcome> =>
       topUpWallet(pool, { userId: caller.userId, amount: body.amount, currency, idempotencyKey, wallet: walletKindFor(caller.role) }),

@@ -52,6 +52,12 @@ export async function findOpenBid(q: Queryable, rideId: string, driverId: string
   return rows[0] ? toState(rows[0]) : undefined;
 }
 
+/** A bid's ETA to the pickup (seconds): kept with the ride's cancellation terms when the bid is accepted. */
+export async function readBidEtaS(q: Queryable, bidId: string): Promise<number> {
+  const { rows } = await q.query<{ eta_s: number }>(`SELECT eta_s FROM bids WHERE id = $1`, [bidId]);
+  return Number(rows[0]?.eta_s ?? 0);
+}
+
 /** Reads a bid without locking it. */
 export async function readBid(q: Queryable, bidId: string): Promise<BidState | undefined> {
   const { rows } = await q.query<BidStateRow>(`SELECT id, ride_id, driver_id, fare, status, expires_at FROM bids WHERE id = $1`, [bidId]);

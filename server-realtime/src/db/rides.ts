@@ -17,12 +17,14 @@ import {
   type RideRow,
   type VehicleRow,
 } from '@drivrr/store/rides-read';
+import { cancellationTermsOf } from '@drivrr/store/rides-read';
 import { ENGAGED_STATUSES, type RideLifecycleState } from '../domain/ride-lifecycle.js';
 import { appendRideEvents } from './ride-events.js';
 
 /** A ride row with the columns the write side needs beyond the view's. */
 export interface RideWriteRow extends RideRow {
   accepted_bid_id: string | null;
+  cancel_counts_against_driver: boolean;
   cancelled_from: RideStatus | null;
   version: number;
   /** The widening search's state (domain/matching.ts), kept with the ride. */
@@ -30,7 +32,7 @@ export interface RideWriteRow extends RideRow {
   match_radius_index: number;
 }
 
-export const RIDE_WRITE_COLUMNS = `${RIDE_COLUMNS}, r.accepted_bid_id, r.cancelled_from, r.version, r.match_tick, r.match_radius_index`;
+export const RIDE_WRITE_COLUMNS = `${RIDE_COLUMNS}, r.accepted_bid_id, r.cancel_counts_against_driver, r.cancelled_from, r.version, r.match_tick, r.match_radius_index`;
 
 /**
  * BEGIN/COMMIT on one client, run again (up to 3 more times) when PostgreSQL aborted it for a
@@ -50,6 +52,12 @@ export function rideRowToLifecycle(row: RideWriteRow): RideLifecycleState {
     cancelledBy: row.cancelled_by,
     cancelReason: row.cancel_reason,
     cancelledFrom: row.cancelled_from,
+    currency: row.currency,
+    assignedAt: row.assigned_at?.getTime() ?? null,
+    arrivedAt: row.arrived_at?.getTime() ?? null,
+    cancelTerms: cancellationTermsOf(row),
+    cancelFee: row.cancel_fee,
+    cancelCountsAgainstDriver: row.cancel_counts_against_driver,
   };
 }
 
@@ -177,17 +185,39 @@ const STATUS_TIMESTAMP: Partial<Record<RideStatus, string>> = {
  * computed from. Returns the updated row, or undefined when the ride was no longer `from` (someone
  * else's transition won). The unique index rides_one_active_per_driver may throw for an assignment.
  */
-export async function persistRideTransition(q: Queryable, rideId: string, from: RideStatus, next: RideLifecycleState): Promise<RideWriteRow | undefined> {
+export async function persistRideTransition(
+  q: Queryable,
+  rideId: string,
+  from: RideStatus,
+  next: RideLifecycleState,
+  /** The rides clock's time of the transition (its status timestamp); the database's now() when absent. */
+  at?: Date,
+): Promise<RideWriteRow | undefined> {
   const stamp = STATUS_TIMESTAMP[next.status];
   const { rows } = await q.query<RideWriteRow>(
     `UPDATE rides r
         SET status = $3, driver_id = $4, agreed_fare = $5, accepted_bid_id = $6,
             cancelled_by = $7, cancel_reason = $8, cancelled_from = $9,
-            ${stamp ? `${stamp} = now(),` : ''}
+            cancel_terms = $10::jsonb, cancel_fee = $11, cancel_counts_against_driver = $12,
+            ${stamp ? `${stamp} = coalesce($13::timestamptz, now()),` : ''}
             version = r.version + 1, updated_at = now()
       WHERE r.id = $1 AND r.status = $2
       RETURNING ${RIDE_WRITE_COLUMNS}`,
-    [rideId, from, next.status, next.driverId, next.agreedFare, next.acceptedBidId, next.cancelledBy, next.cancelReason, next.cancelledFrom],
+    [
+      rideId,
+      from,
+      next.status,
+      next.driverId,
+      next.agreedFare,
+      next.acceptedBidId,
+      next.cancelledBy,
+      next.cancelReason,
+      next.cancelledFrom,
+      next.cancelTerms ? JSON.stringify(next.cancelTerms) : null,
+      next.cancelFee ?? null,
+      next.cancelCountsAgainstDriver ?? false,
+      ...(stamp ? [at ?? null] : []),
+    ],
   );
   return rows[0];
 }

@@ -10,6 +10,7 @@
  * or a DomainError. The table below is the single source of truth (docs/rides.md shows it).
  */
 import { ENGAGED_RIDE_STATUSES, type CancelledBy, type RideStatus } from '@drivrr/shared/protocol';
+import { decideCancellation, type CancelFee, type CancellationRule, type CancellationTerms } from '@drivrr/shared/cancellation-fees';
 import { accept, refuse, type DomainResult } from './result.js';
 
 export type RideActorRole = CancelledBy; // 'customer' | 'driver' | 'system'
@@ -29,15 +30,31 @@ export interface RideLifecycleState {
   cancelReason: string | null;
   /** The status the ride was in when it was cancelled. */
   cancelledFrom: RideStatus | null;
+  /** The ride's currency (of a cancellation fee). */
+  currency?: string;
+  /** ms since the epoch; what the cancellation rules need (absent: not yet). */
+  assignedAt?: number | null;
+  arrivedAt?: number | null;
+  /** The cancellation policy and the accepted bid's ETA, fixed at assignment (absent/null: a ride assigned before fees, cancelled free). */
+  cancelTerms?: CancellationTerms | null;
+  /** The fee the cancel charged, minor units (null: free). */
+  cancelFee?: number | null;
+  /** The driver cancelled after assignment for a reason that counts in his cancellation rate. */
+  cancelCountsAgainstDriver?: boolean;
 }
 
+/** Rides assigned before cancellation fees existed: every cancel is free. */
+const NO_FEE_TERMS: CancellationTerms = { freeS: Number.MAX_SAFE_INTEGER / 1000, feePct: 0, feeMin: 0, noShowGraceS: 0, waitFreeS: 0, etaS: 0 };
+
 export type RideEvent =
-  | { type: 'assign'; driverId: string; bidId: string; agreedFare: number }
+  /** `terms`: the cancellation policy in force and the bid's ETA, kept with the ride. */
+  | { type: 'assign'; driverId: string; bidId: string; agreedFare: number; terms?: CancellationTerms | undefined }
   | { type: 'arrive' }
   | { type: 'start' }
   | { type: 'complete' }
   /** `expectedStatus`: cancel only if the ride is still in the status the user saw (else invalid_transition). */
-  | { type: 'cancel'; reason: string; expectedStatus?: RideStatus | undefined }
+  /** `at`: when (ms since the epoch), for the fee rules. */
+  | { type: 'cancel'; reason: string; at: number; expectedStatus?: RideStatus | undefined }
   | { type: 'expire' };
 
 export type RideEventType = RideEvent['type'];
@@ -64,10 +81,12 @@ export type RideEffect =
   | { type: 'unfollow_driver'; customerId: string; driverId: string }
   /** Settle the agreed fare in the same transaction as the status change. */
   | { type: 'settle'; fare: number; driverId: string }
+  /** Charge the customer a cancellation fee for the driver, in the cancel's transaction (wallet, then debt). */
+  | { type: 'charge_cancel_fee'; fee: CancelFee; driverId: string }
   | { type: 'announce_assigned' }
   | { type: 'announce_status'; status: RideStatus }
-  /** `ride.cancelled {by, reason}` to the parties other than the one who cancelled. */
-  | { type: 'announce_cancelled'; by: RideActorRole; reason: string }
+  /** `ride.cancelled {by, reason, fee?}` to the parties other than the one who cancelled. */
+  | { type: 'announce_cancelled'; by: RideActorRole; reason: string; fee: CancelFee | null; feeRule: CancellationRule }
   | { type: 'announce_expired' };
 
 export interface RideTransitionRule {
@@ -154,7 +173,7 @@ export function applyRideEvent(state: RideLifecycleState, event: RideEvent, acto
   switch (event.type) {
     case 'assign':
       return accept(
-        { ...state, status: to, driverId: event.driverId, agreedFare: event.agreedFare, acceptedBidId: event.bidId },
+        { ...state, status: to, driverId: event.driverId, agreedFare: event.agreedFare, acceptedBidId: event.bidId, cancelTerms: event.terms ?? null },
         [
           { type: 'stop_matching' },
           { type: 'reject_open_bids', exceptBidId: event.bidId, reason: 'taken' },
@@ -178,8 +197,23 @@ export function applyRideEvent(state: RideLifecycleState, event: RideEvent, acto
       ]);
     }
     case 'cancel': {
-      const next: RideLifecycleState = { ...state, status: to, cancelledBy: actor.role, cancelReason: event.reason, cancelledFrom: from };
-      const announce: RideEffect = { type: 'announce_cancelled', by: actor.role, reason: event.reason };
+      const terms = state.cancelTerms ?? NO_FEE_TERMS;
+      const decision = decideCancellation(
+        { status: from, assignedAt: state.assignedAt ?? null, arrivedAt: state.arrivedAt ?? null, etaS: terms.etaS, fare: state.agreedFare, currency: state.currency ?? '' },
+        { by: actor.role, reason: event.reason, now: event.at },
+        terms,
+      );
+      if (!decision.ok) return decision;
+      const next: RideLifecycleState = {
+        ...state,
+        status: to,
+        cancelledBy: actor.role,
+        cancelReason: event.reason,
+        cancelledFrom: from,
+        cancelFee: decision.fee?.amount ?? null,
+        cancelCountsAgainstDriver: decision.countsAgainstDriver,
+      };
+      const announce: RideEffect = { type: 'announce_cancelled', by: actor.role, reason: event.reason, fee: decision.fee, feeRule: decision.rule };
       if (from === 'requested') {
         return accept(next, [
           { type: 'stop_matching' },
@@ -190,6 +224,7 @@ export function applyRideEvent(state: RideLifecycleState, event: RideEvent, acto
       }
       const driverId = state.driverId as string;
       return accept(next, [
+        ...(decision.fee ? [{ type: 'charge_cancel_fee' as const, fee: decision.fee, driverId }] : []),
         { type: 'driver_free', driverId },
         { type: 'unfollow_driver', customerId: state.customerId, driverId },
         announce,

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { envField } from '@drivrr/shared';
+import type { CancellationPolicy } from '@drivrr/shared/cancellation-fees';
 import type { MatchPolicy } from '../domain/matching.js';
 import type { PricingByType } from '../domain/pricing.js';
 
@@ -55,6 +56,16 @@ export const ridesEnvShape = {
   MAX_COUNTER_MULTIPLIER: envField.number(3, 1, 10),
   /** How often due timers (request and bid expiry, search ticks) are polled from the database. */
   RIDES_POLL_MS: envField.int(250, 10, 60_000),
+  /** A customer cancels free this long after assignment (unless the driver has arrived). */
+  CANCEL_FREE_S: envField.int(120, 0, 86_400),
+  /** The cancellation fee in % of the agreed fare (up to 2 decimals)... */
+  CANCEL_FEE_PCT: envField.number(10, 0, 100),
+  /** ...and at least this many minor units (never more than the fare). */
+  CANCEL_FEE_MIN: envField.int(5_000, 0, 100_000_000),
+  /** A driver not arrived this long after his bid's ETA is late: the customer cancels free. */
+  NO_SHOW_GRACE_S: envField.int(300, 0, 86_400),
+  /** A driver waits this long at the pickup before he may cancel with customer_no_show. */
+  WAIT_FREE_S: envField.int(300, 0, 86_400),
 };
 
 type RidesEnv = { [K in keyof typeof ridesEnvShape]: z.output<(typeof ridesEnvShape)[K]> };
@@ -71,6 +82,8 @@ export interface RidesConfig {
   maxCounterMultiplier: number;
   /** Poll interval of the due rows (expiries, search ticks). */
   pollMs: number;
+  /** Cancellation fees; snapshotted on each ride at assignment (rides.cancel_terms). */
+  cancellation: CancellationPolicy;
 }
 
 export function ridesConfigFrom(env: RidesEnv): RidesConfig {
@@ -83,6 +96,13 @@ export function ridesConfigFrom(env: RidesEnv): RidesConfig {
     bidTtlMs: env.BID_TTL_MS,
     maxCounterMultiplier: env.MAX_COUNTER_MULTIPLIER,
     pollMs: env.RIDES_POLL_MS,
+    cancellation: {
+      freeS: env.CANCEL_FREE_S,
+      feePct: env.CANCEL_FEE_PCT,
+      feeMin: env.CANCEL_FEE_MIN,
+      noShowGraceS: env.NO_SHOW_GRACE_S,
+      waitFreeS: env.WAIT_FREE_S,
+    },
   };
 }
 

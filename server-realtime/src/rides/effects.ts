@@ -34,6 +34,8 @@ export interface TransitionStep {
   /** The transition's own timeline event; the announcements of the transition are its frames. */
   event: NewRideEvent;
   commissionPct: number;
+  /** The rides clock's time of the transition (ms): what ride views in its frames are computed at. */
+  now?: number;
 }
 
 /**
@@ -97,8 +99,18 @@ export async function carryOutRideEffects(step: TransitionStep, effects: readonl
           commissionPct: step.commissionPct,
         });
         break;
+      case 'charge_cancel_fee':
+        // In the cancel's transaction: the driver credited at once, the customer's wallet then debt.
+        await store.chargeCancellationFee({
+          rideId,
+          customerId: ride.customer_id,
+          driverId: effect.driverId,
+          fee: effect.fee.amount,
+          currency: ride.currency,
+        });
+        break;
       case 'announce_assigned': {
-        const view = rideRowToView(ride);
+        const view = rideRowToView(ride, step.now);
         const parties = await store.readRideParties(rideId);
         const driverId = ride.driver_id as string;
         addEffects(event, {
@@ -115,7 +127,7 @@ export async function carryOutRideEffects(step: TransitionStep, effects: readonl
         });
         break;
       case 'announce_cancelled': {
-        const data = { rideId, by: effect.by, reason: effect.reason };
+        const data = { rideId, by: effect.by, reason: effect.reason, ...(effect.fee ? { fee: effect.fee } : {}) };
         const to = [...(actor.role !== 'customer' ? [ride.customer_id] : []), ...(actor.role !== 'driver' && ride.driver_id ? [ride.driver_id] : [])];
         addEffects(event, { frames: to.map((userId) => frame(userId, 'ride.cancelled', data)) });
         break;

@@ -5,7 +5,7 @@
  */
 import { AppError, distanceM } from '@drivrr/shared';
 import { pgErrorCode, PG_UNIQUE_VIOLATION } from '@drivrr/shared/db';
-import { getWalletBalance } from '@drivrr/store/ledger';
+import { getCustomerDebt, getWalletBalance } from '@drivrr/store/ledger';
 import type { ActiveRide, BidView, ClientMessageDataOf, RideView } from '@drivrr/shared/protocol';
 import { rideRowToView } from '@drivrr/store/rides-read';
 import { findOpenBid, readBidView } from '../db/bids.js';
@@ -18,14 +18,31 @@ import { applyRideEvent, type RideActor } from '../domain/ride-lifecycle.js';
 import type { Caller } from '../ws/contracts.js';
 import { inTransaction, type RideContext } from './context.js';
 import { addEffects, carryOutRideEffects, frame } from './effects.js';
+import type { RideStore } from './store.js';
 import type { RideTimers } from './timers.js';
 
 /** Pickup and dropoff closer than this are the same place. */
 const MIN_TRIP_M = 50;
 
-/** A wallet ride's fare must be covered by the customer's wallet when asked, raised and accepted. */
-export function assertWalletCovers(balance: number, fare: number, currency: string, message = 'your wallet balance is lower than the fare; top up or pay cash'): void {
-  if (balance < fare) throw new AppError('insufficient_funds', message, { details: { balance, required: fare, currency } });
+/**
+ * A wallet ride's fare must be covered by the customer's wallet when asked, raised and accepted,
+ * on top of any debt (unpaid cancellation fees), which the ride's settlement pays first.
+ */
+export function assertWalletCovers(
+  wallet: { balance: number; debt: number },
+  fare: number,
+  currency: string,
+  message = 'your wallet balance is lower than the fare; top up or pay cash',
+): void {
+  const required = fare + wallet.debt;
+  if (wallet.balance < required) {
+    const why = wallet.debt > 0 ? `${message} (it also pays ${wallet.debt} of unpaid cancellation fees)` : message;
+    throw new AppError('insufficient_funds', why, { details: { balance: wallet.balance, required, currency, ...(wallet.debt > 0 ? { debt: wallet.debt } : {}) } });
+  }
+}
+
+async function walletOf(store: RideStore, customerId: string, currency: string): Promise<{ balance: number; debt: number }> {
+  return { balance: await store.walletBalance(customerId, currency), debt: await store.customerDebt(customerId, currency) };
 }
 
 export class HagglingCommands {
@@ -48,7 +65,10 @@ export class HagglingCommands {
     }
     const activeRideId = await findActiveRideIdOfCustomer(pool, caller.userId);
     if (activeRideId) throw new AppError('active_ride_exists', 'you already have a ride in progress', { details: { rideId: activeRideId } });
-    if (data.paymentMethod === 'wallet') assertWalletCovers(await getWalletBalance(pool, caller.userId, config.currency), data.fare, config.currency);
+    if (data.paymentMethod === 'wallet') {
+      const wallet = { balance: await getWalletBalance(pool, caller.userId, config.currency), debt: await getCustomerDebt(pool, caller.userId, config.currency) };
+      assertWalletCovers(wallet, data.fare, config.currency);
+    }
 
     const now = clock.now();
     const row = await insertRideRequest(pool, {
@@ -147,7 +167,7 @@ export class HagglingCommands {
           maximumFare: maxCounterFare(row.suggested_fare, config.maxCounterMultiplier),
         }),
       );
-      if (row.payment_method === 'wallet') assertWalletCovers(await store.walletBalance(row.customer_id, row.currency), data.fare, row.currency, 'your wallet balance is lower than the fare');
+      if (row.payment_method === 'wallet') assertWalletCovers(await walletOf(store, row.customer_id, row.currency), data.fare, row.currency, 'your wallet balance is lower than the fare');
       const raised = await store.updateAskedFare(row.id, row.fare, data.fare);
       if (!raised) throw new AppError('ride_not_open', 'the ride is no longer open for bids');
       const event = { rideId: row.id, type: 'fare_raised' as const, actorRole: 'customer' as const, actorId: caller.userId, data: { from: row.fare, to: data.fare } };
@@ -200,9 +220,10 @@ export class HagglingCommands {
         if (decision.kind === 'already_accepted') return row;
         const chosen = decision.bid;
         if (await store.isDriverBusy(chosen.driverId)) throw new AppError('driver_busy', 'that driver has just taken another ride');
-        if (row.payment_method === 'wallet') assertWalletCovers(await store.walletBalance(row.customer_id, row.currency), chosen.fare, row.currency, 'your wallet balance is lower than this bid');
-        const transition = orThrow(applyRideEvent(rideRowToLifecycle(row), { type: 'assign', driverId: chosen.driverId, bidId: chosen.id, agreedFare: chosen.fare }, actor));
-        const updated = await store.persistRideTransition(row.id, row.status, transition.state);
+        if (row.payment_method === 'wallet') assertWalletCovers(await walletOf(store, row.customer_id, row.currency), chosen.fare, row.currency, 'your wallet balance is lower than this bid');
+        const terms = { ...config.cancellation, etaS: await store.readBidEtaS(chosen.id) };
+        const transition = orThrow(applyRideEvent(rideRowToLifecycle(row), { type: 'assign', driverId: chosen.driverId, bidId: chosen.id, agreedFare: chosen.fare, terms }, actor));
+        const updated = await store.persistRideTransition(row.id, row.status, transition.state, new Date(clock.now()));
         if (!updated) throw new AppError('ride_not_open', 'the ride is no longer open for bids');
         if (!(await store.closeBid(chosen.id, 'accepted'))) throw new AppError('bid_expired', 'the bid is no longer open');
         const event = {
@@ -214,7 +235,7 @@ export class HagglingCommands {
           actorId: caller.userId,
           data: { bidId: chosen.id, driverId: chosen.driverId, fare: chosen.fare },
         };
-        events.push(...(await carryOutRideEffects({ store, ride: updated, actor, event, commissionPct: config.commissionPct }, transition.effects)));
+        events.push(...(await carryOutRideEffects({ store, ride: updated, actor, event, commissionPct: config.commissionPct, now: clock.now() }, transition.effects)));
         return updated;
       });
     } catch (error) {
@@ -222,6 +243,6 @@ export class HagglingCommands {
       throw error;
     }
     const parties = await readRideParties(pool, ride.id);
-    return { ride: rideRowToView(ride), driver: parties?.driver ?? null };
+    return { ride: rideRowToView(ride, clock.now()), driver: parties?.driver ?? null };
   }
 }

@@ -5,6 +5,7 @@
  * (effects.ts) and append their events; the announcer delivers them after the commit.
  */
 import { AppError } from '@drivrr/shared';
+import type { CancelFee } from '@drivrr/shared/cancellation-fees';
 import type { ClientMessageDataOf, RideStatus, RideView } from '@drivrr/shared/protocol';
 import { rideRowToView } from '@drivrr/store/rides-read';
 import type { NewRideEvent, RideEventKind } from '../db/ride-events.js';
@@ -36,35 +37,44 @@ export class LifecycleCommands {
         if (row.driver_id === caller.userId && isRepeatOf(type, row)) return row;
         throw toAppError(transition);
       }
-      const updated = await store.persistRideTransition(row.id, row.status, transition.state);
+      const updated = await store.persistRideTransition(row.id, row.status, transition.state, new Date(this.ctx.clock.now()));
       if (!updated) throw new AppError('invalid_transition', 'the ride changed meanwhile; try again');
       const event: NewRideEvent = { rideId: row.id, type: STEP_EVENT_KIND[type], fromStatus: row.status, toStatus: updated.status, actorRole: 'driver', actorId: caller.userId };
       events.push(...(await carryOutRideEffects({ store, ride: updated, actor, event, commissionPct: this.ctx.config.commissionPct }, transition.effects)));
       return updated;
     });
-    return { ride: rideRowToView(ride) };
+    return { ride: rideRowToView(ride, this.ctx.clock.now()) };
   }
 
-  cancel(caller: Caller, data: ClientMessageDataOf<'ride.cancel'>): Promise<{ ride: RideView }> {
+  cancel(caller: Caller, data: ClientMessageDataOf<'ride.cancel'>): Promise<{ ride: RideView; fee?: CancelFee }> {
     return this.cancelAs({ role: caller.role === 'driver' ? 'driver' : 'customer', userId: caller.userId }, data.rideId, data.reason, data.expectedStatus);
   }
 
-  async cancelAs(actor: RideActor, rideId: string, reason: string, expectedStatus?: RideStatus): Promise<{ ride: RideView }> {
+  /**
+   * Cancels a ride as `actor`. The lifecycle machine decides whether it may and, by the fee rules,
+   * what it costs; a fee is charged in the same transaction (wallet, then debt), so a cancel is
+   * never half-written. A repeat by the side that already cancelled answers the same (its fee
+   * included) and charges nothing again.
+   */
+  async cancelAs(actor: RideActor, rideId: string, reason: string, expectedStatus?: RideStatus): Promise<{ ride: RideView; fee?: CancelFee }> {
+    const now = this.ctx.clock.now();
     const ride = await inTransaction(this.ctx, async (store, events) => {
       const row = await store.lockRide(rideId);
       if (!row) throw new AppError('not_found', 'no such ride');
       if (actor.role !== 'system' && row.customer_id !== actor.userId && row.driver_id !== actor.userId) {
         throw new AppError('not_found', 'no such ride of yours');
       }
-      const transition = applyRideEvent(rideRowToLifecycle(row), { type: 'cancel', reason, expectedStatus }, actor);
+      const transition = applyRideEvent(rideRowToLifecycle(row), { type: 'cancel', reason, expectedStatus, at: now }, actor);
       if (!transition.ok) {
         if (row.status === 'cancelled' && row.cancelled_by === actor.role) return row;
         throw toAppError(transition);
       }
       // The bids this transition changes are locked before it writes (the lock order of bids.ts).
       if (row.status === 'requested') await store.lockOpenBids({ rideId: row.id, driverId: null });
-      const updated = await store.persistRideTransition(row.id, row.status, transition.state);
+      const updated = await store.persistRideTransition(row.id, row.status, transition.state, new Date(now));
       if (!updated) throw new AppError('invalid_transition', 'the ride changed meanwhile; try again');
+      const announced = transition.effects.find((effect) => effect.type === 'announce_cancelled');
+      const fee = announced?.type === 'announce_cancelled' ? announced.fee : null;
       const event: NewRideEvent = {
         rideId: row.id,
         type: 'cancelled',
@@ -72,12 +82,18 @@ export class LifecycleCommands {
         toStatus: 'cancelled',
         actorRole: actor.role,
         actorId: actor.role === 'system' ? null : actor.userId,
-        data: { reason },
+        data: {
+          reason,
+          ...(fee ? { fee } : {}),
+          ...(announced?.type === 'announce_cancelled' ? { feeRule: announced.feeRule } : {}),
+          countsAgainstDriver: transition.state.cancelCountsAgainstDriver ?? false,
+        },
       };
       events.push(...(await carryOutRideEffects({ store, ride: updated, actor, event, commissionPct: this.ctx.config.commissionPct }, transition.effects)));
       return updated;
     });
-    return { ride: rideRowToView(ride) };
+    const fee = cancelFeeOf(ride);
+    return { ride: rideRowToView(ride, now), ...(fee ? { fee } : {}) };
   }
 
   /** Expires a request whose time is up, claimed and locked by the caller's transaction (timers.ts). */
@@ -85,7 +101,7 @@ export class LifecycleCommands {
     const transition = applyRideEvent(rideRowToLifecycle(row), { type: 'expire' }, SYSTEM);
     if (!transition.ok) return;
     await store.lockOpenBids({ rideId: row.id, driverId: null });
-    const updated = await store.persistRideTransition(row.id, row.status, transition.state);
+    const updated = await store.persistRideTransition(row.id, row.status, transition.state, new Date(this.ctx.clock.now()));
     if (!updated) return;
     const event: NewRideEvent = { rideId: row.id, type: 'expired', fromStatus: row.status, toStatus: 'expired', actorRole: 'system' };
     events.push(...(await carryOutRideEffects({ store, ride: updated, actor: SYSTEM, event, commissionPct: this.ctx.config.commissionPct }, transition.effects)));
@@ -99,6 +115,11 @@ export class LifecycleCommands {
       events.push(...(await withdrawEverythingElseOf(store, driverId, null)));
     });
   }
+}
+
+/** The fee a cancelled ride charged (for its ack, also when a repeated cancel is answered). */
+function cancelFeeOf(row: RideWriteRow): CancelFee | undefined {
+  return row.status === 'cancelled' && row.cancel_fee !== null ? { amount: Number(row.cancel_fee), currency: row.currency, payer: 'customer' } : undefined;
 }
 
 function isRepeatOf(type: Exclude<RideEventType, 'assign' | 'cancel' | 'expire'>, row: RideWriteRow): boolean {

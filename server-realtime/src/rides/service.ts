@@ -64,8 +64,8 @@ export class RideService {
   async sessionState(caller: Caller): Promise<Record<string, unknown>> {
     if (caller.role === 'operator') return {};
     const { pool, parties } = this.ctx;
-    const ride = await getActiveRideForUser(pool, caller.userId, caller.role);
     // The seq first: a message committed after it comes again through session.resume, never lost between the two reads.
+    const ride = await getActiveRideForUser(pool, caller.userId, caller.role, this.ctx.clock.now());
     const withSeq = ride ? { ...ride, lastSeq: await lastSeqOf(pool, ride.id) } : null;
     if (withSeq && withSeq.driverId !== null) Object.assign(withSeq, { messages: await listRideMessages(pool, withSeq.id, { last: SESSION_STATE_MESSAGES }) });
     if (caller.role === 'customer') {

@@ -5,9 +5,9 @@
  * parameterised SQL) to the transaction's client; the commands never see a client or SQL.
  */
 import type { PoolClient } from '@drivrr/shared/db';
-import { getWalletBalance, settleRide } from '@drivrr/store/ledger';
+import { chargeCancellationFee, getCustomerDebt, getWalletBalance, settleRide } from '@drivrr/store/ledger';
 import { countMessagesSince, findMessageByClientId, insertRideMessage } from '@drivrr/store/ride-messages';
-import { claimDueBid, closeBid, findOpenBid, insertBid, lockOpenBids, readBid, readBidView, rejectOpenBids, withdrawOpenBidsOfDriver } from '../db/bids.js';
+import { claimDueBid, closeBid, findOpenBid, insertBid, readBidEtaS, lockOpenBids, readBid, readBidView, rejectOpenBids, withdrawOpenBidsOfDriver } from '../db/bids.js';
 import { endOffersOfRide, insertOffers, listOfferHolders, readOfferStatus, recordBid, setOfferStatus, withdrawOffersOfDriver } from '../db/offers.js';
 import { appendRideEvents } from '../db/ride-events.js';
 import {
@@ -44,6 +44,7 @@ const postgresOperations = {
   findOpenBid,
   readBid,
   readBidView,
+  readBidEtaS,
   insertBid,
   lockOpenBids,
   closeBid,
@@ -66,7 +67,9 @@ const postgresOperations = {
   appendRideEvents,
   // the ledger
   walletBalance: getWalletBalance,
+  customerDebt: getCustomerDebt,
   settleRide,
+  chargeCancellationFee,
 };
 
 /** An operation with its transaction already bound: the repository function minus its first argument. */

@@ -36,7 +36,7 @@ function eventOf(type: RideEventType): RideEvent {
     case 'assign':
       return { type, driverId: OTHER_DRIVER, bidId: BID, agreedFare: 60_000 };
     case 'cancel':
-      return { type, reason: 'plans changed' };
+      return { type, reason: 'plans changed', at: Date.now() };
     default:
       return { type };
   }
@@ -163,17 +163,18 @@ describe('ride lifecycle: state and effects of each transition', () => {
     expect(result.effects).toEqual([
       { type: 'driver_free', driverId: DRIVER },
       { type: 'unfollow_driver', customerId: CUSTOMER, driverId: DRIVER },
-      { type: 'announce_cancelled', by: 'driver', reason: 'customer not at pickup' },
+      { type: 'announce_cancelled', by: 'driver', reason: 'customer not at pickup', fee: null, feeRule: 'driver_cancelled' },
     ]);
+    expect(result.state.cancelCountsAgainstDriver).toBe(true);
   });
 
   it('withdraws offers and rejects every bid when a request is cancelled', () => {
-    const result = applyRideEvent(rideIn('requested'), { type: 'cancel', reason: 'found a bus' }, actors.customer);
+    const result = applyRideEvent(rideIn('requested'), { type: 'cancel', reason: 'found a bus', at: Date.now() }, actors.customer);
     expect(result.ok && result.effects).toEqual([
       { type: 'stop_matching' },
       { type: 'reject_open_bids', exceptBidId: null, reason: 'cancelled' },
       { type: 'withdraw_offers', reason: 'cancelled' },
-      { type: 'announce_cancelled', by: 'customer', reason: 'found a bus' },
+      { type: 'announce_cancelled', by: 'customer', reason: 'found a bus', fee: null, feeRule: 'not_assigned' },
     ]);
   });
 
@@ -188,16 +189,75 @@ describe('ride lifecycle: state and effects of each transition', () => {
   });
 
   it('refuses a cancel meant for a status the ride has left (a cancel racing an accept)', () => {
-    const result = applyRideEvent(rideIn('assigned'), { type: 'cancel', reason: 'x', expectedStatus: 'requested' }, actors.customer);
+    const result = applyRideEvent(rideIn('assigned'), { type: 'cancel', reason: 'x', expectedStatus: 'requested', at: Date.now() }, actors.customer);
     expect(!result.ok && result).toMatchObject({ code: 'invalid_transition', details: { status: 'assigned', expectedStatus: 'requested' } });
-    const still = applyRideEvent(rideIn('requested'), { type: 'cancel', reason: 'x', expectedStatus: 'requested' }, actors.customer);
+    const still = applyRideEvent(rideIn('requested'), { type: 'cancel', reason: 'x', expectedStatus: 'requested', at: Date.now() }, actors.customer);
     expect(still.ok && still.state.status).toBe('cancelled');
   });
 
   it('does not change the state it was given', () => {
     const before = rideIn('requested');
     const copy = structuredClone(before);
-    applyRideEvent(before, { type: 'cancel', reason: 'x' }, actors.customer);
+    applyRideEvent(before, { type: 'cancel', reason: 'x', at: Date.now() }, actors.customer);
     expect(before).toEqual(copy);
+  });
+});
+
+describe('ride lifecycle: cancellation fees decided by the cancel transition', () => {
+  const ASSIGNED_AT = Date.parse('2026-11-26T10:00:00.000Z');
+  const terms = { freeS: 120, feePct: 10, feeMin: 5_000, noShowGraceS: 300, waitFreeS: 300, etaS: 240 };
+  const withTerms = (status: RideStatus, arrivedAfterS: number | null): RideLifecycleState => ({
+    ...rideIn(status),
+    currency: 'PKR',
+    assignedAt: ASSIGNED_AT,
+    arrivedAt: arrivedAfterS === null ? null : ASSIGNED_AT + arrivedAfterS * 1000,
+    cancelTerms: terms,
+  });
+
+  it('keeps the terms it was assigned under', () => {
+    const result = applyRideEvent(rideIn('requested'), { type: 'assign', driverId: DRIVER, bidId: BID, agreedFare: 50_000, terms }, actors.customer);
+    expect(result.ok && result.state.cancelTerms).toEqual(terms);
+  });
+
+  it('charges the customer who cancels after the driver arrived, and tells the driver the fee', () => {
+    // Arrange
+    const ride = withTerms('arrived', 60);
+
+    // Act
+    const result = applyRideEvent(ride, { type: 'cancel', reason: 'changed plans', at: ASSIGNED_AT + 61_000 }, actors.customer);
+
+    // Assert
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const fee = { amount: 5_000, currency: 'PKR', payer: 'customer' };
+    expect(result.state).toMatchObject({ status: 'cancelled', cancelFee: 5_000, cancelCountsAgainstDriver: false });
+    expect(result.effects).toEqual([
+      { type: 'charge_cancel_fee', fee, driverId: DRIVER },
+      { type: 'driver_free', driverId: DRIVER },
+      { type: 'unfollow_driver', customerId: CUSTOMER, driverId: DRIVER },
+      { type: 'announce_cancelled', by: 'customer', reason: 'changed plans', fee, feeRule: 'after_arrival' },
+    ]);
+  });
+
+  it('lets the customer cancel free inside the window: no charge effect', () => {
+    const result = applyRideEvent(withTerms('assigned', null), { type: 'cancel', reason: 'x', at: ASSIGNED_AT + 120_000 }, actors.customer);
+    expect(result.ok && result.effects.map((effect) => effect.type)).toEqual(['driver_free', 'unfollow_driver', 'announce_cancelled']);
+    expect(result.ok && result.state.cancelFee).toBeNull();
+  });
+
+  it('refuses a no-show cancel before the driver has waited, and changes nothing', () => {
+    const result = applyRideEvent(withTerms('arrived', 60), { type: 'cancel', reason: 'customer_no_show', at: ASSIGNED_AT + 359_999 }, actors.driver);
+    expect(result).toMatchObject({ ok: false, code: 'no_show_too_early' });
+  });
+
+  it('charges the customer on a no-show cancel after the wait, not counted against the driver', () => {
+    const result = applyRideEvent(withTerms('arrived', 60), { type: 'cancel', reason: 'customer_no_show', at: ASSIGNED_AT + 360_000 }, actors.driver);
+    expect(result.ok && result.state).toMatchObject({ cancelFee: 5_000, cancelCountsAgainstDriver: false });
+    expect(result.ok && result.effects[0]).toEqual({ type: 'charge_cancel_fee', fee: { amount: 5_000, currency: 'PKR', payer: 'customer' }, driverId: DRIVER });
+  });
+
+  it('cancels a ride assigned before fees existed (no terms) for free', () => {
+    const result = applyRideEvent({ ...rideIn('arrived'), assignedAt: ASSIGNED_AT, arrivedAt: ASSIGNED_AT }, { type: 'cancel', reason: 'x', at: ASSIGNED_AT + 3_600_000 }, actors.customer);
+    expect(result.ok && result.state.cancelFee).toBeNull();
   });
 });

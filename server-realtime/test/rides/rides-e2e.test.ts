@@ -324,11 +324,13 @@ describe('rides over WebSockets', () => {
       expect(await rowOf(rideId)).toMatchObject({ status: 'cancelled', cancelled_by: 'driver', cancelled_from: 'assigned' });
     });
 
-    it('the customer cancels once the driver arrived and the driver is told', async () => {
+    it('the customer cancels once the driver arrived and the driver is told, with the fee he is credited', async () => {
       const { customer, driver, rideId } = await assigned();
-      await driver.request('ride.arrived', { rideId });
-      await customer.request('ride.cancel', { rideId, reason: 'took too long' });
-      expect(await driver.waitFor('ride.cancelled', (d) => d.rideId === rideId)).toEqual({ rideId, by: 'customer', reason: 'took too long' });
+      const arrived = await driver.request<{ ride: { cancelFee: { amount: number; currency: string } | null } }>('ride.arrived', { rideId });
+      const fee = { ...arrived.ride.cancelFee!, payer: 'customer' };
+      expect(fee.amount).toBeGreaterThan(0);
+      expect(await customer.request('ride.cancel', { rideId, reason: 'took too long' })).toMatchObject({ ride: { status: 'cancelled' }, fee });
+      expect(await driver.waitFor('ride.cancelled', (d) => d.rideId === rideId)).toEqual({ rideId, by: 'customer', reason: 'took too long', fee });
       expect(await rowOf(rideId)).toMatchObject({ status: 'cancelled', cancelled_from: 'arrived' });
     });
 

@@ -407,7 +407,8 @@ describe('rides module', () => {
       const { customer, driver, rideId } = await assignedRide(hub);
       await hub.send(as(driver), 'ride.arrived', { rideId });
       await hub.send(as(customer), 'ride.cancel', { rideId, reason: 'too late' });
-      expect(await hub.waitFor(driver.id, 'ride.cancelled')).toEqual({ rideId, by: 'customer', reason: 'too late' });
+      // 10 % of the agreed 60,000: the fee the rules charge once the driver is at the pickup
+      expect(await hub.waitFor(driver.id, 'ride.cancelled')).toEqual({ rideId, by: 'customer', reason: 'too late', fee: { amount: 6_000, currency: 'PKR', payer: 'customer' } });
       expect(await rideRow(rideId)).toMatchObject({ cancelled_from: 'arrived' });
     });
 
@@ -433,6 +434,146 @@ describe('rides module', () => {
       expect(await hub.sendExpectingError(as(customer), 'ride.arrived', { rideId })).toBe('forbidden');
       expect(await hub.sendExpectingError(as(stranger), 'ride.arrived', { rideId })).toBe('not_found');
       expect(await hub.sendExpectingError(as(stranger), 'ride.cancel', { rideId, reason: 'x' })).toBe('not_found');
+    });
+  });
+
+  describe('cancellation fees', () => {
+    const FEE = { amount: 6_000, currency: 'PKR', payer: 'customer' };
+    type CancelAck = { ride: { status: string }; fee?: typeof FEE };
+
+    async function assignedRideOn(hub: TestHub, paymentMethod: 'cash' | 'wallet' = 'cash') {
+      const customer = await createUser(stack, 'customer');
+      const [driver] = await onlineDrivers(hub, 1);
+      const ack = await request(hub, customer, 60_000, paymentMethod);
+      const placed = await bid(hub, driver!, ack.rideId, 60_000);
+      const accepted = (await hub.send(as(customer), 'bid.accept', { rideId: ack.rideId, bidId: placed.bid.id })) as { ride: { freeCancelUntil: string | null; cancelFee: unknown } };
+      return { customer, driver: driver!, rideId: ack.rideId, accepted, etaS: placed.bid.etaS };
+    }
+    async function accountsOf(userId: string): Promise<Record<string, number>> {
+      const { rows } = await stack.query<{ kind: string; balance: string }>(`SELECT kind, balance FROM ledger_accounts WHERE owner_id = $1`, [userId]);
+      return Object.fromEntries(rows.map((row) => [row.kind, Number(row.balance)]));
+    }
+    async function ledgerSum(): Promise<number> {
+      return Number((await stack.query<{ total: string }>(`SELECT coalesce(sum(amount), 0) AS total FROM ledger_entries`)).rows[0]!.total);
+    }
+    async function feeTransactions(rideId: string): Promise<number> {
+      return (await stack.query(`SELECT id FROM ledger_transactions WHERE ride_id = $1 AND kind = 'ride_cancel_fee'`, [rideId])).rows.length;
+    }
+
+    it('shows the free window on assignment and lets the customer cancel free exactly at its end', async () => {
+      // Arrange
+      const { hub, clock } = await startRides();
+      const { customer, driver, rideId, accepted } = await assignedRideOn(hub);
+      expect(accepted.ride.freeCancelUntil).toBe(new Date(clock.now() + 120_000).toISOString());
+      expect(accepted.ride.cancelFee).toBeNull();
+      // session.state (a reconnect) shows the same, up to the window's end
+      const sessionState = () => hub.sessionProviders[0]!(as(customer)) as Promise<{ activeRide: { freeCancelUntil: string | null; cancelFee: unknown } }>;
+      expect((await sessionState()).activeRide).toMatchObject({ freeCancelUntil: accepted.ride.freeCancelUntil, cancelFee: null });
+      await clock.advance(120_000);
+      expect((await sessionState()).activeRide).toMatchObject({ freeCancelUntil: accepted.ride.freeCancelUntil, cancelFee: null });
+
+      // Act: exactly at the end of the window (it was advanced 120,000 ms above)
+      const ack = (await hub.send(as(customer), 'ride.cancel', { rideId, reason: 'changed plans' })) as CancelAck;
+
+      // Assert
+      expect(ack.fee).toBeUndefined();
+      expect(await hub.waitFor(driver.id, 'ride.cancelled')).toEqual({ rideId, by: 'customer', reason: 'changed plans' });
+      expect(await feeTransactions(rideId)).toBe(0);
+    });
+
+    it('charges a late cancel: the driver credited at once, the wallet as far as it covers, the rest a debt; a retry charges nothing again', async () => {
+      // Arrange: a cash ride, the customer holds 2,000 in the wallet
+      const { hub, clock } = await startRides();
+      const { customer, driver, rideId } = await assignedRideOn(hub);
+      await topUpWallet(pool, { userId: customer.id, amount: 2_000, currency: 'PKR', idempotencyKey: `fee-${rideId}` });
+      await clock.advance(120_001);
+      const state = (await hub.sessionProviders[0]!(as(customer))) as { activeRide: { freeCancelUntil: unknown; cancelFee: unknown } };
+      expect(state.activeRide).toMatchObject({ freeCancelUntil: null, cancelFee: { amount: 6_000, currency: 'PKR' } });
+
+      // Act
+      const ack = (await hub.send(as(customer), 'ride.cancel', { rideId, reason: 'changed plans' })) as CancelAck;
+      const again = (await hub.send(as(customer), 'ride.cancel', { rideId, reason: 'changed plans' })) as CancelAck;
+
+      // Assert
+      expect(ack).toMatchObject({ ride: { status: 'cancelled' }, fee: FEE });
+      expect(again).toMatchObject({ ride: { status: 'cancelled' }, fee: FEE });
+      expect(await hub.waitFor(driver.id, 'ride.cancelled')).toEqual({ rideId, by: 'customer', reason: 'changed plans', fee: FEE });
+      expect(await feeTransactions(rideId)).toBe(1);
+      expect(await accountsOf(customer.id)).toEqual({ customer_wallet: 0, customer_debt: -4_000 });
+      expect(await accountsOf(driver.id)).toEqual({ driver_wallet: 6_000 });
+      expect(await ledgerSum()).toBe(0);
+      const cancelled = await stack.query<{ data: Record<string, unknown> }>(`SELECT data FROM ride_events WHERE ride_id = $1 AND type = 'cancelled'`, [rideId]);
+      expect(cancelled.rows[0]!.data).toMatchObject({ reason: 'changed plans', fee: FEE, feeRule: 'after_free_window', countsAgainstDriver: false });
+      expect(await rideRow(rideId)).toMatchObject({ cancel_fee: 6_000, cancel_counts_against_driver: false });
+    });
+
+    it('makes the next top-up pay the debt first, and a wallet request needs the fare plus the debt', async () => {
+      // Arrange: a debt of 6,000 (empty wallet)
+      const { hub, clock } = await startRides();
+      const { customer, rideId } = await assignedRideOn(hub);
+      await clock.advance(130_000);
+      await hub.send(as(customer), 'ride.cancel', { rideId, reason: 'changed plans' });
+      expect(await accountsOf(customer.id)).toEqual({ customer_wallet: 0, customer_debt: -6_000 });
+
+      // Act
+      await topUpWallet(pool, { userId: customer.id, amount: 62_000, currency: 'PKR', idempotencyKey: `after-debt-${rideId}` });
+
+      // Assert: the debt is paid first; 56,000 is left, short of a 60,000 wallet ride
+      expect(await accountsOf(customer.id)).toEqual({ customer_wallet: 56_000, customer_debt: 0 });
+      expect(await ledgerSum()).toBe(0);
+      await expect(request(hub, customer, 60_000, 'wallet')).rejects.toMatchObject({ code: 'insufficient_funds', details: { balance: 56_000, required: 60_000 } });
+    });
+
+    it('refuses a no-show cancel before the driver waited, then charges the customer and does not count it against the driver', async () => {
+      // Arrange
+      const { hub, clock } = await startRides();
+      const { customer, driver, rideId } = await assignedRideOn(hub);
+      const arrived = (await hub.send(as(driver), 'ride.arrived', { rideId })) as { ride: { cancelFee: unknown; freeCancelUntil: unknown } };
+      expect(arrived.ride).toMatchObject({ cancelFee: { amount: 6_000, currency: 'PKR' }, freeCancelUntil: null });
+
+      // Act
+      await clock.advance(299_999);
+      const early = await hub.sendExpectingError(as(driver), 'ride.cancel', { rideId, reason: 'customer_no_show' });
+      await clock.advance(1);
+      const ack = (await hub.send(as(driver), 'ride.cancel', { rideId, reason: 'customer_no_show' })) as CancelAck;
+
+      // Assert
+      expect(early).toBe('no_show_too_early');
+      expect(ack.fee).toEqual(FEE);
+      expect(await hub.waitFor(customer.id, 'ride.cancelled')).toEqual({ rideId, by: 'driver', reason: 'customer_no_show', fee: FEE });
+      expect(await rideRow(rideId)).toMatchObject({ cancel_counts_against_driver: false, cancel_fee: 6_000 });
+    });
+
+    it('lets the customer cancel free once the driver is late past his ETA and the grace', async () => {
+      const { hub, clock } = await startRides();
+      const { customer, rideId, etaS } = await assignedRideOn(hub);
+      await clock.advance((etaS + 300) * 1000);
+      const ack = (await hub.send(as(customer), 'ride.cancel', { rideId, reason: 'driver is late' })) as CancelAck;
+      expect(ack.fee).toBeUndefined();
+      expect(await feeTransactions(rideId)).toBe(0);
+    });
+
+    it("shows customers each bidding driver's cancellation rate over his assignments", async () => {
+      // Arrange: a driver who cancelled one of two assignments, and a no-show cancel that does not count
+      const { hub, clock } = await startRides();
+      const first = await assignedRideOn(hub);
+      await hub.send(as(first.driver), 'ride.cancel', { rideId: first.rideId, reason: 'flat tyre' });
+      const customer = await createUser(stack, 'customer');
+      const second = await request(hub, customer);
+      const secondBid = await bid(hub, first.driver, second.rideId, 60_000);
+      await hub.send(as(customer), 'bid.accept', { rideId: second.rideId, bidId: secondBid.bid.id });
+      await hub.send(as(first.driver), 'ride.arrived', { rideId: second.rideId });
+      await clock.advance(300_000);
+      await hub.send(as(first.driver), 'ride.cancel', { rideId: second.rideId, reason: 'customer_no_show' });
+
+      // Act
+      const third = await createUser(stack, 'customer');
+      const thirdRide = await request(hub, third);
+      await bid(hub, first.driver, thirdRide.rideId, 60_000);
+
+      // Assert
+      const received = await hub.waitFor(third.id, 'bid.received');
+      expect(received.bid.driver.cancellationRate).toBe(0.5);
     });
   });
 

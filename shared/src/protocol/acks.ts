@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { LatLng, Uuid } from './common.js';
-import { BidPlaceAck, ChatSendAck, OpsRideAck, OpsSubscribeAck, RideAck, RideRequestAck, SessionRefreshAck, SessionResumeAck, type ClientMessageType } from './ws.js';
+import { BidPlaceAck, ChatSendAck, OpsRideAck, OpsSubscribeAck, RideAck, RideCancelAck, RideRequestAck, SessionRefreshAck, SessionResumeAck, type ClientMessageType } from './ws.js';
 import { DriverPartyView, RideView } from './entities.js';
 
 /** driver.online: the driver is in the index at this position; `on_ride` when a ride is under way. */
@@ -46,7 +46,7 @@ export const clientMessageAcks = {
   'bid.accept': BidAcceptAck,
   'driver.follow': DriverFollowAck,
   'driver.unfollow': null,
-  'ride.cancel': RideAck,
+  'ride.cancel': RideCancelAck,
   'chat.send': ChatSendAck,
   ping: PingAck,
   'ops.subscribe': OpsSubscribeAck,

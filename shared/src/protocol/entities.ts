@@ -54,6 +54,10 @@ export const FareEstimate = z.object({
 });
 export type FareEstimate = z.infer<typeof FareEstimate>;
 
+/** A cancellation fee (contract 1.1): the customer pays it to the driver through the ledger. */
+export const CancelFeeView = z.object({ amount: Money, currency: z.string(), payer: z.enum(['customer']) });
+export type CancelFeeView = z.infer<typeof CancelFeeView>;
+
 export const RideView = z.object({
   id: Uuid,
   status: RideStatus,
@@ -79,8 +83,22 @@ export const RideView = z.object({
   cancelledAt: IsoTimestamp.nullable(),
   cancelledBy: CancelledBy.nullable(),
   cancelReason: z.string().nullable(),
+  /**
+   * Contract 1.1 (cancellation fees), so apps can warn before a cancel: while the ride is assigned
+   * and the customer's free window is open, its end; null otherwise.
+   */
+  freeCancelUntil: IsoTimestamp.nullable(),
+  /** What a cancel by the customer would cost now; null when it is free (computed when the view was made). */
+  cancelFee: z.object({ amount: Money, currency: z.string() }).nullable(),
 });
 export type RideView = z.infer<typeof RideView>;
+
+/** A bid's driver: as a party, plus how reliable he is (contract 1.1). */
+export const BidDriverView = DriverPartyView.extend({
+  /** Share (0..1) of his last 50 assignments he cancelled (a customer_no_show cancel does not count). */
+  cancellationRate: z.number().min(0).max(1),
+});
+export type BidDriverView = z.infer<typeof BidDriverView>;
 
 export const BidView = z.object({
   id: Uuid,
@@ -90,7 +108,7 @@ export const BidView = z.object({
   status: BidStatus,
   expiresAt: IsoTimestamp,
   createdAt: IsoTimestamp,
-  driver: DriverPartyView,
+  driver: BidDriverView,
 });
 export type BidView = z.infer<typeof BidView>;
 
@@ -138,6 +156,12 @@ export const TransactionView = z.object({
   rideId: Uuid.nullable(),
   balanceAfter: z.number().int().nullable(),
   createdAt: IsoTimestamp,
+  /**
+   * Which of the caller's accounts the row changes (contract 1.1, cancellation fees): `wallet`, or
+   * for customers `debt` — what they owe beyond the wallet (a fee the wallet did not cover: a
+   * negative `amount`, `balanceAfter` <= 0; its repayment: positive). Absent in older answers.
+   */
+  account: z.enum(['wallet', 'debt']).optional(),
 });
 export type TransactionView = z.infer<typeof TransactionView>;
 

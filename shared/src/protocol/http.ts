@@ -91,7 +91,12 @@ export type RatingBody = z.infer<typeof RatingBody>;
 export const TopupBody = z.object({ amount: Money }).strict();
 export type TopupBody = z.infer<typeof TopupBody>;
 
-export const WalletView = z.object({ balance: z.number().int(), currency: z.string() });
+export const WalletView = z.object({
+  balance: z.number().int(),
+  currency: z.string(),
+  /** Customers: unpaid cancellation fees (>= 0), paid first by the next top-up or settled ride. */
+  debt: z.number().int().nonnegative().optional(),
+});
 export type WalletView = z.infer<typeof WalletView>;
 
 export const PageQuery = z.object({

@@ -6,7 +6,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { z } from 'zod';
 import { CancelledBy, IsoTimestamp, LatLng, Money, PaymentMethod, Place, RideStatus, Text, Uuid, VehicleType } from './common.js';
-import { BidView, ChatMessageView, DriverPartyView, FareEstimate, PartyView, RideDetailView, RideView, UserView } from './entities.js';
+import { BidView, CancelFeeView, ChatMessageView, DriverPartyView, FareEstimate, PartyView, RideDetailView, RideView, UserView } from './entities.js';
 
 /** Frames larger than this are refused with `frame_too_large`. */
 export const MAX_FRAME_BYTES = 16 * 1024;
@@ -25,7 +25,14 @@ export const Envelope = z.object({
 });
 export type Envelope = z.infer<typeof Envelope>;
 
-const reason = Text({ min: 1, max: 200 });
+/**
+ * Why a ride is cancelled: free text, except `customer_no_show` (contract 1.1), which only the
+ * assigned driver may give, after waiting WAIT_FREE_S at the pickup: the customer then pays the
+ * cancellation fee and the cancel does not count against the driver.
+ */
+const reason = Text({ min: 1, max: 200 }).describe(
+  'Free text; `customer_no_show`: the driver waited WAIT_FREE_S at the pickup (the customer pays the fee; not counted against the driver).',
+);
 const rideRef = z.object({ rideId: Uuid }).strict();
 
 // ---- Ordered ride events (contract 1.1; issue 13) --------------------------------------------
@@ -391,7 +398,8 @@ export const serverMessageData = {
   /** To the customer: a driver took back an open bid (went offline, or was assigned another ride). */
   'bid.withdrawn': z.object({ rideId: Uuid, bidId: Uuid, reason: z.enum(['driver_offline', 'driver_busy']) }),
   'ride.assigned': z.object({ ride: RideView, customer: PartyView.optional(), driver: DriverPartyView.optional() }),
-  'ride.cancelled': z.object({ rideId: Uuid, by: CancelledBy, reason: z.string() }),
+  /** `fee` (contract 1.1): the cancellation fee the customer pays the driver, when the rules charge one. */
+  'ride.cancelled': z.object({ rideId: Uuid, by: CancelledBy, reason: z.string(), fee: CancelFeeView.optional() }),
   'ride.status': z.object({ rideId: Uuid, status: RideStatus }),
   'ride.expired': z.object({ rideId: Uuid }),
   'ops.snapshot': OpsSnapshot,
@@ -409,6 +417,9 @@ export type BidPlaceAck = z.infer<typeof BidPlaceAck>;
 /** ride.raise_fare, bid.accept, ride.arrived/start/complete, ride.cancel: the ride as it now is. */
 export const RideAck = z.object({ ride: RideView });
 export type RideAck = z.infer<typeof RideAck>;
+/** ride.cancel: the cancelled ride and, when the rules charge one, the fee (also on a repeated cancel). */
+export const RideCancelAck = RideAck.extend({ fee: CancelFeeView.optional() });
+export type RideCancelAck = z.infer<typeof RideCancelAck>;
 
 export const ErrorFrame = z.object({
   type: z.literal('error'),

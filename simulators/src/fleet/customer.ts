@@ -183,9 +183,10 @@ export class SimCustomer {
     const session = this.session!;
     try {
       const wallet = await session.wallet();
-      if (!force && wallet.balance >= needed) return true;
+      // Unpaid cancellation fees are paid first from the wallet, so they count as needed too.
+      if (!force && wallet.balance >= needed + (wallet.debt ?? 0)) return true;
       this.topUps += 1;
-      const amount = Math.min(5_000_000, roundFareUp(Math.max(needed * 2, 200_000)));
+      const amount = Math.min(5_000_000, roundFareUp(Math.max(needed * 2 + (wallet.debt ?? 0), 200_000)));
       // Deterministic per customer and top-up, so a retried call can never charge twice.
       const key = `sim-${this.identity.phone.slice(1)}-${session.userId.slice(0, 8)}-${Date.now().toString(36)}-${this.topUps}`;
       await session.topUp(amount, key);
@@ -310,7 +311,15 @@ export class SimCustomer {
   private onStatus(rideId: string, status: string): void {
     if (!this.record || this.record.rideId !== rideId) return;
     this.record.status = status;
-    if (status === 'arrived' || status === 'assigned') return;
+    if (status === 'arrived') {
+      // Some people change their mind with the driver already outside: a late cancel, which costs the fee.
+      const rng = this.identity.rng;
+      if (rng.chance(this.identity.profile.cancelAfterArrivalP)) {
+        this.tasks.push(this.ctx.scheduler.after(rng.int(1000, 4000) / this.ctx.timeScale, () => void this.cancel(rideId, 'Changed my mind', ['assigned'])));
+      }
+      return;
+    }
+    if (status === 'assigned') return;
     if (status === 'in_progress') this.phase = 'riding';
     else if (status === 'completed') this.finish(rideId, 'completed');
     else if (status === 'cancelled') this.finish(rideId, 'cancelled_by_system');
@@ -324,7 +333,13 @@ export class SimCustomer {
   private async cancel(rideId: string, reason: string, inPhases: CustomerPhase[]): Promise<void> {
     if (this.ride?.id !== rideId || !inPhases.includes(this.phase) || !this.client) return;
     const result = await sendExpecting(this.ctx, this.label, this.client, 'ride.cancel', { rideId, reason }, RACE_REFUSALS);
-    if (result.ok) this.finish(rideId, 'cancelled_by_customer');
+    if (!result.ok) return;
+    const fee = (result.data as { fee?: { amount: number } } | undefined)?.fee;
+    if (fee) {
+      this.ctx.stats.cancellationFees.count += 1;
+      this.ctx.stats.cancellationFees.amount += fee.amount;
+    }
+    this.finish(rideId, 'cancelled_by_customer');
   }
 
   /** The request is over: record how, rate a completed ride, and plan the next one. */

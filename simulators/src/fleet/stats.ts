@@ -88,6 +88,8 @@ export interface FleetSummary {
   stillOpenAtStop: number;
   ratings: number;
   walletTopUps: number;
+  /** Cancels that cost the customer a fee (late, after the driver arrived, or a no-show), and their sum in minor units. */
+  cancellationFees: { count: number; amount: number };
   reconnects: number;
   locationUpdates: number;
   /** Of those, fixes sent over HTTP (POST /api/locations) by background drivers. */
@@ -129,6 +131,7 @@ export class FleetStats {
   bidsReceived = 0;
   ratings = 0;
   walletTopUps = 0;
+  readonly cancellationFees = { count: 0, amount: 0 };
   reconnects = 0;
   locationUpdates = 0;
   chatMessages = 0;
@@ -217,6 +220,7 @@ export class FleetStats {
       stillOpenAtStop: requests.filter((r) => r.outcome === 'open' || r.outcome === 'assigned').length,
       ratings: this.ratings,
       walletTopUps: this.walletTopUps,
+      cancellationFees: { ...this.cancellationFees },
       reconnects: this.reconnects,
       locationUpdates: this.locationUpdates,
       chatMessages: this.chatMessages,

@@ -111,6 +111,8 @@ export interface CustomerProfile {
   cancelWhileBiddingP: number;
   /** Chance to cancel after a driver was assigned. */
   cancelAfterAssignP: number;
+  /** Chance to cancel once the driver is at the pickup: a late cancel that costs the cancellation fee. */
+  cancelAfterArrivalP: number;
   paymentMethod: PaymentMethod;
   ratingStyle: RatingStyle;
   /** Minutes between the end of one ride and the next request (mean). */
@@ -142,6 +144,8 @@ export function makeCustomerProfile(rng: Rng): CustomerProfile {
       ['harsh', 0.15],
     ]),
     pauseBetweenRidesS: rng.int(5, 40),
+    // Drawn last, so the profiles' other traits stay what the same seed gave before fees existed.
+    cancelAfterArrivalP: rng.chance(0.15) ? 0.2 : 0.02,
   };
 }
 

@@ -1,16 +1,18 @@
 /** Pure: which accounts a ledger transaction moves money between, and by how much. No I/O. */
 
 export type WalletKind = 'customer_wallet' | 'driver_wallet';
+/** Accounts a user owns: the wallets, and what a customer owes beyond their wallet (balance <= 0). */
+export type OwnedAccountKind = WalletKind | 'customer_debt';
 export type SystemAccountKind = 'platform_revenue' | 'external_funding' | 'cash_settlement';
-export type AccountKind = WalletKind | SystemAccountKind;
-export type TransactionKind = 'wallet_topup' | 'ride_wallet_payment' | 'ride_cash_commission';
+export type AccountKind = OwnedAccountKind | SystemAccountKind;
+export type TransactionKind = 'wallet_topup' | 'ride_wallet_payment' | 'ride_cash_commission' | 'ride_cancel_fee' | 'debt_repayment';
 export type PaymentMethod = 'cash' | 'wallet';
 
 /** The largest single top-up accepted (minor units): 1,000,000 = 10,000.00 PKR. */
 export const MAX_TOPUP_AMOUNT = 1_000_000;
 
 /** Which account a posting touches, by role in the transaction (resolved to ids by the repository). */
-export type PostingAccount = 'customer_wallet' | 'driver_wallet' | SystemAccountKind;
+export type PostingAccount = OwnedAccountKind | SystemAccountKind;
 
 export interface Posting {
   account: PostingAccount;
@@ -91,6 +93,45 @@ export function planRideSettlement(args: { fare: number; paymentMethod: PaymentM
       { account: 'customer_wallet', amount: -args.fare },
       { account: 'driver_wallet', amount: args.fare - commission },
       { account: 'platform_revenue', amount: commission },
+    ]),
+  };
+}
+
+/**
+ * A cancellation fee: the driver is credited the whole fee at once; the customer's wallet pays as
+ * far as its balance covers, and the rest becomes debt (customer_debt goes below 0 by it), so a
+ * wallet never goes negative. No commission is taken on a fee.
+ */
+export function planCancellationFee(args: { fee: number; walletBalance: number }): PlannedTransaction & { fromWallet: number; toDebt: number } {
+  assertMinorUnits('fee', args.fee);
+  const fromWallet = Math.max(0, Math.min(args.walletBalance, args.fee));
+  const toDebt = args.fee - fromWallet;
+  return {
+    kind: 'ride_cancel_fee',
+    amount: args.fee,
+    fromWallet,
+    toDebt,
+    postings: balanced([
+      { account: 'customer_wallet', amount: -fromWallet },
+      { account: 'customer_debt', amount: -toDebt },
+      { account: 'driver_wallet', amount: args.fee },
+    ]),
+  };
+}
+
+/**
+ * Paying off debt from the wallet, as far as it covers (`debt` is what is owed, >= 0). Null when
+ * there is nothing to move (no debt, or an empty wallet).
+ */
+export function planDebtRepayment(args: { debt: number; walletBalance: number }): PlannedTransaction | null {
+  const amount = Math.max(0, Math.min(args.debt, args.walletBalance));
+  if (amount === 0) return null;
+  return {
+    kind: 'debt_repayment',
+    amount,
+    postings: balanced([
+      { account: 'customer_wallet', amount: -amount },
+      { account: 'customer_debt', amount },
     ]),
   };
 }

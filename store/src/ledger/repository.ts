@@ -3,8 +3,11 @@ import { AppError } from '@drivrr/shared';
 import { pgErrorCode, PG_CHECK_VIOLATION, type PoolClient, type Queryable } from '@drivrr/shared/db';
 import type { TransactionView } from '@drivrr/shared/protocol';
 import {
+  planCancellationFee,
+  planDebtRepayment,
   planRideSettlement,
   planTopUp,
+  type OwnedAccountKind,
   type PaymentMethod,
   type PlannedTransaction,
   type PostingAccount,
@@ -22,7 +25,7 @@ export interface WalletRef {
 }
 
 /** The wallet of (user, kind, currency), created with a 0 balance when missing. */
-export async function ensureWallet(q: Queryable, userId: string, kind: WalletKind, currency: string): Promise<WalletRef> {
+export async function ensureWallet(q: Queryable, userId: string, kind: OwnedAccountKind, currency: string): Promise<WalletRef> {
   // Insert-or-nothing first, then read: concurrent callers all end on the same row.
   await q.query(
     `INSERT INTO ledger_accounts (owner_id, kind, currency) VALUES ($1, $2, $3)
@@ -55,7 +58,7 @@ export async function ensureSystemAccount(q: Queryable, kind: SystemAccountKind,
 }
 
 /** A wallet's balance without creating it: 0 when the user has none yet. */
-export async function getWalletBalanceOfKind(q: Queryable, userId: string, kind: WalletKind, currency: string): Promise<number> {
+export async function getWalletBalanceOfKind(q: Queryable, userId: string, kind: OwnedAccountKind, currency: string): Promise<number> {
   const { rows } = await q.query<{ balance: number }>(
     `SELECT balance FROM ledger_accounts WHERE owner_id = $1 AND kind = $2 AND currency = $3`,
     [userId, kind, currency],
@@ -66,6 +69,23 @@ export async function getWalletBalanceOfKind(q: Queryable, userId: string, kind:
 /** The customer wallet's balance (0 when none): what a wallet ride request is checked against. */
 export async function getWalletBalance(q: Queryable, userId: string, currency: string): Promise<number> {
   return getWalletBalanceOfKind(q, userId, 'customer_wallet', currency);
+}
+
+/**
+ * The customer's debt account if they ever had one. Postings that may pay debt lock it together
+ * with their other accounts (one id order for all, so a top-up, a settlement and a fee never deadlock).
+ */
+async function existingDebtAccountId(q: Queryable, customerId: string, currency: string): Promise<string | undefined> {
+  const { rows } = await q.query<{ id: string }>(
+    `SELECT id FROM ledger_accounts WHERE owner_id = $1 AND kind = 'customer_debt' AND currency = $2`,
+    [customerId, currency],
+  );
+  return rows[0]?.id;
+}
+
+/** What the customer owes beyond their wallet (a positive number; 0 when nothing). */
+export async function getCustomerDebt(q: Queryable, userId: string, currency: string): Promise<number> {
+  return -(await getWalletBalanceOfKind(q, userId, 'customer_debt', currency));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -118,7 +138,7 @@ async function writeEntries(
 }
 
 function emptyAccounts(): Record<PostingAccount, string | undefined> {
-  return { customer_wallet: undefined, driver_wallet: undefined, platform_revenue: undefined, external_funding: undefined, cash_settlement: undefined };
+  return { customer_wallet: undefined, customer_debt: undefined, driver_wallet: undefined, platform_revenue: undefined, external_funding: undefined, cash_settlement: undefined };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,7 +182,9 @@ export async function settleRide(client: PoolClient, args: SettleRideArgs): Prom
     accounts.platform_revenue = (await ensureSystemAccount(client, 'platform_revenue', args.currency)).accountId;
   }
   const ids = Object.values(accounts).filter((id): id is string => id !== undefined);
-  const balances = await lockAccounts(client, ids);
+  // The debt account (paid after the fare) is locked with the others, in the one id order.
+  const debtId = await existingDebtAccountId(client, args.customerId, args.currency);
+  const balances = await lockAccounts(client, debtId ? [...ids, debtId] : ids);
 
   if (accounts.customer_wallet !== undefined) {
     const balance = balances.get(accounts.customer_wallet) ?? 0;
@@ -187,7 +209,113 @@ export async function settleRide(client: PoolClient, args: SettleRideArgs): Prom
     return { transactions: again.rows.map((r) => r.id) };
   }
   await writeEntries(client, transactionId, plan, accounts, balances);
-  return { transactions: [transactionId] };
+  // The customer's debt (unpaid cancellation fees) is paid next, from what the wallet still holds.
+  const repayment =
+    debtId !== undefined && accounts.customer_wallet !== undefined
+      ? await repayLockedDebt(client, { walletId: accounts.customer_wallet, debtId, balances, currency: args.currency, rideId: args.rideId })
+      : null;
+  return { transactions: repayment ? [transactionId, repayment] : [transactionId] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cancellation fees and debt
+// ---------------------------------------------------------------------------------------------
+
+export interface ChargeCancellationFeeArgs {
+  rideId: string;
+  customerId: string;
+  driverId: string;
+  /** Minor units, > 0. */
+  fee: number;
+  currency: string;
+}
+
+export interface ChargedFee {
+  transactionId: string;
+  /** What the wallet paid now. */
+  fromWallet: number;
+  /** What became debt. */
+  toDebt: number;
+}
+
+/**
+ * Charges a cancellation fee inside the caller's transaction (the cancel's): the driver credited
+ * the whole fee, the customer's wallet debited as far as it covers, the rest booked as debt.
+ * Once per ride (UNIQUE (ride_id, kind)): a second call returns the first charge and writes nothing.
+ */
+export async function chargeCancellationFee(client: PoolClient, args: ChargeCancellationFeeArgs): Promise<ChargedFee> {
+  const previous = await findCancellationFee(client, args.rideId, args.customerId);
+  if (previous) return previous;
+  const wallet = await ensureWallet(client, args.customerId, 'customer_wallet', args.currency);
+  const debt = await ensureWallet(client, args.customerId, 'customer_debt', args.currency);
+  const driver = await ensureWallet(client, args.driverId, 'driver_wallet', args.currency);
+  const balances = await lockAccounts(client, [wallet.accountId, debt.accountId, driver.accountId]);
+  const plan = planCancellationFee({ fee: args.fee, walletBalance: balances.get(wallet.accountId) ?? 0 });
+  const inserted = await client.query<{ id: string }>(
+    `INSERT INTO ledger_transactions (kind, amount, currency, ride_id, initiator_id, description)
+     VALUES ('ride_cancel_fee', $1, $2, $3, NULL, $4)
+     ON CONFLICT ON CONSTRAINT ledger_transactions_ride_once DO NOTHING
+     RETURNING id`,
+    [plan.amount, args.currency, args.rideId, `cancellation fee: ${plan.fromWallet} from the wallet, ${plan.toDebt} owed`],
+  );
+  const transactionId = inserted.rows[0]?.id;
+  if (transactionId === undefined) {
+    const winner = await findCancellationFee(client, args.rideId, args.customerId);
+    if (!winner) throw new Error(`cancellation fee of ride ${args.rideId} lost a race but is not visible`);
+    return winner;
+  }
+  const accounts = emptyAccounts();
+  accounts.customer_wallet = wallet.accountId;
+  accounts.customer_debt = debt.accountId;
+  accounts.driver_wallet = driver.accountId;
+  await writeEntries(client, transactionId, plan, accounts, balances);
+  return { transactionId, fromWallet: plan.fromWallet, toDebt: plan.toDebt };
+}
+
+async function findCancellationFee(q: Queryable, rideId: string, customerId: string): Promise<ChargedFee | undefined> {
+  const { rows } = await q.query<{ id: string; kind: string | null; amount: number | null }>(
+    `SELECT t.id, a.kind, e.amount
+       FROM ledger_transactions t
+       LEFT JOIN ledger_entries e ON e.transaction_id = t.id
+       LEFT JOIN ledger_accounts a ON a.id = e.account_id AND a.owner_id = $2
+      WHERE t.ride_id = $1 AND t.kind = 'ride_cancel_fee'`,
+    [rideId, customerId],
+  );
+  const first = rows[0];
+  if (!first) return undefined;
+  // 0 - sum, not -sum: no -0 for an account the fee did not touch
+  const paid = (kind: string) => 0 - rows.filter((row) => row.kind === kind).reduce((sum, row) => sum + Number(row.amount ?? 0), 0);
+  return { transactionId: first.id, fromWallet: paid('customer_wallet'), toDebt: paid('customer_debt') };
+}
+
+/**
+ * Pays the customer's debt from their wallet as far as it covers, inside the caller's posting (a
+ * top-up's, or a settled wallet ride's: `rideId`, once per ride). Both accounts must already be
+ * locked by the caller's one `lockAccounts` (so every posting locks in the same id order and none
+ * deadlocks); `balances` holds their balances now. A debt account created after the caller's
+ * lock (a concurrent fee) is left for the next top-up or ride. Returns the transaction id, or null
+ * when there was nothing to pay or nothing to pay with.
+ */
+async function repayLockedDebt(
+  client: PoolClient,
+  args: { walletId: string; debtId: string; balances: Map<string, number>; currency: string; rideId: string | null },
+): Promise<string | null> {
+  const plan = planDebtRepayment({ debt: -(args.balances.get(args.debtId) ?? 0), walletBalance: args.balances.get(args.walletId) ?? 0 });
+  if (!plan) return null;
+  const inserted = await client.query<{ id: string }>(
+    `INSERT INTO ledger_transactions (kind, amount, currency, ride_id, initiator_id, description)
+     VALUES ('debt_repayment', $1, $2, $3, NULL, 'unpaid cancellation fees paid from the wallet')
+     ON CONFLICT ON CONSTRAINT ledger_transactions_ride_once DO NOTHING
+     RETURNING id`,
+    [plan.amount, args.currency, args.rideId],
+  );
+  const transactionId = inserted.rows[0]?.id;
+  if (transactionId === undefined) return null;
+  const accounts = emptyAccounts();
+  accounts.customer_wallet = args.walletId;
+  accounts.customer_debt = args.debtId;
+  await writeEntries(client, transactionId, plan, accounts, args.balances);
+  return transactionId;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,15 +403,20 @@ export async function postTopUp(client: PoolClient, args: TopUpArgs): Promise<Tr
   const accounts = emptyAccounts();
   accounts[walletKind] = wallet.accountId;
   accounts.external_funding = funding.accountId;
-  const balances = await lockAccounts(client, [wallet.accountId, funding.accountId]);
+  const debtId = walletKind === 'customer_wallet' ? await existingDebtAccountId(client, args.userId, args.currency) : undefined;
+  const balances = await lockAccounts(client, [wallet.accountId, funding.accountId, ...(debtId ? [debtId] : [])]);
   const after = await writeEntries(client, row.id, plan, accounts, balances);
+  // The top-up's own balance after (what a replay of this key answers), before any debt is paid from it.
+  const balanceAfter = after.get(wallet.accountId) ?? null;
+  // Money topped up pays the customer's debt first (in the same transaction as the top-up).
+  if (debtId !== undefined) await repayLockedDebt(client, { walletId: wallet.accountId, debtId, balances: after, currency: args.currency, rideId: null });
   return {
     id: row.id,
     kind: 'wallet_topup',
     amount: args.amount,
     currency: args.currency,
     rideId: null,
-    balanceAfter: after.get(wallet.accountId) ?? null,
+    balanceAfter,
     createdAt: row.created_at.toISOString(),
   };
 }
@@ -320,7 +453,9 @@ export async function listWalletTransactions(
   args: ListWalletTransactionsArgs,
 ): Promise<{ items: TransactionView[]; nextCursor: string | null }> {
   const limit = Math.max(1, Math.min(100, Math.trunc(args.limit)));
-  const params: unknown[] = [args.userId, args.wallet, args.currency];
+  // A customer's list shows what they owe too: entries on customer_debt (a fee the wallet did not cover, its repayment).
+  const kinds: OwnedAccountKind[] = args.wallet === 'customer_wallet' ? ['customer_wallet', 'customer_debt'] : [args.wallet];
+  const params: unknown[] = [args.userId, kinds, args.currency];
   let after = '';
   if (args.cursor !== undefined) {
     params.push(decodeEntryCursor(args.cursor));
@@ -336,12 +471,13 @@ export async function listWalletTransactions(
     currency: string;
     ride_id: string | null;
     created_at: Date;
+    account_kind: OwnedAccountKind;
   }>(
-    `SELECT e.id AS entry_id, t.id, t.kind, e.amount, e.balance_after, t.currency, t.ride_id, t.created_at
+    `SELECT e.id AS entry_id, t.id, t.kind, e.amount, e.balance_after, t.currency, t.ride_id, t.created_at, a.kind AS account_kind
        FROM ledger_accounts a
        JOIN ledger_entries e ON e.account_id = a.id
        JOIN ledger_transactions t ON t.id = e.transaction_id
-      WHERE a.owner_id = $1 AND a.kind = $2 AND a.currency = $3 ${after}
+      WHERE a.owner_id = $1 AND a.kind = ANY($2::text[]) AND a.currency = $3 ${after}
       ORDER BY e.id DESC
       LIMIT $${params.length}`,
     params,
@@ -357,6 +493,7 @@ export async function listWalletTransactions(
       rideId: r.ride_id,
       balanceAfter: Number(r.balance_after),
       createdAt: r.created_at.toISOString(),
+      account: r.account_kind === 'customer_debt' ? ('debt' as const) : ('wallet' as const),
     })),
     nextCursor: rows.length > limit && last ? encodeEntryCursor(Number(last.entry_id)) : null,
   };
