@@ -31,6 +31,7 @@ export async function startClusterStack(options: { nodes: number; env?: Record<s
     ...options.env,
   };
   const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  redis.on('error', () => {});
   const stack = await startTestStack({
     auth: false,
     realtimeEnv: { ...clusterEnv, REALTIME_NODE_ID: 'node-a' },
