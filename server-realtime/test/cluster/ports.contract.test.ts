@@ -183,4 +183,22 @@ describe.each(['local', 'redis'] as const)('the ports of the realtime modules (%
     expect(rig.nodes.reduce((n, node) => n + (node.probe.applied.get(rideId) ?? 0), 0)).toBe(1);
     await second.close();
   });
+
+  it('Receipts: a duplicate that arrives on any node while the first is still being handled gets the first\'s answer', async () => {
+    const customer = await createUser(rig.stack, 'customer');
+    const first = await connect(rig.act.server.wsUrl, customer.token);
+    const rideId = randomUUID();
+    const id = `m-${randomUUID()}`;
+    // The probe takes 200 ms over a "slow" message; the ping's ack says its handler has started.
+    first.send('ride.cancel', { rideId, reason: 'slow' }, id);
+    await first.request('ping', {});
+
+    const second = await connect(rig.observe.server.wsUrl, customer.token);
+    const answer = await second.request('ride.cancel', { rideId, reason: 'slow' }, id);
+
+    expect(answer).toMatchObject({ type: 'ack', id, data: { rideId, applied: 1 } });
+    expect(rig.nodes.reduce((n, node) => n + (node.probe.applied.get(rideId) ?? 0), 0)).toBe(1);
+    await second.close();
+    await first.close();
+  });
 });
