@@ -215,6 +215,16 @@ export class ClusterPresence implements PresenceReplica {
     return this.picture.get(driverId);
   }
 
+  /** A driver wherever he is connected, read from Redis (undefined: not online, or Redis away). */
+  async lookup(driverId: string): Promise<DriverPresenceInfo | undefined> {
+    try {
+      return presenceFields.read(driverId, await this.node.redis.hgetall(this.node.keys.driver(driverId)));
+    } catch (error) {
+      this.node.failed(error, 'driver lookup');
+      return undefined;
+    }
+  }
+
   /** Reads every online driver of the cluster (only while somebody reads all(): the ops map). */
   private async refreshPicture(): Promise<void> {
     if (this.refreshing || Date.now() - this.pictureWantedAt >= PICTURE_WANTED_MS) return;
