@@ -69,14 +69,21 @@ export interface DriverPresenceInfo {
   updatedAt: number;
 }
 
+export interface NearbyDriver {
+  driverId: string;
+  distanceM: number;
+  location: LatLng;
+}
+
 /** Online drivers and where they are (the in-memory spatial index). */
 export interface DriverPresence {
   get(driverId: string): DriverPresenceInfo | undefined;
   /**
    * Idle online drivers within `radiusM` of `point`, nearest first, at most `limit`; with
-   * `vehicleType`, only drivers of that type (a filter of the spatial query, not an index of its own).
+   * `vehicleType`, only drivers of that type (a filter of the query, not an index of its own).
+   * Synchronous in single mode; a promise in cluster mode (a Redis GEO query): callers await it.
    */
-  nearestIdle(point: LatLng, radiusM: number, limit: number, vehicleType?: VehicleType): { driverId: string; distanceM: number; location: LatLng }[];
+  nearestIdle(point: LatLng, radiusM: number, limit: number, vehicleType?: VehicleType): NearbyDriver[] | Promise<NearbyDriver[]>;
   setActivity(driverId: string, activity: DriverActivity): void;
   onlineCount(): number;
   all(): Iterable<DriverPresenceInfo>;
@@ -86,6 +93,8 @@ export interface DriverPresence {
 export interface LocationFollows {
   follow(followerId: string, driverId: string): void;
   unfollow(followerId: string, driverId?: string): void;
+  /** The drivers a user follows through modules (in a cluster: made on any node). */
+  moduleFollowsOf?(followerId: string): readonly string[];
 }
 
 /** A fix that arrived outside the socket (POST /api/locations), already sorted out by the domain. */
@@ -118,6 +127,11 @@ export interface PresenceEvents {
   onDriverOffline(listener: (driverId: string) => void): void;
   /** A driver went online or moved. Listeners must be cheap: this runs on every fix. */
   onDriverLocation(listener: (info: DriverPresenceInfo) => void): void;
+  /**
+   * Cluster mode: the picture of drivers on other nodes changed (refreshed in the background while
+   * somebody reads all()). Single mode never calls it.
+   */
+  onClusterPicture?(listener: () => void): void;
 }
 
 /** Everything a feature module gets when the realtime service wires it in. */
