@@ -19,23 +19,34 @@ export interface StackRedis {
   ownPrefix: boolean;
 }
 
-/** One connection that gives up at once instead of retrying: a probe, not a client to keep. */
-function probeClient(url: string, timeoutMs: number): Redis {
+/**
+ * One connection that gives up at once instead of retrying: a probe, not a client to keep. The
+ * socket's own error (ECONNREFUSED, ETIMEDOUT...) arrives as an 'error' event, while connect()
+ * rejects with a bare "Connection is closed": `lastError()` keeps the telling one.
+ */
+function probeClient(url: string, timeoutMs: number): { client: Redis; lastError: () => Error | undefined } {
   const client = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-  client.on('error', () => {}); // the failure surfaces through connect()/the command
-  return client;
+  let last: Error | undefined;
+  client.on('error', (error: Error) => (last = error));
+  return { client, lastError: () => last };
+}
+
+function reasonOf(error: unknown): string {
+  const err = error as NodeJS.ErrnoException;
+  if (err.code === 'ECONNREFUSED') return 'connection refused';
+  if (err.code === 'ETIMEDOUT') return 'no answer (timed out)';
+  return err.message || err.code || 'no answer';
 }
 
 /** Resolves when `url` answers PING; rejects with the reason (refused, timeout, auth...) otherwise. */
 export async function pingRedis(url: string, timeoutMs = 2_000): Promise<void> {
-  const client = probeClient(url, timeoutMs);
+  const { client, lastError } = probeClient(url, timeoutMs);
   try {
     await client.connect();
     const answer = await client.ping();
     if (answer !== 'PONG') throw new Error(`PING answered "${answer}"`);
   } catch (error) {
-    const err = error as NodeJS.ErrnoException;
-    throw new Error(err.code === 'ECONNREFUSED' ? 'connection refused' : err.message || err.code || 'no answer');
+    throw new Error(reasonOf(lastError() ?? error));
   } finally {
     client.disconnect();
   }
@@ -75,7 +86,7 @@ export async function resolveStackRedis(env: NodeJS.ProcessEnv, home: string, lo
  */
 export async function clearRedisPrefix(url: string, prefix: string): Promise<number> {
   if (!/^[A-Za-z0-9:_.-]+:$/.test(prefix)) throw new Error(`refusing to clear Redis keys under "${prefix}": not a namespace ending in ":"`);
-  const client = probeClient(url, 2_000);
+  const { client } = probeClient(url, 2_000);
   let deleted = 0;
   try {
     await client.connect();

@@ -259,7 +259,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         const env = { ...baseEnv };
         // the realtime service verifies tokens with the public key only
         if (name === 'realtime') delete env.JWT_PRIVATE_KEY;
-        if (name === 'realtime' && redis) Object.assign(env, { REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix });
+        if (name === 'realtime' && redis) {
+          // the workers share one port: in the registry each shows the address of the stack's realtime service
+          Object.assign(env, { REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix, REALTIME_NODE_URL: options.env.REALTIME_NODE_URL ?? `http://127.0.0.1:${options.realtimePort}` });
+        }
         const args = name === 'realtime' && realtimeWorkers > 1 ? [REALTIME_CLUSTER_ENTRY, '--workers', String(realtimeWorkers)] : [serviceEntry(name)];
         const logFile = serviceLogFile(options.home, name);
         mkdirSync(path.dirname(logFile), { recursive: true });
