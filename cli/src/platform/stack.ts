@@ -17,7 +17,8 @@ import { loadOrCreateKeys, type StackKeys } from './keys.js';
 import { isPortFree } from './ports.js';
 import { lanAddress } from './lan.js';
 import { sleep, terminate } from './processes.js';
-import { clearRedisPrefix, resolveStackRedis, type StackRedis } from './redis.js';
+// the Redis client is loaded only by a stack with several realtime workers: every other CLI command starts without it
+import type { StackRedis } from './redis.js';
 
 /** Defaults for a development stack; anything in the user's environment wins. */
 export const DEV_DEFAULT_ENV: Readonly<Record<string, string>> = {
@@ -204,11 +205,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   // Redis before anything starts: without it several workers cannot run, and that is said at once.
   const realtimeWorkers = options.realtimeWorkers ?? 1;
   let redis: StackRedis | undefined;
-  if (realtimeWorkers > 1) {
-    redis = await resolveStackRedis(options.env, options.home);
+  const redisTools = realtimeWorkers > 1 ? await import('./redis.js') : undefined;
+  if (redisTools) {
+    redis = await redisTools.resolveStackRedis(options.env, options.home);
     options.progress(`${realtimeWorkers} realtime workers on Redis ${redactUrl(redis.url)}${redis.source === 'local' ? ' (the local one)' : ' (REDIS_URL)'}, key prefix ${redis.prefix}`);
     // what a hard-killed earlier run of this stack left (registry, presence) describes dead processes
-    if (redis.ownPrefix) await clearRedisPrefix(redis.url, redis.prefix);
+    if (redis.ownPrefix) await redisTools.clearRedisPrefix(redis.url, redis.prefix);
   }
 
   const keys = await phase('keys', () => loadOrCreateKeys(options.home, options.env));
@@ -319,7 +321,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       stop() {
         stopping ??= (async () => {
           await stopServices();
-          if (redis?.ownPrefix) await clearRedisPrefix(redis.url, redis.prefix).catch(() => 0);
+          if (redis?.ownPrefix) await redisTools?.clearRedisPrefix(redis.url, redis.prefix).catch(() => 0);
           await embedded?.stop();
         })();
         return stopping;
