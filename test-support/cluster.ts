@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { silentLogger } from '@drivrr/shared/logger';
-import { deleteKeysWithPrefix, loadRealtimeConfig, startRealtimeServer, type RealtimeServer, type VirtualClock } from '@drivrr/server-realtime';
+import { deleteKeysWithPrefix, loadRealtimeConfig, startRealtimeServer, type RealtimeModuleFactory, type RealtimeServer, type VirtualClock } from '@drivrr/server-realtime';
 import { startTestStack, type TestStack } from './stack.js';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -21,7 +21,17 @@ export interface ClusterStack {
   stop(): Promise<void>;
 }
 
-export async function startClusterStack(options: { nodes: number; env?: Record<string, string>; clock?: VirtualClock; redisUrl?: string }): Promise<ClusterStack> {
+export interface ClusterStackOptions {
+  nodes: number;
+  env?: Record<string, string>;
+  clock?: VirtualClock;
+  /** Another Redis than the shared one (a test that restarts its own); its keys are not cleaned. */
+  redisUrl?: string;
+  /** Feature modules of every node (default: all); each node calls the factories once. */
+  modules?: readonly RealtimeModuleFactory[];
+}
+
+export async function startClusterStack(options: ClusterStackOptions): Promise<ClusterStack> {
   const prefix = `drivrr-test:${process.pid}:${randomBytes(4).toString('hex')}:`;
   const clusterEnv = {
     REDIS_URL: options.redisUrl ?? TEST_REDIS_URL,
@@ -31,10 +41,12 @@ export async function startClusterStack(options: { nodes: number; env?: Record<s
     ...options.env,
   };
   const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  redis.on('error', () => {});
   const stack = await startTestStack({
     auth: false,
     realtimeEnv: { ...clusterEnv, REALTIME_NODE_ID: 'node-a' },
     ...(options.clock ? { realtimeClock: options.clock } : {}),
+    ...(options.modules ? { realtimeModules: options.modules } : {}),
   });
   const env = { ...stack.env, ...clusterEnv };
   const nodes: RealtimeServer[] = [stack.realtime!];
@@ -44,6 +56,7 @@ export async function startClusterStack(options: { nodes: number; env?: Record<s
     const node = await startRealtimeServer(loadRealtimeConfig({ ...env, REALTIME_NODE_ID: id, ...extraEnv }), {
       logger: silentLogger,
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.modules ? { modules: options.modules } : {}),
     });
     nodes.push(node);
     extra.push(node);
