@@ -104,14 +104,14 @@ describe('drivrr up --realtime-workers 2 (a cluster on the local Redis)', () => 
     const shown = JSON.parse(status.stdout);
     expect(shown).toMatchObject({ realtimeWorkers: 2, redis: { prefix } });
     expect(shown.nodes.map((n: { id: string }) => n.id).sort()).toEqual([...ids].sort());
-  }, 90_000);
+  }, 180_000); // a stack start and four CLI runs, on a machine that may be busy
 
   it('runs a scenario through the two nodes', async () => {
-    const run = await drivrr(['scenario', 'run', 'happy-path', '--json'], env, 90_000);
+    const run = await drivrr(['scenario', 'run', 'happy-path', '--json'], env, 110_000);
     expect(run.stderr).toContain('PASS happy-path');
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ name: 'happy-path', ok: true, protocolIssues: [] });
-  }, 90_000);
+  }, 120_000);
 
   it('replaces a worker killed hard with a new node', async () => {
     const [victim, survivor] = workers;
