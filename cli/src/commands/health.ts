@@ -20,11 +20,12 @@ const count = (connections: unknown, kind: string) => {
 };
 
 /**
- * The realtime nodes as a table (a cluster's registry; one row for a single node), the node that
- * answered marked with `*`. Undefined when the service did not report its nodes.
+ * The realtime nodes of a cluster as a table (its registry), the node that answered marked with
+ * `*`. Undefined for a single node, or a service that does not report its nodes.
  */
 export function formatNodes(realtime: ServiceHealth | undefined): string | undefined {
-  if (!realtime?.nodes?.length) return undefined;
+  // a single node is already the realtime row of the services table
+  if (!realtime?.nodes?.length || (realtime.nodes.length === 1 && realtime.node?.mode !== 'cluster')) return undefined;
   const answered = realtime.node?.id ?? undefined;
   const rows = realtime.nodes.map((n) => {
     const id = typeof n.id === 'string' ? n.id : '?';
