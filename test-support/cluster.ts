@@ -37,7 +37,7 @@ export async function startClusterStack(options: ClusterStackOptions): Promise<C
     REDIS_URL: options.redisUrl ?? TEST_REDIS_URL,
     REDIS_PREFIX: prefix,
     CLUSTER_HEARTBEAT_MS: '200',
-    CLUSTER_NODE_DEAD_MS: '1000',
+    CLUSTER_NODE_DEAD_MS: '3000',
     ...options.env,
   };
   const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });

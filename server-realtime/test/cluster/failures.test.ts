@@ -18,7 +18,7 @@ import { WsTestClient } from '../rides/support/ws-client.js';
 const PICKUP = KARACHI_CENTER;
 const DROPOFF = moveM(PICKUP, 45, 5_000);
 const GRACE_MS = 1_500;
-const DEAD_MS = 1_000;
+const DEAD_MS = 2_000;
 const ENV = { MATCH_STEP_MS: '200', MATCH_BATCH: '10', REQUEST_TTL_MS: '60000', BID_TTL_MS: '30000', DRIVER_GRACE_MS: String(GRACE_MS), CLUSTER_NODE_DEAD_MS: String(DEAD_MS) };
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
@@ -79,11 +79,13 @@ describe('a cluster when something fails', () => {
     const k = { url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/ws` };
     await eventually(async () => expect(await healthStatus(k.url)).toBe(200), 15_000);
 
-    const [driverUser, idleUser, customerUser] = await Promise.all([createUser(cluster.stack, 'driver'), createUser(cluster.stack, 'driver'), createUser(cluster.stack, 'customer')]);
+    const [driverUser, idleUser, bidderUser, customerUser, otherCustomerUser] = await Promise.all([
+      createUser(cluster.stack, 'driver'), createUser(cluster.stack, 'driver'), createUser(cluster.stack, 'driver'), createUser(cluster.stack, 'customer'), createUser(cluster.stack, 'customer'),
+    ]);
     const driverOnK = (await WsTestClient.session(k.wsUrl, driverUser.token)).client;
     const idleOnK = (await WsTestClient.session(k.wsUrl, idleUser.token)).client;
+    const bidderOnK = (await WsTestClient.session(k.wsUrl, bidderUser.token)).client;
     await driverOnK.request('driver.online', moveM(PICKUP, 0, 200));
-    await idleOnK.request('driver.online', moveM(PICKUP, 90, 300));
     const customer = track((await WsTestClient.session(a.wsUrl, customerUser.token)).client);
     const { rideId } = await customer.request<{ rideId: string }>('ride.request', { pickup: PICKUP, dropoff: DROPOFF, fare: 50_000, paymentMethod: 'cash' });
     await driverOnK.waitFor('ride.requested', (d) => d.ride.id === rideId);
@@ -91,6 +93,15 @@ describe('a cluster when something fails', () => {
     await customer.waitFor('bid.received', (d) => d.bid.id === placed.bid.id);
     await customer.request('bid.accept', { rideId, bidId: placed.bid.id });
     await customer.waitFor('ride.assigned', (d) => d.ride.id === rideId);
+    // A second ride, still in negotiation: a driver on K holds an open bid on it.
+    const FAR = moveM(PICKUP, 90, 8_000);
+    await bidderOnK.request('driver.online', moveM(FAR, 0, 200));
+    await idleOnK.request('driver.online', moveM(PICKUP, 90, 300));
+    const otherCustomer = track((await WsTestClient.session(b.wsUrl, otherCustomerUser.token)).client);
+    const other = await otherCustomer.request<{ rideId: string }>('ride.request', { pickup: FAR, dropoff: PICKUP, fare: 50_000, paymentMethod: 'cash' });
+    await bidderOnK.waitFor('ride.requested', (d) => d.ride.id === other.rideId);
+    const openBid = await bidderOnK.request<{ bid: { id: string } }>('bid.place', { rideId: other.rideId, fare: 50_000 });
+    await otherCustomer.waitFor('bid.received', (d) => d.bid.id === openBid.bid.id);
 
     // Act: SIGKILL node K (no clean shutdown); the driver's app reconnects to node B within the grace.
     await stopProcess(child, 'SIGKILL');
@@ -108,6 +119,11 @@ describe('a cluster when something fails', () => {
     await customer.waitFor('ride.status', (d) => d.rideId === rideId && d.status === 'arrived');
     // The driver kept his state on the new node: on the ride, never offered another.
     expect(b.inspect.presence.get(driverUser.id)?.activity).toBe('on_ride');
+    // The bidder reconnects to A within the grace: his open bid stands, and the customer can take it.
+    const bidderOnA = track((await WsTestClient.session(a.wsUrl, bidderUser.token)).client);
+    await otherCustomer.request('bid.accept', { rideId: other.rideId, bidId: openBid.bid.id });
+    await bidderOnA.waitFor('ride.assigned', (d) => d.ride.id === other.rideId);
+    expect(otherCustomer.all('bid.withdrawn')).toEqual([]);
 
     // The idle driver who never came back leaves every node's nearest answers (grace + at most 15 s after death is noticed).
     await eventually(async () => {
