@@ -18,7 +18,12 @@ export const StackState = z.object({
   databaseUrl: z.string(),
   /** True when the database is the embedded one that `drivrr up` started. */
   embeddedDatabase: z.boolean(),
+  /** `realtime` is the service's pid, or with several workers their node:cluster primary's. */
   pids: z.object({ supervisor: z.number().int(), auth: z.number().int().optional(), realtime: z.number().int().optional(), postgres: z.number().int().optional() }),
+  /** Realtime nodes on this machine (`--realtime-workers`); absent in files written before it existed. */
+  realtimeWorkers: z.number().int().positive().default(1),
+  /** The cluster's Redis (password masked) and key prefix, with several workers. */
+  redis: z.object({ url: z.string(), prefix: z.string() }).optional(),
   startedAt: z.string(),
   detached: z.boolean(),
 });

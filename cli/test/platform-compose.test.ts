@@ -5,6 +5,7 @@
  * ports and healthchecks match, the start order is guarded by conditions, and the Dockerfile keeps
  * its dependency layer apart from the sources and ships no sources.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -23,7 +24,10 @@ interface ComposeService {
   ports?: string[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
+  volumes?: string[];
 }
+
+const REPLICAS = ['realtime-1', 'realtime-2'] as const;
 
 /**
  * The env names a config loader reads (it reads each of its schema's keys once) and the ones it
@@ -45,6 +49,17 @@ function envOf(load: (env: Record<string, string | undefined>) => unknown): { re
     for (const problem of error.problems) if (problem.endsWith('(unset)')) required.add(problem.split(':')[0]!);
   }
   return { reads, required };
+}
+
+/** An environment as compose fills it in with nothing set: `${X:-default}` -> default, `${X}` and `${X:?...}` -> unset. */
+function withDefaults(environment: Record<string, string>): Record<string, string | undefined> {
+  return Object.fromEntries(
+    Object.entries(environment).map(([key, value]) => {
+      if (!value.includes('${')) return [key, value];
+      const filled = value.replace(/\$\{[A-Z0-9_]+(?::-([^}]*))?[^}]*\}/g, (_whole, fallback: string | undefined) => fallback ?? '\u0000');
+      return [key, filled.includes('\u0000') ? undefined : filled];
+    }),
+  );
 }
 
 async function compose(): Promise<{ services: Record<string, ComposeService> }> {
@@ -79,9 +94,11 @@ function hasSources(stages: Stage[], stage: Stage): boolean {
 
 describe('compose/docker-compose.yml', () => {
   it.each([
-    ['auth', loadAuthConfig, 'server-auth/dist/main.js', 'AUTH_PORT', 'AUTH_HOST_PORT', 3000],
-    ['realtime', loadRealtimeConfig, 'server-realtime/dist/main.js', 'REALTIME_PORT', 'REALTIME_HOST_PORT', 8081],
-  ] as const)('gives %s only variables its config reads, all it requires, and the documented port', async (name, load, main, portVar, hostPortVar, port) => {
+    ['auth', loadAuthConfig, 'server-auth/dist/main.js', 'AUTH_PORT', '${AUTH_HOST_PORT:-3000}:3000', 3000],
+    // the replicas are published on this machine only; apps reach them through the proxy
+    ['realtime-1', loadRealtimeConfig, 'server-realtime/dist/main.js', 'REALTIME_PORT', '127.0.0.1:${REALTIME_1_HOST_PORT:-8082}:8081', 8081],
+    ['realtime-2', loadRealtimeConfig, 'server-realtime/dist/main.js', 'REALTIME_PORT', '127.0.0.1:${REALTIME_2_HOST_PORT:-8083}:8081', 8081],
+  ] as const)('gives %s only variables its config reads, all it requires, and the documented port', async (name, load, main, portVar, published, port) => {
     const { services } = await compose();
     const service = services[name]!;
     const { reads, required } = envOf(load);
@@ -92,7 +109,7 @@ describe('compose/docker-compose.yml', () => {
     expect(service.command).toEqual(['node', main]);
     expect(service.environment![portVar]).toBe(String(port));
     // published on the documented port unless the host needs another (the container check does)
-    expect(service.ports).toEqual([`\${${hostPortVar}:-${port}}:${port}`]);
+    expect(service.ports).toEqual([published]);
     expect(service.healthcheck?.test.join(' ')).toContain(`http://127.0.0.1:${port}/api/health`);
     expect(service.depends_on).toMatchObject({ postgres: { condition: 'service_healthy' }, migrate: { condition: 'service_completed_successfully' } });
     expect(service.environment!.DATABASE_URL).toMatch(/^postgres:\/\/[^@]+@postgres:5432\/drivrr$/);
@@ -100,7 +117,59 @@ describe('compose/docker-compose.yml', () => {
 
   it('never hands the private signing key to the realtime service', async () => {
     const { services } = await compose();
-    expect(Object.keys(services.realtime!.environment ?? {})).not.toContain('JWT_PRIVATE_KEY');
+    for (const replica of REPLICAS) expect(Object.keys(services[replica]!.environment ?? {})).not.toContain('JWT_PRIVATE_KEY');
+  });
+
+  it('runs the realtime replicas as one cluster on the redis service, each advertising its own address', async () => {
+    const { services } = await compose();
+    // what a replica's config makes of its environment with the file's defaults and a real key
+    const publicKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }).toString();
+    const config = REPLICAS.map((replica) => loadRealtimeConfig({ ...withDefaults(services[replica]!.environment ?? {}), JWT_PUBLIC_KEY: publicKey }));
+    for (const [index, replica] of REPLICAS.entries()) {
+      const service = services[replica]!;
+      expect(service.environment!.REDIS_URL).toBe('redis://redis:6379');
+      expect(service.depends_on).toMatchObject({ redis: { condition: 'service_healthy' }, auth: { condition: 'service_healthy' } });
+      expect(service.environment!.REALTIME_NODE_URL).toBe(`http://${replica}:8081`);
+      expect(config[index]!.cluster).toMatchObject({ redisUrl: 'redis://redis:6379', prefix: 'drivrr:', nodeUrl: `http://${replica}:8081` });
+    }
+    // the same service twice: only the advertised address and the published port differ
+    const { environment: first, ports: _firstPorts, ...firstRest } = services['realtime-1']!;
+    const { environment: second, ports: _secondPorts, ...secondRest } = services['realtime-2']!;
+    expect(secondRest).toEqual(firstRest);
+    expect({ ...second, REALTIME_NODE_URL: '' }).toEqual({ ...first, REALTIME_NODE_URL: '' });
+
+    const redis = services.redis!;
+    expect(redis.image).toMatch(/^redis:/);
+    expect(redis.healthcheck?.test.join(' ')).toMatch(/redis-cli .*ping/);
+    // it holds only what describes live processes: nothing to persist, no volume
+    expect(redis.command).toEqual(expect.arrayContaining(['--appendonly', 'no']));
+    expect(redis.volumes).toBeUndefined();
+  });
+
+  it('puts HAProxy on the realtime port in front of every replica: WebSockets, no stickiness, /api/live checks, no query strings in its log', async () => {
+    const { services } = await compose();
+    const proxy = services.proxy!;
+    expect(proxy.image).toMatch(/^haproxy:/);
+    expect(proxy.ports).toEqual(['${REALTIME_HOST_PORT:-8081}:8081']);
+    expect(proxy.volumes).toEqual(['./haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro']);
+    expect(Object.keys(proxy.depends_on ?? {}).sort()).toEqual([...REPLICAS]);
+    expect(proxy.healthcheck?.test.join(' ')).toContain('/api/live');
+
+    const cfg = (await readFile(`${root}compose/haproxy.cfg`, 'utf8')).split('\n').filter((line) => !line.trim().startsWith('#')).join('\n');
+    const servers = [...cfg.matchAll(/^\s*server (\S+) (\S+)/gm)].map((m) => [m[1], m[2]]);
+    expect(servers).toEqual(REPLICAS.map((replica) => [replica, `${replica}:8081`]));
+    expect(cfg).toMatch(/^\s*bind :8081$/m);
+    expect(cfg).toMatch(/^\s*mode http$/m);
+    // an upgraded WebSocket lives under the tunnel timeout: long, or idle apps are cut
+    expect(cfg).toMatch(/^\s*timeout tunnel \d+h$/m);
+    expect(cfg).toMatch(/^\s*http-check send meth GET uri \/api\/live$/m);
+    expect(cfg).toMatch(/^\s*default-server check /m);
+    expect(cfg).not.toMatch(/^\s*(cookie|stick|stick-table|hash-type)\b|balance (source|uri|url_param|hdr)/m);
+    // the log line names the path alone: %HP, never the request line (%r), the URI (%HU) or the query (%HQ)
+    const logFormat = /^\s*log-format (.*)$/m.exec(cfg)?.[1] ?? '';
+    expect(logFormat).toMatch(/%(\{[^}]*\})?HP\b/);
+    expect(logFormat).not.toMatch(/%(\{[^}]*\})?(r|HU|HQ)\b/);
+    expect(cfg).not.toMatch(/option (httplog|httpslog)|capture request/);
   });
 
   it('has a PostgreSQL with a healthcheck and a one-shot migrate step that waits for it, then runs the real CLI', async () => {
@@ -118,18 +187,18 @@ describe('compose/docker-compose.yml', () => {
   it('runs every healthcheck as one shell string (CMD-SHELL), which every engine passes whole', async () => {
     // podman-compose 1.0.3 and podman's Docker API split the arguments of a CMD form at spaces
     const { services } = await compose();
-    for (const name of ['postgres', 'auth', 'realtime']) {
+    for (const name of ['postgres', 'auth', ...REPLICAS, 'redis', 'proxy']) {
       const test = services[name]!.healthcheck!.test;
       expect(test[0]).toBe('CMD-SHELL');
       expect(test).toHaveLength(2);
     }
   });
 
-  it('builds one image from the root Dockerfile for auth, realtime and the migrate step', async () => {
+  it('builds one image from the root Dockerfile for auth, the realtime replicas and the migrate step', async () => {
     const { services } = await compose();
-    const images = ['migrate', 'auth', 'realtime'].map((name) => ({ image: services[name]!.image, build: services[name]!.build }));
+    const images = ['migrate', 'auth', ...REPLICAS].map((name) => ({ image: services[name]!.image, build: services[name]!.build }));
     expect(images[0]).toEqual({ image: 'drivrr:local', build: { context: '..', dockerfile: 'Dockerfile' } });
-    expect(images.slice(1)).toEqual([images[0], images[0]]);
+    expect(images.slice(1)).toEqual([images[0], images[0], images[0]]);
   });
 
   it('builds the image on an exact Node.js release, installs dependencies before copying the sources, and ships no sources', async () => {

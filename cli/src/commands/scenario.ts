@@ -21,6 +21,7 @@ interface RunFlags {
   otpCode: string;
   authUrl?: string;
   realtimeUrl?: string;
+  driverRealtimeUrl?: string;
 }
 
 function parsePause(value: string): number {
@@ -97,6 +98,7 @@ export function register(program: Command): void {
     .option('--otp-code <code>', 'the fixed OTP code of the test phones (+92399...)', '000000')
     .option('--auth-url <url>', 'auth service base URL (default: $DRIVRR_AUTH_URL, the running stack, or http://127.0.0.1:3000)', parseUrl)
     .option('--realtime-url <url>', 'realtime service base URL (default: $DRIVRR_REALTIME_URL, the running stack, or http://127.0.0.1:8081)', parseUrl)
+    .option('--driver-realtime-url <url>', 'realtime base URL the drivers connect to (default: --realtime-url): another node of a cluster, so that drivers and customers meet only across nodes', parseUrl)
     .addHelpText(
       'after',
       `
@@ -111,6 +113,7 @@ Examples:
   $ npx drivrr scenario run happy-path
   $ npx drivrr scenario run bid-race --slow            # narrated, for a demo (open the ops map too)
   $ npx drivrr scenario run --all --json > results.json
+  $ npx drivrr scenario run happy-path --realtime-url http://10.0.0.1:8081 --driver-realtime-url http://10.0.0.2:8081
 
 Exit codes: 0 every expectation held, 1 a step failed, 2 bad usage (unknown or missing name).`,
     )
@@ -125,6 +128,8 @@ Exit codes: 0 every expectation held, 1 a step failed, 2 bad usage (unknown or m
 
       const endpoints = await resolveEndpoints({ authUrl: flags.authUrl, realtimeUrl: flags.realtimeUrl });
       await assertReachable(endpoints.authUrl, endpoints.realtimeUrl);
+      const driverRealtimeUrl = flags.driverRealtimeUrl?.replace(/\/+$/, '');
+      if (driverRealtimeUrl) await assertReachable(driverRealtimeUrl);
       const results: ScenarioResult[] = [];
       for (const s of chosen) {
         info(`\n${color.bold(`▶ ${s.name}`)}: ${s.title}`);
@@ -133,6 +138,7 @@ Exit codes: 0 every expectation held, 1 a step failed, 2 bad usage (unknown or m
           authUrl: endpoints.authUrl,
           wsUrl: endpoints.wsUrl,
           realtimeUrl: endpoints.realtimeUrl,
+          ...(driverRealtimeUrl ? { driverWsUrl: `${driverRealtimeUrl.replace(/^http/, 'ws')}/ws` } : {}),
           otpCode: flags.otpCode,
           ...(flags.slow ? { pauseMs: flags.pause } : {}),
           onEvent: reporter(Boolean(flags.slow)),

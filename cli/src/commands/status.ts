@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { CliError, colorOut, printJson, printLine } from '../output.js';
 import { checkStack } from '../platform/health.js';
+import { formatNodes } from './health.js';
 import { isOurs } from '../platform/processes.js';
 import { describeStack, printStackTable } from '../platform/summary.js';
 import { drivrrHome, readStackState } from '../stack-state.js';
@@ -28,7 +29,9 @@ export function register(program: Command): void {
 Reads $DRIVRR_HOME/state.json (written by "drivrr up") and asks both services' /api/health.
 
 --json: {running, authUrl, apiUrl, realtimeUrl, wsUrl, opsUrl, docsUrls, database, lan, flutter, pids,
-home, startedAt, uptimeS, detached, services: [{service, status, url}], nodes: [...]}
+home, realtimeWorkers, redis?: {url, prefix}, startedAt, uptimeS, detached, services: [{service,
+status, url}], nodes: [{id, url, connections, lastSeenAt?, mode?}]} (nodes: every realtime node, from
+the cluster's registry in Redis, or the single node)
 
 Examples:
   $ npx drivrr status
@@ -49,10 +52,13 @@ Exit codes: 0 a stack is running here (whatever its health: see "drivrr health")
         embeddedDataDir: state.embeddedDatabase ? path.join(home, 'pg') : undefined,
         pids: state.pids,
         home,
+        realtimeWorkers: state.realtimeWorkers,
+        redis: state.redis,
       });
       const health = await checkStack({ authUrl: state.authUrl, realtimeUrl: state.realtimeUrl }, 2_000);
       const uptimeS = Math.max(0, Math.round((Date.now() - Date.parse(state.startedAt)) / 1000));
       const realtime = health.services.find((s) => s.service === 'realtime');
+      // a realtime service too old to report its nodes, or not answering: the one we started
       const nodes = realtime?.nodes ?? [{ id: null, mode: 'single', url: state.realtimeUrl }];
       const services = health.services.map((s) => ({ service: s.service, status: s.status, url: s.url.replace(/\/api\/health$/, '') }));
       if (flags.json) {
@@ -65,6 +71,8 @@ Exit codes: 0 a stack is running here (whatever its health: see "drivrr health")
       printStackTable(summary);
       printLine(`Services   ${services.map((s) => `${s.service} ${paint(s.status)}`).join(', ')}`);
       printLine(`Nodes      ${nodes.map((n) => String(n.id ?? n.url ?? '?')).join(', ')} (${nodes.length === 1 ? 'single node' : `${nodes.length} nodes`})`);
+      const table = nodes.length > 1 ? formatNodes(realtime) : undefined;
+      if (table) printLine(`\n${table}\n`);
       const pids = Object.entries(state.pids).filter(([, pid]) => pid !== undefined);
       printLine(`PIDs       ${pids.map(([name, pid]) => `${name} ${pid}`).join(', ')}`);
       printLine(`Home       ${home}`);

@@ -9,10 +9,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import { CliError, EXIT, EXIT_INTERRUPTED, color, info, printJson } from '../output.js';
-import { parsePort } from '../platform/options.js';
-import { isOurs, terminate } from '../platform/processes.js';
+import { parsePort, parseWorkerCount } from '../platform/options.js';
+import { isOurs, SERVICE_MARKERS, terminate } from '../platform/processes.js';
 import { phaseProgress } from '../platform/progress.js';
-import { STACK_PHASES, startStack, type RunningStack, type ServiceName } from '../platform/stack.js';
+import { redactUrl, STACK_PHASES, startStack, type RunningStack, type ServiceName } from '../platform/stack.js';
 import { describeStack, printReady, type ReadySummary } from '../platform/summary.js';
 import { clearStackState, drivrrHome, readStackState, writeStackState } from '../stack-state.js';
 
@@ -22,6 +22,7 @@ interface UpFlags {
   authPort?: number;
   realtimePort?: number;
   databaseUrl?: string;
+  realtimeWorkers: number;
   detach?: boolean;
   quiet?: boolean;
   json?: boolean;
@@ -53,7 +54,7 @@ async function checkNoStackRunning(): Promise<void> {
   }
   await Promise.all(
     [state.pids.auth, state.pids.realtime].map(async (pid) => {
-      if (await isOurs(pid, 'main.js')) await terminate(pid!, 'SIGTERM', 3_000);
+      if (await isOurs(pid, SERVICE_MARKERS)) await terminate(pid!, 'SIGTERM', 3_000);
     }),
   );
   // an orphaned embedded PostgreSQL is recovered when the database starts
@@ -76,6 +77,7 @@ async function runStack(flags: UpFlags, report: { ready(summary: ReadySummary): 
       authPort: flags.authPort!,
       realtimePort: flags.realtimePort!,
       databaseUrl: flags.databaseUrl,
+      realtimeWorkers: flags.realtimeWorkers,
       env: process.env,
       progress: (line) => progress.note(line),
       onPhase: (phase, state) => (state === 'start' ? progress.start(phase) : progress.end(phase)),
@@ -104,6 +106,8 @@ async function runStack(flags: UpFlags, report: { ready(summary: ReadySummary): 
         postgres: stack.embedded?.pid,
       },
       home,
+      realtimeWorkers: stack.realtimeWorkers,
+      redis: stack.redis ? { url: redactUrl(stack.redis.url), prefix: stack.redis.prefix } : undefined,
     }),
     readyInMs: Math.round(performance.now() - started),
     timingsMs: stack.timings,
@@ -115,6 +119,8 @@ async function runStack(flags: UpFlags, report: { ready(summary: ReadySummary): 
     databaseUrl: stack.databaseUrl,
     embeddedDatabase: Boolean(stack.embedded),
     pids: summary.pids,
+    realtimeWorkers: stack.realtimeWorkers,
+    ...(summary.redis ? { redis: summary.redis } : {}),
     startedAt: new Date().toISOString(),
     detached: Boolean(flags.supervise),
   });
@@ -151,6 +157,7 @@ async function detach(flags: UpFlags): Promise<void> {
   const fd = openSync(logFile, 'a');
   const args = [fileURLToPath(new URL('../bin.js', import.meta.url)), 'up', '--supervise', '--auth-port', String(flags.authPort!), '--realtime-port', String(flags.realtimePort!)];
   if (flags.databaseUrl) args.push('--database-url', flags.databaseUrl);
+  if (flags.realtimeWorkers > 1) args.push('--realtime-workers', String(flags.realtimeWorkers));
   if (flags.quiet) args.push('--quiet');
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', fd, fd, 'ipc'], env: { ...process.env, NO_COLOR: '1' } });
   closeSync(fd);
@@ -176,6 +183,7 @@ export function register(program: Command): void {
     .option('--auth-port <port>', 'port of the auth/REST service (default: $AUTH_PORT, else 3000)', parsePort)
     .option('--realtime-port <port>', 'port of the realtime (WebSocket) service (default: $REALTIME_PORT, else 8081)', parsePort)
     .option('--database-url <url>', 'use this PostgreSQL instead of the embedded one (default: $DATABASE_URL)')
+    .option('--realtime-workers <n>', 'realtime nodes on this machine, sharing the realtime port (more than 1 needs Redis)', parseWorkerCount, 1)
     .option('-d, --detach', 'start in the background and return once healthy (stop with "drivrr down")')
     .option('-q, --quiet', "do not forward the services' logs")
     .option('--json', 'print the ready summary as JSON')
@@ -187,6 +195,10 @@ With no DATABASE_URL an embedded PostgreSQL is started (data kept in $DRIVRR_HOM
 ./.drivrr/pg). Signing keys are generated once into $DRIVRR_HOME/keys unless JWT_PRIVATE_KEY and
 JWT_PUBLIC_KEY are set. Pending migrations run, then both services start and the command waits
 until both /api/health answer 200. Service logs (JSON) go to stderr, prefixed by the service.
+With --realtime-workers N (N > 1) a node:cluster primary runs N realtime nodes on the one realtime
+port, as a cluster on Redis: REDIS_URL, else the local redis://127.0.0.1:6379 when it answers PING
+(else an error naming both). Keys and channels get a prefix of this stack's own (REDIS_PREFIX overrides
+it); a worker that dies is logged and replaced; "drivrr health" and "status" list every node.
 Dev defaults passed to the services unless set in your environment:
   NODE_ENV=development  OTP_TEST_PHONES=+92399*=000000  OPERATOR_PHONES=+923990000000
 
@@ -196,6 +208,7 @@ Examples:
   $ DATABASE_URL=postgres://postgres@127.0.0.1:5432/drivrr npx drivrr up
   $ npx drivrr up --auth-port 4000 --realtime-port 4001 --quiet
   $ AUTH_PORT=4000 REALTIME_PORT=4001 npx drivrr up --detach   # the flags win over these
+  $ npx drivrr up --realtime-workers 2    # two realtime nodes on the local Redis
 
 Exit codes: 0 stopped cleanly (or detached and healthy), 1 failed to start or a part crashed, 2 bad usage,
 130 interrupted before the stack was ready.`,

@@ -11,11 +11,34 @@ export interface ServiceHealth {
   uptimeS: number | null;
   /** Only for realtime: live socket counts. */
   connections?: Record<string, number>;
-  /** Only for realtime: the nodes serving it (the cluster's registry, or this node), when it reports them. */
+  /** Only for realtime: the node that answered (`node` of its health: id, mode, Redis), when it reports one. */
+  node?: RealtimeNode;
+  /**
+   * Only for realtime: every node serving it: the cluster's registry (`cluster.nodes`: id, url,
+   * connections, lastSeenAt), else the one node that answered. Absent from a service too old to say.
+   */
   nodes?: Record<string, unknown>[];
   /** Why it is not ok, when it is not. */
   problem?: string;
   responseMs: number | null;
+}
+
+export interface RealtimeNode {
+  id: string | null;
+  mode: 'single' | 'cluster' | null;
+  redis?: { ok: boolean; latencyMs: number | null };
+}
+
+function realtimeNodeOf(raw: unknown): RealtimeNode | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const node = raw as { id?: unknown; mode?: unknown; redis?: { ok?: unknown; latencyMs?: unknown } };
+  return {
+    id: typeof node.id === 'string' ? node.id : null,
+    mode: node.mode === 'single' || node.mode === 'cluster' ? node.mode : null,
+    ...(node.redis && typeof node.redis === 'object'
+      ? { redis: { ok: node.redis.ok === true, latencyMs: typeof node.redis.latencyMs === 'number' ? node.redis.latencyMs : null } }
+      : {}),
+  };
 }
 
 export interface StackHealth {
@@ -58,13 +81,17 @@ export async function checkService(service: ServiceHealth['service'], baseUrl: s
     return { ...health, status: 'error', problem: `expected the ${service} service, found "${String(body.service)}"` };
   }
   if (service === 'realtime' && body.connections && typeof body.connections === 'object') health.connections = body.connections as Record<string, number>;
+  const node = service === 'realtime' ? realtimeNodeOf(body.node) : undefined;
+  if (node) health.node = node;
   const cluster = body.cluster as { nodes?: unknown } | undefined;
   if (service === 'realtime' && Array.isArray(cluster?.nodes)) health.nodes = cluster.nodes.filter((n): n is Record<string, unknown> => typeof n === 'object' && n !== null);
-  // A single node reports {id, mode} without its URL: it is the one just asked.
-  else if (service === 'realtime' && body.node && typeof body.node === 'object') health.nodes = [{ url: baseUrl, ...(body.node as Record<string, unknown>) }];
-  const redis = body.node && typeof body.node === 'object' ? (body.node as { redis?: { ok?: unknown } }).redis : undefined;
-  if (health.status === 'degraded') health.problem = redis?.ok === false ? 'Redis is unreachable from the node (cluster mode)' : 'the database is unreachable from the service';
-  else if (health.status === 'error') health.problem = `HTTP ${res.status}`;
+  // one node: the node itself, where it is and its own connections, in the registry's shape
+  else if (service === 'realtime' && body.node && typeof body.node === 'object') health.nodes = [{ ...(body.node as Record<string, unknown>), url: baseUrl, connections: body.connections }];
+  if (health.status === 'degraded') {
+    const dbDown = health.db?.ok === false;
+    const redisDown = node?.redis?.ok === false;
+    health.problem = redisDown && !dbDown ? 'Redis is unreachable from the node' : redisDown ? 'the database and Redis are unreachable from the node' : 'the database is unreachable from the service';
+  } else if (health.status === 'error') health.problem = `HTTP ${res.status}`;
   return health;
 }
 

@@ -30,3 +30,10 @@ export function parseUrl(value: string): string {
     throw new InvalidArgumentError(`"${value}" is not an http(s) URL`);
   }
 }
+
+/** `--realtime-workers`: how many realtime nodes `drivrr up` runs on this machine (1-32). */
+export function parseWorkerCount(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > 32) throw new InvalidArgumentError(`"${value}" is not a number of workers (1-32)`);
+  return n;
+}

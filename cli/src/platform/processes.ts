@@ -23,14 +23,18 @@ export async function commandLineOf(pid: number): Promise<string | undefined> {
 }
 
 /**
- * True when `pid` is alive and, where /proc can tell, its command line contains `marker`
- * (guards against signalling an unrelated process that reused a recorded pid).
+ * True when `pid` is alive and, where /proc can tell, its command line contains `marker` (or one
+ * of the markers): guards against signalling an unrelated process that reused a recorded pid.
  */
-export async function isOurs(pid: number | undefined, marker: string): Promise<boolean> {
+export async function isOurs(pid: number | undefined, marker: string | readonly string[]): Promise<boolean> {
   if (!isAlive(pid)) return false;
   const cmd = await commandLineOf(pid);
-  return cmd === undefined ? process.platform !== 'linux' : cmd.includes(marker);
+  const markers = typeof marker === 'string' ? [marker] : marker;
+  return cmd === undefined ? process.platform !== 'linux' : markers.some((m) => cmd.includes(m));
 }
+
+/** What the command line of a service process started by `drivrr up` contains: a service's main.js, or the realtime cluster's primary. */
+export const SERVICE_MARKERS = ['main.js', 'realtime-cluster.js'] as const;
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, createWriteStream, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import readline from 'node:readline';
 import pg from 'pg';
 import { migrateUp } from '@drivrr/migrations';
@@ -16,6 +17,8 @@ import { loadOrCreateKeys, type StackKeys } from './keys.js';
 import { isPortFree } from './ports.js';
 import { lanAddress } from './lan.js';
 import { sleep, terminate } from './processes.js';
+// the Redis client is loaded only by a stack with several realtime workers: every other CLI command starts without it
+import type { StackRedis } from './redis.js';
 
 /** Defaults for a development stack; anything in the user's environment wins. */
 export const DEV_DEFAULT_ENV: Readonly<Record<string, string>> = {
@@ -65,6 +68,12 @@ export interface StackOptions {
   /** Each phase of STACK_PHASES as it starts and ends (progress display). */
   onPhase?: (phase: StackPhase, state: 'start' | 'end') => void;
   healthTimeoutMs?: number;
+  /**
+   * Realtime nodes on this machine (default 1: one process, in memory, no Redis). More than one:
+   * a node:cluster primary (realtime-cluster.ts) forks that many on the one realtime port, on the
+   * Redis of resolveStackRedis() with this stack's key prefix.
+   */
+  realtimeWorkers?: number;
   /** Ctrl-C during start-up: stop what was started and reject with the signal's reason. */
   signal?: AbortSignal;
 }
@@ -89,6 +98,10 @@ export interface RunningStack {
   keys: StackKeys;
   services: RunningService[];
   appliedMigrations: string[];
+  /** How many realtime nodes run (1 unless --realtime-workers). */
+  realtimeWorkers: number;
+  /** The cluster's Redis and key prefix (only with several realtime workers). */
+  redis: StackRedis | undefined;
   /** Timing of each start-up phase (ms), for people curious where the time went. */
   timings: Record<string, number>;
   /** Resolves with a description when a service or the database dies on its own. */
@@ -128,7 +141,29 @@ export function serviceEntry(name: ServiceName): string {
   return require.resolve(`@drivrr/server-${name}/main`);
 }
 
-async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number, lastError: () => string | undefined, signal?: AbortSignal): Promise<void> {
+/** The node:cluster primary that runs several realtime workers on one port. */
+export const REALTIME_CLUSTER_ENTRY = fileURLToPath(new URL('./realtime-cluster.js', import.meta.url));
+
+/**
+ * Ready when /api/health answers 200 and, for a cluster, its registry lists every worker. A
+ * realtime service that does not report `cluster` (no cluster support) counts as ready on the 200.
+ */
+function readyWhen(expectedNodes: number): (body: unknown) => boolean {
+  return (body) => {
+    if (expectedNodes <= 1) return true;
+    const nodes = (body as { cluster?: { nodes?: unknown } } | null)?.cluster?.nodes;
+    return !Array.isArray(nodes) || nodes.length >= expectedNodes;
+  };
+}
+
+async function waitHealthy(
+  url: string,
+  child: ChildProcess,
+  timeoutMs: number,
+  lastError: () => string | undefined,
+  signal?: AbortSignal,
+  ready: (body: unknown) => boolean = () => true,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     signal?.throwIfAborted();
@@ -138,8 +173,8 @@ async function waitHealthy(url: string, child: ChildProcess, timeoutMs: number, 
     }
     try {
       const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2_000) });
-      await res.body?.cancel();
-      if (res.status === 200) return;
+      const body: unknown = await res.json().catch(() => undefined);
+      if (res.status === 200 && ready(body)) return;
     } catch {
       // not listening yet
     }
@@ -166,6 +201,17 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     if (!(await isPortFree(port))) throw new CliError(`port ${port} is already in use (wanted by ${service}); stop what holds it or pick another with ${flag}`);
   }
   if (options.authPort === options.realtimePort) throw new CliError(`auth and realtime cannot share port ${options.authPort}`);
+
+  // Redis before anything starts: without it several workers cannot run, and that is said at once.
+  const realtimeWorkers = options.realtimeWorkers ?? 1;
+  let redis: StackRedis | undefined;
+  const redisTools = realtimeWorkers > 1 ? await import('./redis.js') : undefined;
+  if (redisTools) {
+    redis = await redisTools.resolveStackRedis(options.env, options.home);
+    options.progress(`${realtimeWorkers} realtime workers on Redis ${redactUrl(redis.url)}${redis.source === 'local' ? ' (the local one)' : ' (REDIS_URL)'}, key prefix ${redis.prefix}`);
+    // what a hard-killed earlier run of this stack left (registry, presence) describes dead processes
+    if (redis.ownPrefix) await redisTools.clearRedisPrefix(redis.url, redis.prefix);
+  }
 
   const keys = await phase('keys', () => loadOrCreateKeys(options.home, options.env));
   if (keys.source === 'generated') options.progress(`generated ES256 signing keys in ${keys.dir}`);
@@ -215,10 +261,15 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         const env = { ...baseEnv };
         // the realtime service verifies tokens with the public key only
         if (name === 'realtime') delete env.JWT_PRIVATE_KEY;
+        if (name === 'realtime' && redis) {
+          // the workers share one port: in the registry each shows the address of the stack's realtime service
+          Object.assign(env, { REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix, REALTIME_NODE_URL: options.env.REALTIME_NODE_URL ?? `http://127.0.0.1:${options.realtimePort}` });
+        }
+        const args = name === 'realtime' && realtimeWorkers > 1 ? [REALTIME_CLUSTER_ENTRY, '--workers', String(realtimeWorkers)] : [serviceEntry(name)];
         const logFile = serviceLogFile(options.home, name);
         mkdirSync(path.dirname(logFile), { recursive: true });
         const logFd = options.serviceStdout === 'file' ? openSync(logFile, 'a') : undefined;
-        const child = spawn(process.execPath, [serviceEntry(name)], { env, stdio: ['ignore', logFd ?? 'pipe', 'pipe'], detached: true });
+        const child = spawn(process.execPath, args, { env, stdio: ['ignore', logFd ?? 'pipe', 'pipe'], detached: true });
         if (logFd !== undefined) closeSync(logFd);
         if (child.pid === undefined) throw new CliError(`could not start the ${name} service`);
         const log = createWriteStream(logFile, { flags: 'a' });
@@ -237,7 +288,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         services.push({ name, pid: child.pid, url: `http://127.0.0.1:${port}`, child, lastError: () => lastStderr?.replace(/^drivrr \w+: /, '') });
       }
       await Promise.all(
-        services.map((s) => waitHealthy(s.url, s.child, options.healthTimeoutMs ?? 30_000, s.lastError, options.signal)),
+        services.map((s) =>
+          waitHealthy(s.url, s.child, options.healthTimeoutMs ?? 30_000, s.lastError, options.signal, readyWhen(s.name === 'realtime' ? realtimeWorkers : 1)),
+        ),
       );
     });
 
@@ -261,11 +314,14 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       keys,
       services,
       appliedMigrations,
+      realtimeWorkers,
+      redis,
       timings,
       crashed,
       stop() {
         stopping ??= (async () => {
           await stopServices();
+          if (redis?.ownPrefix) await redisTools?.clearRedisPrefix(redis.url, redis.prefix).catch(() => 0);
           await embedded?.stop();
         })();
         return stopping;

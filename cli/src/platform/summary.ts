@@ -22,6 +22,10 @@ export interface ReadySummary {
   flutter: AppConstants;
   pids: StackState['pids'];
   home: string;
+  /** Realtime nodes on this machine, sharing the realtime port. */
+  realtimeWorkers: number;
+  /** With several workers: the cluster's Redis (password masked) and this stack's key prefix. */
+  redis?: { url: string; prefix: string };
   readyInMs?: number;
   timingsMs?: Record<string, number>;
   logFile?: string;
@@ -35,6 +39,8 @@ export interface StackFacts {
   embeddedDataDir: string | undefined;
   pids: StackState['pids'];
   home: string;
+  realtimeWorkers?: number;
+  redis?: { url: string; prefix: string } | undefined;
 }
 
 const portOf = (url: string) => Number(new URL(url).port || 80);
@@ -56,6 +62,8 @@ export function describeStack(facts: StackFacts): ReadySummary {
     flutter: appConstants(host, portOf(facts.authUrl), portOf(facts.realtimeUrl)),
     pids: facts.pids,
     home: facts.home,
+    realtimeWorkers: facts.realtimeWorkers ?? 1,
+    ...(facts.redis ? { redis: facts.redis } : {}),
   };
 }
 
@@ -73,6 +81,9 @@ export function printStackTable(summary: ReadySummary): void {
   printLine(formatTable(['', 'This machine', 'Phones on your LAN'], rows));
   printLine('');
   printLine(`Database   ${summary.database.kind === 'embedded' ? `embedded PostgreSQL ${summary.database.url} (data in ${summary.database.dataDir})` : `external ${summary.database.url}`}`);
+  if (summary.realtimeWorkers > 1) {
+    printLine(`Realtime   ${summary.realtimeWorkers} workers on one port, a cluster on Redis ${summary.redis?.url ?? '?'} (key prefix ${summary.redis?.prefix ?? '?'})`);
+  }
   printLine(`LAN IP     ${summary.lan ? `${summary.lan.address} (${summary.lan.interface})` : 'none: no IPv4 network besides loopback (an Android emulator can use 10.0.2.2)'}`);
 }
 

@@ -27,6 +27,11 @@ export interface ScenarioRunOptions {
   wsUrl: string;
   /** The realtime service's HTTP base; default: derived from wsUrl (ws://host:port/ws -> http://host:port). */
   realtimeUrl?: string;
+  /**
+   * The WebSocket the driver actors connect to; default: wsUrl. Pointed at another node of a
+   * cluster than wsUrl, customers and drivers meet only through the cluster (Redis).
+   */
+  driverWsUrl?: string;
   otpCode?: string;
   /** Pause before each step: the narrated `--slow` demo mode. */
   pauseMs?: number;
@@ -125,7 +130,7 @@ export async function runScenario(scenario: Scenario, options: ScenarioRunOption
         await session.updateProfile({ name: spec.name });
         if (spec.role === 'driver' && spec.vehicle) await session.putVehicle(spec.vehicle);
         const client = new ProtocolClient({
-          wsUrl: options.wsUrl,
+          wsUrl: spec.role === 'driver' ? (options.driverWsUrl ?? options.wsUrl) : options.wsUrl,
           token: () => session.token(),
           freshToken: () => session.freshToken(),
           label: name.slice(0, 12),
