@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 describe('a scenario whose customers and drivers are on different nodes', () => {
-  it.each(['happy-path', 'bid-race'])('%s: the drivers connect where driverWsUrl says, the customers where wsUrl says, and every expectation holds', async (name) => {
+  it.each(['happy-path', 'bid-race', 'share-trip', 'chat-at-pickup'])('%s: the drivers connect where driverWsUrl says, the customers where wsUrl says, and every expectation holds', async (name) => {
     const scenario = findScenario(name)!;
     const roles = Object.values(scenario.actors).map((actor) => actor.role);
     const where: { a: Record<string, number>; b: Record<string, number> }[] = [];

@@ -34,6 +34,8 @@ export interface PresenceReplica {
   all(local: Iterable<DriverPresenceInfo>): Iterable<DriverPresenceInfo>;
   /** A driver of another node, from the cached picture. */
   peek(driverId: string): DriverPresenceInfo | undefined;
+  /** A driver of another node, read now (undefined: not online, or Redis away). */
+  lookup(driverId: string): Promise<DriverPresenceInfo | undefined>;
 }
 
 export class DriverPresenceIndex implements DriverPresence, PresenceEvents {
@@ -63,6 +65,12 @@ export class DriverPresenceIndex implements DriverPresence, PresenceEvents {
     const local = this.grid.get(driverId)?.value;
     if (local !== undefined || this.replica === undefined) return local;
     return this.replica.peek(driverId);
+  }
+
+  async locate(driverId: string): Promise<DriverPresenceInfo | undefined> {
+    const local = this.grid.get(driverId)?.value;
+    if (local !== undefined || this.replica === undefined) return local;
+    return this.replica.lookup(driverId);
   }
 
   /** This node's own copy only (cluster mode: the drivers whose socket is here). */

@@ -44,6 +44,8 @@ export interface TrackModuleDeps {
 interface Watcher extends Pick<SharedRide, 'rideId' | 'pickup' | 'dropoff' | 'vehicleType' | 'driverId' | 'status' | 'linkExpiresAt'> {
   res: ServerResponse;
   keepalive: NodeJS.Timeout | undefined;
+  /** Time of the last fix sent, so a fix seen both live and by the poll goes out once. */
+  lastFixAt: number;
 }
 
 function isLive(status: RideStatus): boolean {
@@ -100,7 +102,7 @@ export function createTrackModule(deps: TrackModuleDeps): RealtimeModule & { wat
     if (ride.driverId === null) return view;
     const parties = await readRideParties(deps.pool, ride.rideId);
     const driver = parties?.driver;
-    view.driver = { name: driver?.name ?? null, vehicle: driver?.vehicle ?? null, ...locationOf(deps.presence.get(ride.driverId)) };
+    view.driver = { name: driver?.name ?? null, vehicle: driver?.vehicle ?? null, ...locationOf(await deps.presence.locate(ride.driverId)) };
     return view;
   }
 
@@ -118,7 +120,7 @@ export function createTrackModule(deps: TrackModuleDeps): RealtimeModule & { wat
     const view = await viewOf(ride);
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'keep-alive' });
     res.write('retry: 3000\n\n');
-    const watcher: Watcher = { res, rideId: ride.rideId, pickup: ride.pickup, dropoff: ride.dropoff, vehicleType: ride.vehicleType, driverId: null, status: ride.status, linkExpiresAt: ride.linkExpiresAt, keepalive: undefined };
+    const watcher: Watcher = { res, rideId: ride.rideId, pickup: ride.pickup, dropoff: ride.dropoff, vehicleType: ride.vehicleType, driverId: null, status: ride.status, linkExpiresAt: ride.linkExpiresAt, keepalive: undefined, lastFixAt: view.driver?.ts ?? 0 };
     watchers.add(watcher);
     index(watcher, ride.driverId);
     sendEvent(watcher, 'track', view);
@@ -130,6 +132,7 @@ export function createTrackModule(deps: TrackModuleDeps): RealtimeModule & { wat
   /** One read for every watched ride: a new status or driver re-sends the view; an end closes. */
   async function poll(): Promise<void> {
     if (watchers.size === 0 || stopped) return;
+    await pollFixes();
     const rideIds = [...new Set([...watchers].map((w) => w.rideId))];
     let rows: Map<string, { status: RideStatus; driverId: string | null }>;
     try {
@@ -162,12 +165,29 @@ export function createTrackModule(deps: TrackModuleDeps): RealtimeModule & { wat
     }
   }
 
-  deps.presence.onDriverLocation((info) => {
-    const watching = watchersByDriver.get(info.driverId);
-    if (!watching) return;
-    for (const watcher of watching) {
+  function sendFix(watchers: Iterable<Watcher>, info: DriverPresenceInfo): void {
+    for (const watcher of watchers) {
+      if (info.updatedAt <= watcher.lastFixAt) continue;
+      watcher.lastFixAt = info.updatedAt;
       sendEvent(watcher, 'location', { lat: info.location.lat, lng: info.location.lng, heading: info.heading, ts: info.updatedAt });
     }
+  }
+
+  /**
+   * Fixes of drivers held by another node of a cluster never reach this node's presence events:
+   * each poll reads the watched drivers' latest fix (from Redis there; from memory in single
+   * mode, where the live events have sent it already).
+   */
+  async function pollFixes(): Promise<void> {
+    for (const [driverId, watching] of [...watchersByDriver]) {
+      const info = await deps.presence.locate(driverId).catch(() => undefined);
+      if (info) sendFix(watching, info);
+    }
+  }
+
+  deps.presence.onDriverLocation((info) => {
+    const watching = watchersByDriver.get(info.driverId);
+    if (watching) sendFix(watching, info);
   });
   clock.every(TRACK_POLL_MS, poll);
 

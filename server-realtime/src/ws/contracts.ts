@@ -77,7 +77,10 @@ export interface NearbyDriver {
 
 /** Online drivers and where they are (the in-memory spatial index). */
 export interface DriverPresence {
+  /** This node's view without waiting (cluster mode: a driver of another node may be missing or a second old). */
   get(driverId: string): DriverPresenceInfo | undefined;
+  /** The driver's latest info wherever he is connected (cluster mode: read from Redis when not held here). */
+  locate(driverId: string): Promise<DriverPresenceInfo | undefined>;
   /**
    * Idle online drivers within `radiusM` of `point`, nearest first, at most `limit`; with
    * `vehicleType`, only drivers of that type (a filter of the query, not an index of its own).

@@ -104,6 +104,8 @@ describe.each(['local', 'redis'] as const)('the ports of the realtime modules (%
       expect(found.map((d) => d.driverId)).toEqual([driver.id]);
       expect(found[0]!.distanceM).toBeLessThan(1);
     });
+    // locate() reads the driver wherever he is held (the track view uses it on any node).
+    expect(await rig.observe.deps.presence.locate(driver.id)).toMatchObject({ driverId: driver.id, location: { lat: at.lat, lng: at.lng } });
 
     rig.observe.deps.presence.setActivity(driver.id, 'on_ride');
     await eventually(async () => {

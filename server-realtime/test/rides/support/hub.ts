@@ -108,6 +108,9 @@ export class TestHub implements MessageRouter, Notifier, DriverPresence, Presenc
   get(driverId: string): DriverPresenceInfo | undefined {
     return this.drivers.get(driverId);
   }
+  async locate(driverId: string): Promise<DriverPresenceInfo | undefined> {
+    return this.drivers.get(driverId);
+  }
   nearestIdle(point: LatLng, radiusM: number, limit: number, vehicleType?: VehicleType) {
     return [...this.drivers.values()]
       .filter((d) => d.activity === 'idle' && (vehicleType === undefined || d.vehicleType === vehicleType))
