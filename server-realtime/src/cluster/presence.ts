@@ -56,6 +56,11 @@ const presenceFields = {
   },
 };
 
+/** Values per fix in a driverFixes call (driverId, lng, lat, heading, updatedAt). */
+const FIX_FIELDS = 5;
+/** Fixes per driverFixes call: big enough that a burst costs few commands, small enough for one call's arguments. */
+const FIXES_PER_CALL = 500;
+
 /** The cached picture of the whole city (ops map) is refreshed this often while somebody reads it. */
 const PICTURE_REFRESH_MS = 1_000;
 /** ...and kept up to date only while it was read within this window. */
@@ -106,7 +111,7 @@ export class ClusterPresence implements PresenceReplica {
   moved(info: DriverPresenceInfo): void {
     const batch = (this.fixBatch ??= []);
     batch.push(info.driverId, info.location.lng, info.location.lat, info.heading === null ? '' : info.heading, info.updatedAt);
-    if (batch.length === 5) setImmediate(this.flushFixes);
+    if (batch.length === FIX_FIELDS) setImmediate(this.flushFixes);
   }
 
   private readonly flushFixes = (): void => {
@@ -114,7 +119,13 @@ export class ClusterPresence implements PresenceReplica {
     this.fixBatch = undefined;
     if (!batch) return;
     const { redis, keys, id, config } = this.node;
-    redis.driverFixes(keys.geo, config.prefix, id, ...batch).catch((error: unknown) => this.node.failed(error, 'driver fix'));
+    // A turn that fell behind can hold tens of thousands of fixes: one call each FIXES_PER_CALL,
+    // since spreading them all into one call overflowed the stack (bench, 10,000+ fixes/s).
+    for (let start = 0; start < batch.length; start += FIXES_PER_CALL * FIX_FIELDS) {
+      redis
+        .driverFixes(keys.geo, config.prefix, id, ...batch.slice(start, start + FIXES_PER_CALL * FIX_FIELDS))
+        .catch((error: unknown) => this.node.failed(error, 'driver fix'));
+    }
   };
 
   background(info: DriverPresenceInfo, graceUntil: number): void {
