@@ -49,16 +49,22 @@ function countAnswer(payload) {
 }
 
 async function connectAll() {
-  const { host, port, relay, pairs } = config;
+  const { host, ports, relay, pairs, localAddresses = [] } = config;
   const jobs = [];
+  let sourceTurn = 0;
+  const nextSource = () => (localAddresses.length === 0 ? undefined : localAddresses[sourceTurn++ % localAddresses.length]);
   pairs.forEach((pair, i) => {
     const headersFor = (token) => (!relay ? { authorization: `Bearer ${token}` } : {});
     const pathFor = (role) => (!relay ? '/ws' : `/ws?pair=${pair.index}&role=${role}`);
+    // One node: everyone on it. Several (cluster mode): driver N on node N mod k, its customer on the
+    // next node, so every fix crosses nodes (driver on A -> customer on B, and the other way round).
+    const driverPort = ports[pair.index % ports.length];
+    const customerPort = ports[(pair.index + 1) % ports.length];
     jobs.push(async () => {
-      customers[i] = await rawConnect({ host, port, path: pathFor('customer'), headers: headersFor(pair.customerToken), onText: onCustomerText });
+      customers[i] = await rawConnect({ host, port: customerPort, path: pathFor('customer'), headers: headersFor(pair.customerToken), onText: onCustomerText, localAddress: nextSource() });
     });
     jobs.push(async () => {
-      drivers[i] = await rawConnect({ host, port, path: pathFor('driver'), headers: headersFor(pair.driverToken), onText: countAnswer });
+      drivers[i] = await rawConnect({ host, port: driverPort, path: pathFor('driver'), headers: headersFor(pair.driverToken), onText: countAnswer, localAddress: nextSource() });
     });
   });
   let failures = 0;
@@ -152,6 +158,18 @@ process.on('message', async (msg) => {
       process.send({ type: 'ready', acks, errors });
     } else if (msg.cmd === 'run') {
       process.send({ type: 'result', ...(await run(msg.ratePerDriver, msg.durationMs)) });
+    } else if (msg.cmd === 'status') {
+      // Sockets still open and the pings each got (the sockets-held mode: heartbeats kept them alive).
+      const sockets = [...drivers, ...customers].filter(Boolean);
+      const open = sockets.filter((s) => !s.closed);
+      process.send({
+        type: 'status',
+        sockets: sockets.length,
+        open: open.length,
+        closed: sockets.length - open.length,
+        minPings: open.reduce((m, s) => Math.min(m, s.pings), Infinity),
+        totalPings: sockets.reduce((n, s) => n + s.pings, 0),
+      });
     } else if (msg.cmd === 'close') {
       for (const s of [...drivers, ...customers]) s?.close();
       setTimeout(() => process.exit(0), 300);
