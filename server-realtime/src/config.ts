@@ -1,4 +1,6 @@
 /** The realtime service's configuration: read from the environment once, validated, typed. */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ConfigError, envField, parseEnv, type Env } from '@drivrr/shared';
 import { databaseEnvShape, poolTimeoutsFrom } from '@drivrr/shared/db';
@@ -35,9 +37,36 @@ const schema = z.object({
   SESSION_REVOCATION_POLL_MS: envField.int(1_000, 50, 5_000),
   /** Development/QA only: customers may driver.follow any driver (refused when NODE_ENV=production). */
   ALLOW_ANY_FOLLOW: envField.bool(false),
+  /** Set: this process is one node of a cluster on this Redis (redis:// or rediss://). Unset: one process, in memory. */
+  REDIS_URL: z.preprocess(emptyAsUnset, z.string().regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL').optional()),
+  /** Namespace of every Redis key and channel of this stack (two stacks on one Redis never see each other). */
+  REDIS_PREFIX: z.preprocess(emptyAsUnset, z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'letters, digits and : _ . - only (1-64)').default('drivrr:')),
+  /** This node's id in the registry (default: hostname-pid-random). */
+  REALTIME_NODE_ID: z.preprocess(emptyAsUnset, z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits and _ . - only (1-100)').optional()),
+  /** URL this node advertises in the registry (default http://<host>:<port> once listening). */
+  REALTIME_NODE_URL: z.preprocess(emptyAsUnset, z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s):// URL').optional()),
+  /** Cluster: how often a node writes its registry entry, renews its drivers and sweeps (ms). */
+  CLUSTER_HEARTBEAT_MS: envField.int(2_000, 50, 60_000),
+  /** Cluster: a node not seen for this long is dead; its drivers get the reconnect grace from then (ms). */
+  CLUSTER_NODE_DEAD_MS: envField.int(10_000, 200, 600_000),
   ...ridesEnvShape,
   ...opsEnvShape,
 });
+
+function emptyAsUnset(value: unknown): unknown {
+  return value === '' ? undefined : value;
+}
+
+/** Cluster mode (REDIS_URL set): where Redis is and how nodes find each other. */
+export interface ClusterConfig {
+  redisUrl: string;
+  prefix: string;
+  nodeId: string;
+  /** Advertised URL; undefined = http://<host>:<port> once listening. */
+  nodeUrl: string | undefined;
+  heartbeatMs: number;
+  deadAfterMs: number;
+}
 
 /** Transport limits and timers of the WebSocket layer (src/ws, src/presence). */
 export interface WsConfig {
@@ -69,6 +98,10 @@ export type RealtimeConfig = {
   rides: RidesConfig;
   /** The live operations map (src/ops/config.ts). */
   ops: OpsConfig;
+  /** This process's node id (cluster or not: health shows it). */
+  nodeId: string;
+  /** Undefined: single mode (no Redis anywhere). */
+  cluster: ClusterConfig | undefined;
 };
 
 export function loadRealtimeConfig(env: Env = process.env): RealtimeConfig {
@@ -76,6 +109,10 @@ export function loadRealtimeConfig(env: Env = process.env): RealtimeConfig {
   if (e.ALLOW_ANY_FOLLOW && e.NODE_ENV === 'production') {
     throw new ConfigError(['ALLOW_ANY_FOLLOW: lets any customer track any driver; refused when NODE_ENV=production (got "true")']);
   }
+  if (e.CLUSTER_NODE_DEAD_MS < 2 * e.CLUSTER_HEARTBEAT_MS) {
+    throw new ConfigError([`CLUSTER_NODE_DEAD_MS: must be at least twice CLUSTER_HEARTBEAT_MS (${e.CLUSTER_HEARTBEAT_MS}), or live nodes look dead (got ${e.CLUSTER_NODE_DEAD_MS})`]);
+  }
+  const nodeId = e.REALTIME_NODE_ID ?? `${hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 60)}-${process.pid}-${randomBytes(3).toString('hex')}`;
   return {
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -99,5 +136,10 @@ export function loadRealtimeConfig(env: Env = process.env): RealtimeConfig {
     },
     rides: ridesConfigFrom(e),
     ops: opsConfigFrom(e),
+    nodeId,
+    cluster:
+      e.REDIS_URL === undefined
+        ? undefined
+        : { redisUrl: e.REDIS_URL, prefix: e.REDIS_PREFIX, nodeId, nodeUrl: e.REALTIME_NODE_URL, heartbeatMs: e.CLUSTER_HEARTBEAT_MS, deadAfterMs: e.CLUSTER_NODE_DEAD_MS },
   };
 }

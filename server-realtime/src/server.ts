@@ -19,6 +19,8 @@ import { PostgresSessionRevocations, type SessionRevocations } from './sessions/
 import type { Clock as SessionClock } from './ws/clock.js';
 import type { SocketStats } from './ws/hub.js';
 import { WebSocketTransport } from './ws/transport.js';
+import { hostname } from 'node:os';
+import { ClusterNode } from './cluster/node.js';
 
 export interface RealtimeServer {
   port: number;
@@ -56,9 +58,12 @@ export async function startRealtimeServer(config: RealtimeConfig, options: Realt
   let gateway: RealtimeGateway | undefined;
   const metrics = new RealtimeMetrics(() => gateway?.connectionCounts() ?? { customer: 0, driver: 0, operator: 0 });
   const revocations: SessionRevocations = new PostgresSessionRevocations(pool, config.ws.revocationPollMs, logger);
+  // Cluster mode only: single mode creates nothing that knows Redis.
+  const clusterNode = config.cluster ? new ClusterNode(config.cluster, config.ws.driverGraceMs, logger) : undefined;
   gateway = new RealtimeGateway({
     ws: config.ws, jwtPublicKeyPem: config.jwtPublicKeyPem, pool, logger, metrics, revocations,
     ...(options.sessionClock ? { clock: options.sessionClock } : {}),
+    ...(clusterNode ? { cluster: clusterNode } : {}),
   });
   const liveGateway = gateway;
   const transport = new WebSocketTransport('/ws', liveGateway);
@@ -71,6 +76,7 @@ export async function startRealtimeServer(config: RealtimeConfig, options: Realt
   };
   let modules: RealtimeModule[] = [];
   try {
+    await liveGateway.startCluster();
     modules = createModules({ ...liveGateway.moduleDeps(), pool, config, logger, clock }, options.modules ?? realtimeModules);
     await startModules(modules);
     await revocations.start();
@@ -78,6 +84,7 @@ export async function startRealtimeServer(config: RealtimeConfig, options: Realt
     revocations.stop();
     liveGateway.stop();
     await stopFeatures();
+    await clusterNode?.stop();
     await pool.end().catch(() => {});
     throw error;
   }
@@ -85,18 +92,25 @@ export async function startRealtimeServer(config: RealtimeConfig, options: Realt
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/api/health') {
-      void pingDatabase(pool).then((db) => {
+      void Promise.all([pingDatabase(pool), clusterHealth(clusterNode)]).then(([db, cluster]) => {
         const counts = liveGateway.connectionCounts();
+        const ok = db.ok && (cluster === undefined || cluster.redis.ok);
         const body: HealthRealtime = {
-          status: db.ok ? 'ok' : 'degraded',
+          status: ok ? 'ok' : 'degraded',
           service: 'realtime',
           version: REALTIME_VERSION,
           uptimeS: Math.round((Date.now() - startedAt) / 1000),
           connections: { drivers: counts.driver, customers: counts.customer, operators: counts.operator },
           db,
+          node: cluster === undefined ? { id: config.nodeId, mode: 'single' } : { id: config.nodeId, mode: 'cluster', redis: cluster.redis },
+          ...(cluster?.nodes ? { cluster: { nodes: cluster.nodes } } : {}),
         };
-        res.writeHead(db.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       });
+      return;
+    }
+    if (req.method === 'GET' && path === '/api/live') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
     }
     if (req.method === 'GET' && path === '/metrics') {
@@ -134,10 +148,16 @@ export async function startRealtimeServer(config: RealtimeConfig, options: Realt
     revocations.stop();
     liveGateway.stop();
     await stopFeatures();
+    await clusterNode?.stop();
     await pool.end().catch(() => {});
     throw new Error(describeListenError(error, config.port, 'realtime'), { cause: error });
   }
   const port = (server.address() as AddressInfo).port;
+  if (clusterNode) {
+    const advertisedHost = config.host === '0.0.0.0' || config.host === '::' ? hostname() : config.host;
+    clusterNode.url = config.cluster?.nodeUrl ?? `http://${advertisedHost}:${port}`;
+    await clusterNode.heartbeat();
+  }
   logger.info({ port, host: config.host, modules: modules.map((m) => m.name) }, 'realtime service listening');
 
   let stopped: Promise<void> | undefined;
@@ -167,10 +187,24 @@ export async function startRealtimeServer(config: RealtimeConfig, options: Realt
         forceTimer.unref();
         await httpClosed;
         clearTimeout(forceTimer);
+        await clusterNode?.stop();
         await pool.end().catch(() => {});
         logger.info('realtime service stopped');
       })();
       return stopped;
     },
   };
+}
+
+/** Cluster mode: Redis's answer and the registry's live nodes (undefined in single mode). */
+async function clusterHealth(node: ClusterNode | undefined): Promise<{ redis: { ok: boolean; latencyMs: number | null }; nodes?: NonNullable<HealthRealtime['cluster']>['nodes'] } | undefined> {
+  if (!node) return undefined;
+  const redis = await node.ping();
+  if (!redis.ok) return { redis };
+  try {
+    const nodes = (await node.nodes()).map((entry) => ({ ...entry, lastSeenAt: new Date(entry.lastSeenAt).toISOString() }));
+    return { redis, nodes };
+  } catch {
+    return { redis: { ok: false, latencyMs: null } };
+  }
 }

@@ -138,6 +138,7 @@ export function createOpsModule(deps: OpsModuleDeps): OpsModule {
   // Cheap on every fix: only a flag.
   deps.presence.onDriverLocation(() => pacer.markDirty());
   deps.presence.onDriverOffline(() => pacer.markDirty());
+  deps.presence.onClusterPicture?.(() => pacer.markDirty());
 
   deps.router.on('ops.subscribe', async (ctx): Promise<OpsSubscribeAck> => {
     requireOperator(ctx.caller);

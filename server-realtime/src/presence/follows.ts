@@ -12,25 +12,56 @@ export type FollowSource = 'client' | 'module';
 /** Drivers one user may follow at once (bounds the per-socket pending-location map). */
 export const MAX_FOLLOWS_PER_USER = 16;
 
+/** Cluster mode (cluster/follows.ts): every node holds every follow; changes made here are shared. */
+export interface FollowsReplica {
+  changed(followerId: string, driverId: string, source: FollowSource | null): void;
+}
+
 export class LocationFanout implements LocationFollows {
   private readonly followersByDriver = new Map<string, Set<string>>();
   private readonly followsByFollower = new Map<string, Map<string, FollowSource>>();
+  private replica: FollowsReplica | undefined;
 
   /** @param deliver sends one serialized driver.location frame to a follower (droppable). */
   constructor(private readonly deliver: (followerId: string, driverId: string, frame: string) => void) {}
 
+  replicateTo(replica: FollowsReplica): void {
+    this.replica = replica;
+  }
+
+  /** Cluster mode: a follow changed on another node (or is reloaded from Redis). */
+  applyRemote(followerId: string, driverId: string, source: FollowSource | null): void {
+    if (source === null) {
+      const follows = this.followsByFollower.get(followerId);
+      if (follows) this.remove(followerId, driverId, follows, false);
+      return;
+    }
+    this.add(followerId, driverId, source, false);
+  }
+
+  /** Every follow (cluster resync). */
+  *entries(): Iterable<[string, string, FollowSource]> {
+    for (const [followerId, follows] of this.followsByFollower) for (const [driverId, source] of follows) yield [followerId, driverId, source];
+  }
+
   follow(followerId: string, driverId: string, source: FollowSource = 'module'): void {
+    this.add(followerId, driverId, source, true);
+  }
+
+  private add(followerId: string, driverId: string, source: FollowSource, local: boolean): void {
     let follows = this.followsByFollower.get(followerId);
     if (!follows) {
       follows = new Map();
       this.followsByFollower.set(followerId, follows);
     }
     const existing = follows.get(driverId);
-    if (existing === undefined && follows.size >= MAX_FOLLOWS_PER_USER) {
+    if (local && existing === undefined && follows.size >= MAX_FOLLOWS_PER_USER) {
       throw new AppError('conflict', `a user may follow at most ${MAX_FOLLOWS_PER_USER} drivers at once`);
     }
     // A module's follow outranks a client's: ending the client's connection must not end it.
-    follows.set(driverId, existing === 'module' ? 'module' : source);
+    const kept = existing === 'module' ? 'module' : source;
+    follows.set(driverId, kept);
+    if (local && existing !== kept) this.replica?.changed(followerId, driverId, kept);
     let followers = this.followersByDriver.get(driverId);
     if (!followers) {
       followers = new Set();
@@ -69,8 +100,9 @@ export class LocationFanout implements LocationFollows {
     for (const followerId of followers) this.deliver(followerId, info.driverId, frame);
   }
 
-  private remove(followerId: string, driverId: string, follows: Map<string, FollowSource>): void {
-    follows.delete(driverId);
+  private remove(followerId: string, driverId: string, follows: Map<string, FollowSource>, local = true): void {
+    if (!follows.delete(driverId)) return;
+    if (local) this.replica?.changed(followerId, driverId, null);
     if (follows.size === 0) this.followsByFollower.delete(followerId);
     const followers = this.followersByDriver.get(driverId);
     if (!followers) return;

@@ -33,7 +33,8 @@ export class PartyStates {
       const busy = await isDriverBusy(this.db, driverId);
       if (busy) this.busyDrivers.add(driverId);
       else this.busyDrivers.delete(driverId);
-      if (this.presence.get(driverId)) this.presence.setActivity(driverId, busy ? 'on_ride' : 'idle');
+      // No-op for a driver who is not online; in a cluster the driver may be on another node.
+      this.presence.setActivity(driverId, busy ? 'on_ride' : 'idle');
     });
   }
 

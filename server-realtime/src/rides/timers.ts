@@ -114,7 +114,7 @@ export class RideTimers {
       if (!ride) return false;
       const holders = new Set((await store.listOfferHolders(ride.id)).map((holder) => holder.driverId));
       const pickup = { lat: ride.pickup_lat, lng: ride.pickup_lng };
-      const candidates = presence.nearestIdle(pickup, largestRadiusM(policy), holders.size + policy.batch * 2);
+      const candidates = await presence.nearestIdle(pickup, largestRadiusM(policy), holders.size + policy.batch * 2);
       const fresh = candidates.filter((candidate) => !holders.has(candidate.driverId) && candidate.driverId !== ride.customer_id);
       // Presence says idle; the database has the last word on who is on a ride.
       const busy = await store.busyDriverIds(fresh.map((candidate) => candidate.driverId));

@@ -67,11 +67,20 @@ export interface DriverPresenceInfo {
   updatedAt: number;
 }
 
+export interface NearbyDriver {
+  driverId: string;
+  distanceM: number;
+  location: LatLng;
+}
+
 /** Online drivers and where they are (the in-memory spatial index). */
 export interface DriverPresence {
   get(driverId: string): DriverPresenceInfo | undefined;
-  /** Idle online drivers within `radiusM` of `point`, nearest first, at most `limit`. */
-  nearestIdle(point: LatLng, radiusM: number, limit: number): { driverId: string; distanceM: number; location: LatLng }[];
+  /**
+   * Idle online drivers within `radiusM` of `point`, nearest first, at most `limit`. Synchronous in
+   * single mode; a promise in cluster mode (a Redis GEO query): callers await it.
+   */
+  nearestIdle(point: LatLng, radiusM: number, limit: number): NearbyDriver[] | Promise<NearbyDriver[]>;
   setActivity(driverId: string, activity: DriverActivity): void;
   onlineCount(): number;
   all(): Iterable<DriverPresenceInfo>;
@@ -112,6 +121,11 @@ export interface PresenceEvents {
   onDriverOffline(listener: (driverId: string) => void): void;
   /** A driver went online or moved. Listeners must be cheap: this runs on every fix. */
   onDriverLocation(listener: (info: DriverPresenceInfo) => void): void;
+  /**
+   * Cluster mode: the picture of drivers on other nodes changed (refreshed in the background while
+   * somebody reads all()). Single mode never calls it.
+   */
+  onClusterPicture?(listener: () => void): void;
 }
 
 /** Everything a feature module gets when the realtime service wires it in. */

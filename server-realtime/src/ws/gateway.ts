@@ -16,6 +16,11 @@ import type { HandshakeFailureReason, RealtimeMetrics } from '../metrics.js';
 import { DriverPresenceIndex } from '../presence/driver-presence.js';
 import { LocationFanout, locationFrame } from '../presence/follows.js';
 import type { SessionRevocations } from '../sessions/revocations.js';
+import { ClusterConnections } from '../cluster/connections.js';
+import { ClusterFollows } from '../cluster/follows.js';
+import type { ClusterNode } from '../cluster/node.js';
+import { ClusterPresence } from '../cluster/presence.js';
+import { RedisReceipts } from '../cluster/receipts.js';
 import { systemClock, type Clock } from './clock.js';
 import type { HandlerContext, RealtimeModuleDeps, SessionStateProvider } from './contracts.js';
 import { ReceiptStore } from './dedupe.js';
@@ -54,6 +59,16 @@ export interface GatewayOptions {
   revocations: SessionRevocations;
   /** Token lifetimes of sockets run on this clock (tests pass a virtual one). */
   clock?: Clock;
+  /** Cluster mode (REDIS_URL): this node; absent in single mode. */
+  cluster?: ClusterNode;
+}
+
+/** The cross-node parts of a cluster node (cluster/). */
+interface ClusterParts {
+  node: ClusterNode;
+  connections: ClusterConnections;
+  presence: ClusterPresence;
+  follows: ClusterFollows;
 }
 
 export class RealtimeGateway implements TransportHandlers<Identity> {
@@ -68,6 +83,7 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
   /** Drivers connected without a vehicle on file (few): driver.online looks again in the database. */
   private readonly withoutVehicle = new WeakSet<Session>();
   private readonly timers: NodeJS.Timeout[] = [];
+  private readonly cluster: ClusterParts | undefined;
   private stopping = false;
 
   constructor(private readonly options: GatewayOptions) {
@@ -77,17 +93,24 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
     this.receipts = new ReceiptStore(ws.dedupeTtlMs);
     const clock = options.clock ?? systemClock;
     this.lifetimes = new SessionLifetimes({ clock, hub: this.hub, publicKey: this.publicKey, revocations: options.revocations });
+    const node = options.cluster;
     this.router = new MessageDispatcher({
       hub: this.hub, receipts: this.receipts, metrics, logger, floodCloseAfter: ws.floodCloseAfter,
       sessionEnded: (session) => this.lifetimes.expired(session),
+      ...(node ? { sharedReceipts: new RedisReceipts(node, ws.dedupeTtlMs) } : {}),
     });
     this.presence = new DriverPresenceIndex(ws.driverGraceMs, (error, event, driverId) =>
       logger.error({ err: error, event, driverId }, 'a presence listener failed'),
     );
-    this.follows = new LocationFanout((followerId, driverId, frame) => {
+    const deliverHere = (followerId: string, driverId: string, frame: string): boolean => {
       const session = this.hub.get(followerId);
       if (session) this.hub.sendLocation(session, driverId, frame);
+      return session !== undefined;
+    };
+    this.follows = new LocationFanout((followerId, driverId, frame) => {
+      if (!deliverHere(followerId, driverId, frame)) this.cluster?.follows.deliverElsewhere(followerId, driverId, frame);
     });
+    this.cluster = node ? this.joinCluster(node, deliverHere) : undefined;
     this.registerTransportMessages();
 
     const heartbeat = setInterval(() => this.heartbeat(), ws.heartbeatIntervalMs);
@@ -95,6 +118,47 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
     heartbeat.unref();
     sweep.unref();
     this.timers.push(heartbeat, sweep);
+  }
+
+  /** Cluster mode: the cross-node parts, each behind the interface its single-mode twin has. */
+  private joinCluster(node: ClusterNode, deliverHere: (followerId: string, driverId: string, frame: string) => boolean): ClusterParts {
+    const hub = this.hub;
+    const connections = new ClusterConnections(node);
+    connections.bind({
+      connectedAt: (userId) => hub.get(userId)?.connectedAt,
+      evict: (userId) => hub.evict(userId),
+      deliver: (userId, type, frame) => {
+        const session = hub.get(userId);
+        return session !== undefined && hub.sendFrame(session, type, frame);
+      },
+      each: function* () {
+        for (const session of hub.all()) yield { userId: session.userId, connectedAt: session.connectedAt };
+      },
+    });
+    hub.connectRemote(connections);
+    const presence = new ClusterPresence(node);
+    presence.bind(this.presence);
+    const follows = new ClusterFollows(node, connections);
+    follows.bind(this.follows, (followerId, driverId, frame) => void deliverHere(followerId, driverId, frame));
+    return { node, connections, presence, follows };
+  }
+
+  /** Cluster mode: joins (registry, subscriptions) and loads who is connected where and the follows. */
+  async startCluster(): Promise<void> {
+    const cluster = this.cluster;
+    if (!cluster) return;
+    await cluster.node.start({
+      connections: () => {
+        const counts = this.hub.connectionCounts();
+        return { drivers: counts.driver, customers: counts.customer, operators: counts.operator };
+      },
+      driversEnded: (driverIds) => {
+        for (const driverId of driverIds) this.presence.announceOffline(driverId);
+      },
+      nodesGone: (dead) => cluster.connections.forgetNodes(dead),
+    });
+    await cluster.connections.load();
+    await cluster.follows.load();
   }
 
   /** What feature modules get (RealtimeModuleDeps). */
@@ -169,9 +233,11 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
     const { ws } = this.options;
     const session = new Session(identity.userId, identity.role, identity.user, connection, identity.token, { perS: ws.ratePerS, burst: ws.rateBurst }, Date.now());
     if (!identity.vehicleOnFile) this.withoutVehicle.add(session);
+    // Presence first: in a cluster the take-over of the driver is written before the older socket
+    // on another node is told to go (its close then finds the driver owned here).
+    if (session.role === 'driver') this.presence.reconnected(session.userId);
     this.hub.attach(session);
     this.lifetimes.track(session);
-    if (session.role === 'driver') this.presence.reconnected(session.userId);
     void this.sendSessionState(session).finally(() => {
       this.hub.release(session);
       const backlog = session.backlog ?? [];
@@ -211,6 +277,7 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
     this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
     this.presence.stop();
+    this.cluster?.presence.stop();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -250,6 +317,8 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
     const caller = { userId: session.userId, role: session.role };
     const state: Record<string, unknown> = { user: session.user, activeRide: null, openRequest: null };
     if (session.role === 'driver') {
+      // Cluster: a driver who was online on another node is taken over first (state kept).
+      if (this.cluster) await this.cluster.presence.settled(session.userId);
       const info = this.presence.get(session.userId);
       state.driver = { online: info !== undefined, location: info?.location ?? null };
     }

@@ -29,9 +29,22 @@ export interface SocketStats {
   pendingLocations: number;
 }
 
+/**
+ * Cluster mode: users connected to other nodes (cluster/connections.ts). Absent in single mode,
+ * where nothing below reaches past this process.
+ */
+export interface RemoteSessions {
+  attached(userId: string, connectedAt: number): void;
+  detached(userId: string, connectedAt: number): void;
+  /** Sends a serialized frame to the node holding the user; false when the user is connected nowhere. */
+  notify(userId: string, type: string, frame: string): boolean;
+  isConnected(userId: string): boolean;
+}
+
 export class ConnectionHub implements Notifier {
   private readonly sessions = new Map<string, Session>();
   private readonly counts: Record<Role, number> = { customer: 0, driver: 0, operator: 0 };
+  private remote: RemoteSessions | undefined;
 
   constructor(
     private readonly limits: HubLimits,
@@ -39,18 +52,34 @@ export class ConnectionHub implements Notifier {
     private readonly logger: Logger,
   ) {}
 
+  /** Cluster mode: reach users on other nodes. */
+  connectRemote(remote: RemoteSessions): void {
+    this.remote = remote;
+  }
+
   /** Makes `session` the user's connection; returns the one it replaced, if any. */
   attach(session: Session): Session | undefined {
     const previous = this.sessions.get(session.userId);
     this.sessions.set(session.userId, session);
     this.counts[session.role] += 1;
-    if (previous) {
-      previous.replaced = true;
-      this.counts[previous.role] -= 1;
-      this.sendFrame(previous, 'session.replaced', JSON.stringify({ type: 'session.replaced', data: { reason: 'signed in on another connection' } }));
-      previous.connection.close(CLOSE_SESSION_REPLACED, 'session replaced');
-    }
+    if (previous) this.replace(previous);
+    this.remote?.attached(session.userId, session.connectedAt);
     return previous;
+  }
+
+  /** A newer login of the user on another node: this socket is replaced (cluster mode). */
+  evict(userId: string): void {
+    const session = this.sessions.get(userId);
+    if (!session) return;
+    this.sessions.delete(userId);
+    this.replace(session);
+  }
+
+  private replace(previous: Session): void {
+    previous.replaced = true;
+    this.counts[previous.role] -= 1;
+    this.sendFrame(previous, 'session.replaced', JSON.stringify({ type: 'session.replaced', data: { reason: 'signed in on another connection' } }));
+    previous.connection.close(CLOSE_SESSION_REPLACED, 'session replaced');
   }
 
   /** The socket closed. Returns true when it was the user's current connection (not replaced). */
@@ -60,6 +89,7 @@ export class ConnectionHub implements Notifier {
     if (this.sessions.get(session.userId) !== session) return false;
     this.sessions.delete(session.userId);
     this.counts[session.role] -= 1;
+    this.remote?.detached(session.userId, session.connectedAt);
     return true;
   }
 
@@ -76,7 +106,7 @@ export class ConnectionHub implements Notifier {
   }
 
   isConnected(userId: string): boolean {
-    return this.sessions.has(userId);
+    return this.sessions.has(userId) || (this.remote !== undefined && this.remote.isConnected(userId));
   }
 
   queuedBytes(userId: string): number {
@@ -85,7 +115,9 @@ export class ConnectionHub implements Notifier {
 
   notify<T extends ServerMessageType>(userId: string, type: T, data: ServerMessageDataOf<T>, meta?: FrameMeta): boolean {
     const session = this.sessions.get(userId);
-    if (!session) return false;
+    if (!session) {
+      return this.remote !== undefined && this.remote.notify(userId, type, JSON.stringify(meta?.seq === undefined ? { type, data } : { type, seq: meta.seq, data }));
+    }
     return this.sendFrame(session, type, JSON.stringify(meta?.seq === undefined ? { type, data } : { type, seq: meta.seq, data }));
   }
 

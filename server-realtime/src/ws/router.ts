@@ -25,12 +25,26 @@ interface Route {
   roles: ReadonlySet<Session['role']>;
 }
 
+/**
+ * Cluster mode: receipts every node sees (cluster/receipts.ts). `claim` resolves null when this
+ * node handles the message, else with the first answer (waiting while the first is in flight).
+ */
+export interface SharedReceipts {
+  claim(userId: string, messageId: string): Promise<string | null>;
+  settle(userId: string, messageId: string, frame: string): void;
+}
+
+/** Frames a socket may send while its previous message's shared receipt is looked up. */
+const MAX_GATED = 64;
+
 export interface RouterOptions {
   hub: ConnectionHub;
   receipts: ReceiptStore;
   metrics: RealtimeMetrics;
   logger: Logger;
   floodCloseAfter: number;
+  /** Cluster mode: receipts shared with the other nodes (single mode: only the local ReceiptStore). */
+  sharedReceipts?: SharedReceipts;
   now?: () => number;
   /** True when the socket's token has run out (it is then being closed and the frame is dropped). */
   sessionEnded?: (session: Session) => boolean;
@@ -56,6 +70,12 @@ export class MessageDispatcher implements MessageRouter {
   /** Handles one inbound frame of `session`. Never throws. */
   dispatch(session: Session, raw: Buffer | string): void {
     if (session.closed) return;
+    if (session.gate !== null) {
+      // Cluster mode: an earlier message waits for its shared receipt; later ones keep their order.
+      if (session.gate.length >= MAX_GATED) session.connection.close(CLOSE_POLICY_VIOLATION, 'too many messages in flight');
+      else session.gate.push(raw);
+      return;
+    }
     const now = this.now();
     if (this.options.sessionEnded?.(session)) return;
     const parsed = parseClientFrame(raw);
@@ -96,9 +116,54 @@ export class MessageDispatcher implements MessageRouter {
       void earlier.answer.then((frame) => this.sendAnswer(session, frame));
       return;
     }
+    const shared = this.options.sharedReceipts;
+    if (shared !== undefined) {
+      this.dispatchShared(shared, handler, message, session, messageId, now);
+      return;
+    }
     const settled = this.answer(handler, message, session);
     const answer = typeof settled === 'string' ? Promise.resolve(settled) : settled;
     receipts.record(session.userId, messageId, answer, now);
+    void answer.then((frame) => this.sendAnswer(session, frame));
+  }
+
+  /**
+   * Cluster mode: the id is claimed in Redis before the handler runs (it may have been handled on
+   * another node before a reconnect); the socket's later frames wait behind the claim, in order.
+   */
+  private dispatchShared(shared: SharedReceipts, handler: AnyHandler, message: ClientMessage, session: Session, messageId: string, now: number): void {
+    session.gate = [];
+    const userId = session.userId;
+    const answer = shared
+      .claim(userId, messageId)
+      .catch((error: unknown) => {
+        // Redis away: handle it here (the ride writes guard themselves against a second application).
+        this.options.logger.warn({ err: error }, 'shared dedupe receipt unavailable; handling the message');
+        return null;
+      })
+      .then((earlier) => {
+        const gated = session.gate ?? [];
+        session.gate = null;
+        let own: string | Promise<string>;
+        if (earlier !== null) {
+          this.options.metrics.dedupeReplayed();
+          own = earlier;
+        } else {
+          own = this.answer(handler, message, session);
+          void Promise.resolve(own).then((frame) => shared.settle(userId, messageId, frame));
+        }
+        for (let i = 0; i < gated.length; i++) {
+          // A gated frame may itself have claimed a shared receipt: the rest wait behind it.
+          const regated = session.gate as (string | Buffer)[] | null;
+          if (regated !== null) {
+            regated.push(...gated.slice(i));
+            break;
+          }
+          this.dispatch(session, gated[i] as Buffer | string);
+        }
+        return own;
+      });
+    this.options.receipts.record(userId, messageId, answer, now);
     void answer.then((frame) => this.sendAnswer(session, frame));
   }
 

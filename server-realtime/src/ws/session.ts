@@ -39,6 +39,8 @@ export class Session {
   closed = false;
   /** Set when a newer login of the same user took over: this socket's close must not start the grace. */
   replaced = false;
+  /** Cluster mode: frames waiting while a shared dedupe receipt is looked up (keeps their order). */
+  gate: (string | Buffer)[] | null = null;
   /** Cancels the pending session.expiring / token-expiry timer (ws/session-lifetime.ts). */
   cancelLifetimeTimer: (() => void) | undefined = undefined;
   readonly bucket: TokenBucket;
@@ -54,8 +56,10 @@ export class Session {
     readonly connection: Connection,
     public token: SessionToken,
     rate: { perS: number; burst: number },
-    now: number,
+    /** When the socket connected (ms): across nodes, the newer login of a user wins. */
+    readonly connectedAt: number,
   ) {
+    const now = connectedAt;
     this.bucket = new TokenBucket(rate.perS, rate.burst, now);
     this.caller = Object.freeze({ userId, role });
     this.unacknowledgedContext = Object.freeze({ caller: this.caller, messageId: undefined });

@@ -115,5 +115,31 @@ export const HealthRealtime = z.object({
   uptimeS: z.number(),
   connections: z.object({ drivers: z.number().int(), customers: z.number().int(), operators: z.number().int().optional() }),
   db: z.object({ ok: z.boolean(), latencyMs: z.number().nullable().optional() }),
+  /** This process: its node id, whether it runs alone or in a cluster, and (cluster) its Redis. */
+  node: z
+    .object({
+      id: z.string(),
+      mode: z.enum(['single', 'cluster']),
+      redis: z.object({ ok: z.boolean(), latencyMs: z.number().nullable() }).optional(),
+    })
+    .optional(),
+  /** Cluster mode: every live node of the registry in Redis (the top-level `connections` stay this node's own). */
+  cluster: z
+    .object({
+      nodes: z.array(
+        z.object({
+          id: z.string(),
+          url: z.string(),
+          connections: z.object({ drivers: z.number().int(), customers: z.number().int(), operators: z.number().int() }),
+          /** ISO time of the node's last heartbeat. */
+          lastSeenAt: z.string(),
+        }),
+      ),
+    })
+    .optional(),
 });
 export type HealthRealtime = z.infer<typeof HealthRealtime>;
+
+/** GET /api/live: the process runs (proxies and orchestrators; a Redis or database outage does not fail it). */
+export const LiveRealtime = z.object({ status: z.literal('ok') });
+export type LiveRealtime = z.infer<typeof LiveRealtime>;

@@ -1,0 +1,61 @@
+/**
+ * Live-location follows across the cluster. Follows are few (one per ride, plus QA follows), so
+ * every node holds all of them (presence/follows.ts), shared through the `P follows` hash and `W`
+ * messages on the bus. A fix is fanned out by the node that owns the driver: to its own sockets
+ * directly, and to a follower on another node through that node's channel (`L` message). Nobody
+ * following: no Redis work at all.
+ */
+import type { FollowSource, FollowsReplica, LocationFanout } from '../presence/follows.js';
+import type { ClusterConnections } from './connections.js';
+import type { ClusterNode } from './node.js';
+
+export class ClusterFollows implements FollowsReplica {
+  private fanout: LocationFanout | undefined;
+  private deliverHere: ((followerId: string, driverId: string, frame: string) => void) | undefined;
+
+  constructor(
+    private readonly node: ClusterNode,
+    private readonly connections: ClusterConnections,
+  ) {
+    node.on('W', ([, followerId, driverId, source]) => {
+      if (!this.fanout) return;
+      this.fanout.applyRemote(followerId as string, driverId as string, source === 'client' || source === 'module' ? source : null);
+    });
+    node.on('L', ([, driverId, followerId, frame]) => this.deliverHere?.(followerId as string, driverId as string, frame as string));
+    node.onResync(() => this.rewrite());
+  }
+
+  bind(fanout: LocationFanout, deliverHere: (followerId: string, driverId: string, frame: string) => void): void {
+    this.fanout = fanout;
+    this.deliverHere = deliverHere;
+    fanout.replicateTo(this);
+  }
+
+  async load(): Promise<void> {
+    const all = await this.node.redis.hgetall(this.node.keys.follows);
+    for (const [pair, source] of Object.entries(all)) {
+      const [followerId, driverId] = pair.split('|');
+      if (followerId && driverId && (source === 'client' || source === 'module')) this.fanout?.applyRemote(followerId, driverId, source);
+    }
+  }
+
+  changed(followerId: string, driverId: string, source: FollowSource | null): void {
+    const { redis, keys } = this.node;
+    const pair = `${followerId}|${driverId}`;
+    const write = source === null ? redis.hdel(keys.follows, pair) : redis.hset(keys.follows, pair, source);
+    write.catch((error: unknown) => this.node.failed(error, 'follow'));
+    this.node.broadcast(`W|${followerId}|${driverId}|${source ?? ''}`);
+  }
+
+  /** A follower not connected here: its node gets the frame (dropped when it is connected nowhere). */
+  deliverElsewhere(followerId: string, driverId: string, frame: string): void {
+    const nodeId = this.connections.nodeOf(followerId);
+    if (nodeId !== undefined) this.node.toNode(nodeId, `L|${driverId}|${followerId}|${frame}`);
+  }
+
+  private async rewrite(): Promise<void> {
+    if (!this.fanout) return;
+    const { redis, keys } = this.node;
+    for (const [followerId, driverId, source] of this.fanout.entries()) await redis.hset(keys.follows, `${followerId}|${driverId}`, source);
+  }
+}

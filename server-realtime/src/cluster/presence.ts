@@ -1,0 +1,215 @@
+/**
+ * Driver presence across the cluster, in Redis: a GEO set of online drivers and one hash per
+ * driver (its fields: presenceFields below; adding a field to DriverPresenceInfo is one line there),
+ * owned by the node that holds the driver's socket. The owning node keeps its drivers in memory too
+ * (presence/driver-presence.ts) so a fix stays synchronous: it costs one EVALSHA, auto-pipelined,
+ * never awaited. Every transition to offline runs in a Lua script that only one node can win.
+ */
+import type { LatLng } from '@drivrr/shared/protocol';
+import type { DriverPresenceIndex, PresenceReplica } from '../presence/driver-presence.js';
+import type { DriverActivity, DriverPresenceInfo, NearbyDriver } from '../ws/contracts.js';
+import type { ClusterNode } from './node.js';
+
+/** How a DriverPresenceInfo is written to and read from the driver's hash (one line per field). */
+const presenceFields = {
+  write(info: DriverPresenceInfo): string[] {
+    return ['lat', String(info.location.lat), 'lng', String(info.location.lng), 'heading', info.heading === null ? '' : String(info.heading), 'updatedAt', String(info.updatedAt)];
+  },
+  read(driverId: string, hash: Record<string, string>): DriverPresenceInfo | undefined {
+    const lat = Number(hash.lat);
+    const lng = Number(hash.lng);
+    if (!Number.isFinite(lat) || !Number.isFinite(lng)) return undefined;
+    return {
+      driverId,
+      location: { lat, lng },
+      heading: hash.heading === undefined || hash.heading === '' ? null : Number(hash.heading),
+      activity: hash.activity === 'on_ride' ? 'on_ride' : 'idle',
+      updatedAt: Number(hash.updatedAt) || 0,
+    };
+  },
+};
+
+/** The cached picture of the whole city (ops map) is refreshed this often while somebody reads it. */
+const PICTURE_REFRESH_MS = 1_000;
+/** ...and kept up to date only while it was read within this window. */
+const PICTURE_WANTED_MS = 10_000;
+
+export class ClusterPresence implements PresenceReplica {
+  private picture = new Map<string, DriverPresenceInfo>();
+  private pictureWantedAt = 0;
+  private refreshing = false;
+  private readonly timer: NodeJS.Timeout;
+  private readonly claims = new Map<string, Promise<void>>();
+  private index: DriverPresenceIndex | undefined;
+
+  constructor(private readonly node: ClusterNode) {
+    node.on('X', ([, driverId]) => this.index?.dropCopy(driverId as string));
+    node.on('V', ([, driverId, activity]) => this.index?.applyActivity(driverId as string, activity === 'on_ride' ? 'on_ride' : 'idle'));
+    node.onResync(() => this.rewrite());
+    this.timer = setInterval(() => void this.refreshPicture(), PICTURE_REFRESH_MS);
+    this.timer.unref();
+  }
+
+  bind(index: DriverPresenceIndex): void {
+    this.index = index;
+    index.replicateTo(this);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  online(info: DriverPresenceInfo): void {
+    const { redis, keys, id } = this.node;
+    redis
+      .driverOnline(keys.geo, keys.driver(info.driverId), keys.nodeDrivers(id), keys.grace, this.node.config.prefix, info.driverId, id, info.location.lng, info.location.lat,
+        ...presenceFields.write(info), 'node', id, 'grace', '0', 'bg', '0', 'activity', info.activity)
+      .then((previous) => {
+        if (typeof previous === 'string' && previous !== '' && previous !== id) this.node.toNode(previous, `X|${info.driverId}`);
+      })
+      .catch((error: unknown) => this.node.failed(error, 'driver online'));
+  }
+
+  moved(info: DriverPresenceInfo): void {
+    const { redis, keys, id } = this.node;
+    redis
+      .driverFix(keys.geo, keys.driver(info.driverId), info.driverId, id, info.location.lng, info.location.lat, info.heading === null ? '' : info.heading, info.updatedAt)
+      .catch((error: unknown) => this.node.failed(error, 'driver fix'));
+  }
+
+  background(info: DriverPresenceInfo, graceUntil: number): void {
+    const { redis, keys, id } = this.node;
+    redis
+      .driverBackground(keys.geo, keys.driver(info.driverId), keys.nodeDrivers(id), keys.grace, this.node.config.prefix, info.driverId, id,
+        info.location.lng, info.location.lat, info.heading === null ? '' : info.heading, info.updatedAt, graceUntil)
+      .then((outcome) => {
+        // Another node holds the driver's live socket: it keeps the driver, this copy goes.
+        if (outcome === 'moved') this.index?.dropCopy(info.driverId);
+      })
+      .catch((error: unknown) => this.node.failed(error, 'background fix'));
+  }
+
+  graceStarted(driverId: string, graceUntil: number): void {
+    const { redis, keys, id } = this.node;
+    redis.driverGrace(keys.driver(driverId), id, graceUntil).catch((error: unknown) => this.node.failed(error, 'driver grace'));
+  }
+
+  reconnected(driverId: string): void {
+    const { redis, keys, id, config } = this.node;
+    const claim = redis
+      .driverClaim(keys.driver(driverId), keys.nodeDrivers(id), keys.grace, config.prefix, driverId, id)
+      .then((raw) => {
+        const flat = raw as string[];
+        if (flat.length === 0) return;
+        const hash: Record<string, string> = {};
+        for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i] as string] = flat[i + 1] as string;
+        const info = presenceFields.read(driverId, hash);
+        if (info) this.index?.restore(info, false);
+        const previous = hash.previousNode;
+        if (previous && previous !== id) this.node.toNode(previous, `X|${driverId}`);
+      })
+      .catch((error: unknown) => this.node.failed(error, 'driver claim'))
+      .finally(() => {
+        if (this.claims.get(driverId) === claim) this.claims.delete(driverId);
+      });
+    this.claims.set(driverId, claim);
+  }
+
+  /** Resolves once a pending take-over of the driver (reconnect) has landed here. */
+  settled(driverId: string): Promise<void> {
+    return this.claims.get(driverId) ?? Promise.resolve();
+  }
+
+  activity(driverId: string, activity: DriverActivity): void {
+    const { redis, keys, id } = this.node;
+    redis
+      .driverActivity(keys.driver(driverId), activity)
+      .then((owner) => {
+        if (typeof owner === 'string' && owner !== '' && owner !== id) this.node.toNode(owner, `V|${driverId}|${activity}`);
+      })
+      .catch((error: unknown) => this.node.failed(error, 'driver activity'));
+    const cached = this.picture.get(driverId);
+    if (cached) cached.activity = activity;
+  }
+
+  async end(driverId: string, reason: 'offline' | 'grace'): Promise<boolean> {
+    const { redis, keys, id } = this.node;
+    try {
+      return Number(await redis.driverEnd(keys.geo, keys.driver(driverId), keys.nodeDrivers(id), keys.grace, driverId, id, reason)) === 1;
+    } catch (error) {
+      this.node.failed(error, 'driver end');
+      return false;
+    } finally {
+      this.picture.delete(driverId);
+    }
+  }
+
+  async nearestIdle(point: LatLng, radiusM: number, limit: number): Promise<NearbyDriver[]> {
+    const { redis, keys } = this.node;
+    // Drivers on a ride and background-only ones share the GEO set: ask for more, filter after.
+    let count = limit * 3 + 10;
+    for (;;) {
+      const hits = (await redis.geosearch(keys.geo, 'FROMLONLAT', point.lng, point.lat, 'BYRADIUS', radiusM, 'm', 'ASC', 'COUNT', count, 'WITHDIST', 'WITHCOORD')) as [string, string, [string, string]][];
+      const pipeline = redis.pipeline();
+      for (const [driverId] of hits) pipeline.hmget(keys.driver(driverId), 'activity', 'bg', 'node');
+      const states = (await pipeline.exec()) ?? [];
+      const found: NearbyDriver[] = [];
+      hits.forEach(([driverId, dist, [lng, lat]], i) => {
+        const [error, fields] = states[i] ?? [null, null];
+        const [activity, bg, node] = (error ? [] : (fields as (string | null)[])) as (string | null)[];
+        if (activity !== 'idle' || bg === '1' || node === null || node === '') return;
+        found.push({ driverId, distanceM: Number(dist), location: { lat: Number(lat), lng: Number(lng) } });
+      });
+      if (found.length >= limit || hits.length < count) return found.slice(0, limit);
+      count *= 4;
+    }
+  }
+
+  all(local: Iterable<DriverPresenceInfo>): Iterable<DriverPresenceInfo> {
+    const wasWanted = Date.now() - this.pictureWantedAt < PICTURE_WANTED_MS;
+    this.pictureWantedAt = Date.now();
+    if (!wasWanted) void this.refreshPicture();
+    const merged = new Map(this.picture);
+    for (const info of local) merged.set(info.driverId, info);
+    return merged.values();
+  }
+
+  peek(driverId: string): DriverPresenceInfo | undefined {
+    return this.picture.get(driverId);
+  }
+
+  /** Reads every online driver of the cluster (only while somebody reads all(): the ops map). */
+  private async refreshPicture(): Promise<void> {
+    if (this.refreshing || Date.now() - this.pictureWantedAt >= PICTURE_WANTED_MS) return;
+    this.refreshing = true;
+    try {
+      const { redis, keys } = this.node;
+      const ids = await redis.zrange(keys.geo, 0, -1);
+      const pipeline = redis.pipeline();
+      for (const driverId of ids) pipeline.hgetall(keys.driver(driverId));
+      const rows = (await pipeline.exec()) ?? [];
+      const next = new Map<string, DriverPresenceInfo>();
+      ids.forEach((driverId, i) => {
+        const [error, hash] = rows[i] ?? [null, null];
+        if (error || !hash) return;
+        const info = presenceFields.read(driverId, hash as Record<string, string>);
+        if (info) next.set(driverId, info);
+      });
+      this.picture = next;
+      this.index?.pictureChanged();
+    } catch (error) {
+      this.node.failed(error, 'presence picture');
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  /** After a Redis restart: this node's drivers again (their grace timers keep running here). */
+  private async rewrite(): Promise<void> {
+    if (!this.index) return;
+    for (const info of this.index.all()) {
+      if (this.index.getLocal(info.driverId) !== info) continue;
+      this.online(info);
+    }
+  }
+}
