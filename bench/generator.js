@@ -162,12 +162,15 @@ process.on('message', async (msg) => {
       // Sockets still open and the pings each got (the sockets-held mode: heartbeats kept them alive).
       const sockets = [...drivers, ...customers].filter(Boolean);
       const open = sockets.filter((s) => !s.closed);
+      // `mark`: pings from now on count as "since the mark" in the next status.
+      if (msg.mark) for (const s of sockets) s.pingsAtMark = s.pings;
       process.send({
         type: 'status',
         sockets: sockets.length,
         open: open.length,
         closed: sockets.length - open.length,
         minPings: open.reduce((m, s) => Math.min(m, s.pings), Infinity),
+        minPingsSinceMark: open.reduce((m, s) => Math.min(m, s.pings - (s.pingsAtMark ?? 0)), Infinity),
         totalPings: sockets.reduce((n, s) => n + s.pings, 0),
       });
     } else if (msg.cmd === 'close') {

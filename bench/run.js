@@ -281,14 +281,19 @@ async function startRedis(port) {
   return child;
 }
 
-/** Calls per Redis command so far (INFO commandstats), without the INFO calls of the bench itself. */
-function redisCommandCalls(port) {
-  const text = execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'INFO', 'commandstats'], { encoding: 'utf8' });
+/**
+ * Calls per Redis command so far (INFO commandstats, without the INFO calls of the bench itself),
+ * and the bytes Redis has read and written. Commands a Lua script runs (redis.call) count as calls
+ * of their own, besides the EVALSHA: these are the commands Redis executes, not round trips.
+ */
+function redisCounters(port) {
+  const text = execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'INFO', 'stats', 'commandstats'], { encoding: 'utf8' });
   const calls = {};
   for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
     if (match[1] !== 'info') calls[match[1]] = Number(match[2]);
   }
-  return calls;
+  const stat = (name) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  return { calls, netBytes: stat('total_net_input_bytes') + stat('total_net_output_bytes') };
 }
 
 async function health(port) {
@@ -330,6 +335,7 @@ function summarize(results, durationMs) {
     return sorted.at(-1)[0];
   };
   return {
+    sent,
     offeredPerS: Math.round(sent / (durationMs / 1000)),
     deliveredPerS: Math.round(received / (durationMs / 1000)),
     received,
@@ -451,10 +457,10 @@ async function openSystem(system, ctx) {
     const measure = async (ratePerDriver, durationMs) => {
       const split0 = cpuOf(processes);
       const gcpu0 = generators.map((g) => cpuSeconds(g.pid));
-      const redis0 = redisPort ? redisCommandCalls(redisPort) : undefined;
+      const redis0 = redisPort ? redisCounters(redisPort) : undefined;
       const results = await Promise.all(generators.map((g) => ask(g, { cmd: 'run', ratePerDriver, durationMs }, 'result')));
       const split1 = cpuOf(processes);
-      const redis1 = redisPort ? redisCommandCalls(redisPort) : undefined;
+      const redis1 = redisPort ? redisCounters(redisPort) : undefined;
       const wallS = durationMs / 1000 + 1;
       const summary = summarize(results, durationMs);
       const used = processes.map((p, i) => ({ name: p.name, user: split1[i].user - split0[i].user, system: split1[i].system - split0[i].system }));
@@ -472,14 +478,16 @@ async function openSystem(system, ctx) {
       if (redis0) {
         const byCommand = {};
         let total = 0;
-        for (const [command, calls] of Object.entries(redis1)) {
-          const delta = calls - (redis0[command] ?? 0);
+        for (const [command, calls] of Object.entries(redis1.calls)) {
+          const delta = calls - (redis0.calls[command] ?? 0);
           if (delta > 0) byCommand[command] = delta;
           total += delta;
         }
+        // Per fix SENT: what a fix costs Redis does not depend on whether it arrived in time.
         summary.redisCommands = total;
-        summary.redisCommandsPerFix = summary.received === 0 ? NaN : Math.round((total / summary.received) * 1000) / 1000;
+        summary.redisCommandsPerFix = summary.sent === 0 ? NaN : Math.round((total / summary.sent) * 1000) / 1000;
         summary.redisCommandsByName = byCommand;
+        summary.redisNetBytesPerFix = summary.sent === 0 ? NaN : Math.round((redis1.netBytes - redis0.netBytes) / summary.sent);
       }
       summary.generatorCpuPct = Math.round((generators.reduce((s, g, i) => s + cpuSeconds(g.pid) - gcpu0[i], 0) / wallS) * 100);
       // Other work on the machine shows up as latency: record how busy it was.
@@ -612,7 +620,7 @@ async function runHeld(ctx) {
     await sleep(3_000);
     const heldAfterConnect = await Promise.all(nodes.map(socketsOf));
     const rssIdle = nodes.map((p) => rssBytes(p.child.pid));
-    const status0 = await Promise.all(generators.map((g) => ask(g, { cmd: 'status' }, 'status')));
+    const status0 = await Promise.all(generators.map((g) => ask(g, { cmd: 'status', mark: true }, 'status')));
     const pings0 = status0.reduce((n, s) => n + s.totalPings, 0);
     log(`bench: held: ${heldAfterConnect.reduce((a, b) => a + b, 0)} sockets held (${nodes.map((p, i) => `${p.name} ${heldAfterConnect[i]}`).join(', ')}) after ${connectS.toFixed(1)} s, ${failures} failed`);
     // A socket that missed a pong is terminated at the next tick: three intervals show the
@@ -649,7 +657,8 @@ async function runHeld(ctx) {
       clientSide: {
         open,
         closed: status1.reduce((n, s) => n + s.closed, 0),
-        minPingsPerOpenSocket: Math.min(...status1.map((s) => s.minPings ?? Infinity)),
+        // Pings each open socket answered during the wait (null: none open).
+        minPingsPerOpenSocket: Math.min(...status1.map((s) => s.minPingsSinceMark ?? Infinity)),
         pingsDuringWait: status1.reduce((n, s) => n + s.totalPings, 0) - pings0,
       },
     };
@@ -673,7 +682,7 @@ function printHeld(report) {
     console.log(`${p.name} (${p.mode}): ${p.socketsAfterConnect} sockets after connect, ${p.socketsAfterWait} after ${report.waitedMs / 1000} s; RSS ${p.rssBeforeMiB.toFixed(0)} -> ${p.rssIdleMiB.toFixed(0)} MiB (${p.rssAfterWaitMiB.toFixed(0)} after the wait) = ${p.perSocketKiB.toFixed(1)} KiB/socket (${p.perSocketKiBAfterWait.toFixed(1)} after the wait); open-file limit ${p.openFileLimit}`);
   }
   const c = report.clientSide;
-  console.log(`held after ${report.waitedMs / 1000} s: ${heldNow} (server side), ${c.open} open / ${c.closed} closed (client side); every open socket answered >= ${c.minPingsPerOpenSocket} ping(s), ${c.pingsDuringWait} pings during the wait`);
+  console.log(`held after ${report.waitedMs / 1000} s: ${heldNow} (server side), ${c.open} open / ${c.closed} closed (client side); during the wait every open socket answered >= ${c.minPingsPerOpenSocket} ping(s), ${c.pingsDuringWait} pings in all`);
   console.log(`target: 30,000 idle authenticated sockets over 2 workers, heartbeats on: ${heldNow >= 30_000 && c.closed === 0 && c.minPingsPerOpenSocket >= 1 ? 'met' : 'NOT met'}`);
 }
 
@@ -774,7 +783,8 @@ function stepsAt(run, rate) {
  * rounds of CPU per delivered fix (cluster: both nodes + Redis), Redis commands per fix, p99.
  */
 function clusterReport(serviceRuns, clusterRuns) {
-  const rates = [...new Set([...serviceRuns, ...clusterRuns].flatMap((r) => [r.steady, ...r.saturation].map((s) => Math.round(s.offeredPerS / 500) * 500)))].sort((a, b) => a - b);
+  // The nominal rates: the steady phase (1 fix/s per driver) and the steps of the climb.
+  const rates = [...new Set([pairs, ...steps])].sort((a, b) => a - b);
   const at = (runs, rate, pick) => median(runs.flatMap((r) => stepsAt(r, rate).map(pick)).filter((v) => Number.isFinite(v)));
   const byRate = rates.map((rate) => {
     const service = { samples: serviceRuns.flatMap((r) => stepsAt(r, rate)).length, cpuUsPerFix: at(serviceRuns, rate, (s) => s.serverCpuUsPerFix), p99Ms: at(serviceRuns, rate, (s) => s.p99Ms), deliveredRatio: at(serviceRuns, rate, (s) => s.deliveredRatio) };
@@ -785,8 +795,9 @@ function clusterReport(serviceRuns, clusterRuns) {
       cpuUsPerFix: at(clusterRuns, rate, (s) => s.serverCpuUsPerFix),
       cpuUsPerFixByProcess: Object.fromEntries(names.map((n) => [n, at(clusterRuns, rate, (s) => s.cpuUsPerFixByProcess?.[n])])),
       redisCommandsPerFix: at(clusterRuns, rate, (s) => s.redisCommandsPerFix),
+      redisNetBytesPerFix: at(clusterRuns, rate, (s) => s.redisNetBytesPerFix),
       redisCommandsPerFixByName: Object.fromEntries(
-        [...new Set(clusterSteps.flatMap((s) => Object.keys(s.redisCommandsByName ?? {})))].map((c) => [c, at(clusterRuns, rate, (s) => (s.redisCommandsByName?.[c] ?? 0) / s.received)]),
+        [...new Set(clusterSteps.flatMap((s) => Object.keys(s.redisCommandsByName ?? {})))].map((c) => [c, at(clusterRuns, rate, (s) => (s.redisCommandsByName?.[c] ?? 0) / s.sent)]),
       ),
       p99Ms: at(clusterRuns, rate, (s) => s.p99Ms),
       deliveredRatio: at(clusterRuns, rate, (s) => s.deliveredRatio),
@@ -816,7 +827,7 @@ function printCluster(c) {
   const at = c.at5000;
   if (at) {
     const cmds = Object.entries(at.cluster.redisCommandsPerFixByName).filter(([, v]) => v >= 0.005).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f(v, 2)}`).join(', ');
-    console.log(`at 5,000 fixes/s: Redis commands per fix ${f(at.cluster.redisCommandsPerFix, 2)} (${cmds}); cross-node p99 ${at.cluster.p99Ms} ms (target < 50 ms: ${at.cluster.p99Ms < 50 ? 'met' : 'NOT met'}); CPU per fix ${f(at.cpuRatio, 2)}x the single node's (target <= 1.5x: ${at.cpuRatio <= 1.5 ? 'met' : 'NOT met'})`);
+    console.log(`at 5,000 fixes/s: Redis commands per fix sent ${f(at.cluster.redisCommandsPerFix, 2)} (${cmds}; inner commands of scripts included), ${f(at.cluster.redisNetBytesPerFix, 0)} bytes in + out of Redis per fix; cross-node p99 ${at.cluster.p99Ms} ms (target < 50 ms: ${at.cluster.p99Ms < 50 ? 'met' : 'NOT met'}); CPU per fix ${f(at.cpuRatio, 2)}x the single node's (target <= 1.5x: ${at.cpuRatio <= 1.5 ? 'met' : 'NOT met'})`);
   } else {
     console.log('no step at 5,000 fixes/s: add 5000 to --rates (or --pairs 5000 for the steady phase)');
   }
