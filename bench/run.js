@@ -468,6 +468,8 @@ async function openSystem(system, ctx) {
       const perFix = (seconds) => (summary.received === 0 ? NaN : Math.round(((seconds * 1e6) / summary.received) * 10) / 10);
       // Percent of one core, all of the system's processes together (cluster: nodes + Redis).
       summary.serverCpuPct = Math.round((serverCpuS / wallS) * 100);
+      summary.serverCpuS = serverCpuS;
+      summary.wallS = wallS;
       // CPU (user + system) of the server(s) per fix delivered: what the saturation ratio follows
       // (docs/performance.md); softirq time of the loopback is not in it. Cluster: nodes + Redis.
       summary.serverCpuUsPerFix = perFix(serverCpuS);
@@ -506,7 +508,9 @@ async function openSystem(system, ctx) {
       perSocketKiB,
       perSocketKiBByNode,
     };
-    return { system, info, measure, close };
+    /** CPU seconds so far of all the system's processes (nodes + Redis). */
+    const cpuTotal = () => cpuOf(processes).reduce((n, c) => n + c.user + c.system, 0);
+    return { system, info, measure, close, cpuTotal };
   } catch (error) {
     await close();
     throw error;
@@ -535,6 +539,13 @@ async function runInterleaved(ctx) {
     let turn = 0;
     const inTurns = (list) => (turn++ % 2 === 0 ? list : [...list].reverse());
     for (let round = 0; round < rounds; round++) {
+      // Idle CPU (sockets connected, no fixes): heartbeats, timers, the cluster's registry. The
+      // cluster report subtracts it to get the marginal CPU of a fix. All systems idle together.
+      const idleMs = quick ? 3_000 : 5_000;
+      const idle0 = handles.map((h) => h.cpuTotal());
+      await sleep(idleMs);
+      const idleCorePct = new Map(handles.map((h, i) => [h, Math.round(((h.cpuTotal() - idle0[i]) / (idleMs / 1000)) * 1000) / 10]));
+      log(`bench: round ${round + 1}: idle CPU (% of a core): ${handles.map((h) => `${h.system} ${idleCorePct.get(h)}`).join(', ')}`);
       const steady = new Map();
       for (const h of inTurns(handles)) {
         steady.set(h, await h.measure(1, steadyMs));
@@ -561,7 +572,7 @@ async function runInterleaved(ctx) {
         if (climbing.size === 0) break;
       }
       for (const h of handles) {
-        runs.push({ ...h.info, round, steady: steady.get(h), saturation: climbs.get(h), saturationPerS: saturationOf(climbs.get(h)) });
+        runs.push({ ...h.info, round, idleCorePct: idleCorePct.get(h), steady: steady.get(h), saturation: climbs.get(h), saturationPerS: saturationOf(climbs.get(h)) });
       }
     }
   } finally {
@@ -785,14 +796,17 @@ function stepsAt(run, rate) {
 function clusterReport(serviceRuns, clusterRuns) {
   // The nominal rates: the steady phase (1 fix/s per driver) and the steps of the climb.
   const rates = [...new Set([pairs, ...steps])].sort((a, b) => a - b);
-  const at = (runs, rate, pick) => median(runs.flatMap((r) => stepsAt(r, rate).map(pick)).filter((v) => Number.isFinite(v)));
+  const at = (runs, rate, pick) => median(runs.flatMap((r) => stepsAt(r, rate).map((s) => pick(s, r))).filter((v) => Number.isFinite(v)));
+  // CPU per fix above the idle CPU of the same round: what one more fix costs.
+  const marginal = (s, r) => (s.received === 0 ? NaN : ((s.serverCpuS - (r.idleCorePct / 100) * s.wallS) * 1e6) / s.received);
   const byRate = rates.map((rate) => {
-    const service = { samples: serviceRuns.flatMap((r) => stepsAt(r, rate)).length, cpuUsPerFix: at(serviceRuns, rate, (s) => s.serverCpuUsPerFix), p99Ms: at(serviceRuns, rate, (s) => s.p99Ms), deliveredRatio: at(serviceRuns, rate, (s) => s.deliveredRatio) };
+    const service = { samples: serviceRuns.flatMap((r) => stepsAt(r, rate)).length, cpuUsPerFix: at(serviceRuns, rate, (s) => s.serverCpuUsPerFix), marginalUsPerFix: at(serviceRuns, rate, marginal), p99Ms: at(serviceRuns, rate, (s) => s.p99Ms), deliveredRatio: at(serviceRuns, rate, (s) => s.deliveredRatio) };
     const clusterSteps = clusterRuns.flatMap((r) => stepsAt(r, rate));
     const names = Object.keys(clusterSteps[0]?.cpuUsPerFixByProcess ?? {});
     const cluster = {
       samples: clusterSteps.length,
       cpuUsPerFix: at(clusterRuns, rate, (s) => s.serverCpuUsPerFix),
+      marginalUsPerFix: at(clusterRuns, rate, marginal),
       cpuUsPerFixByProcess: Object.fromEntries(names.map((n) => [n, at(clusterRuns, rate, (s) => s.cpuUsPerFixByProcess?.[n])])),
       redisCommandsPerFix: at(clusterRuns, rate, (s) => s.redisCommandsPerFix),
       redisNetBytesPerFix: at(clusterRuns, rate, (s) => s.redisNetBytesPerFix),
@@ -802,13 +816,14 @@ function clusterReport(serviceRuns, clusterRuns) {
       p99Ms: at(clusterRuns, rate, (s) => s.p99Ms),
       deliveredRatio: at(clusterRuns, rate, (s) => s.deliveredRatio),
     };
-    return { rate, service, cluster, cpuRatio: cluster.cpuUsPerFix / service.cpuUsPerFix };
+    return { rate, service, cluster, cpuRatio: cluster.cpuUsPerFix / service.cpuUsPerFix, marginalRatio: cluster.marginalUsPerFix / service.marginalUsPerFix };
   }).filter((r) => r.service.samples > 0 || r.cluster.samples > 0);
   return {
     rounds: clusterRuns.length,
     socketsByNode: clusterRuns[0]?.socketsByNode,
     perSocketKiBByNode: clusterRuns[0]?.perSocketKiBByNode.map((_, i) => median(clusterRuns.map((r) => r.perSocketKiBByNode[i]))),
     serviceSockets: serviceRuns[0]?.sockets,
+    idleCorePct: { service: median(serviceRuns.map((r) => r.idleCorePct)), cluster: median(clusterRuns.map((r) => r.idleCorePct)) },
     servicePerSocketKiB: median(serviceRuns.map((r) => r.perSocketKiB)),
     byRate,
     at5000: byRate.find((r) => r.rate === 5_000),
@@ -819,15 +834,16 @@ function printCluster(c) {
   const f = (v, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '-');
   console.log(`\nCluster mode: ${c.socketsByNode?.length ?? 0} nodes + their own redis-server (every fix crosses nodes: driver N on node N mod 2, its customer on the other); medians of ${c.rounds} round(s)`);
   console.log(`sockets held: cluster ${c.socketsByNode?.join(' + ')} (${c.perSocketKiBByNode?.map((k) => f(k)).join(' / ')} KiB/socket); single node ${c.serviceSockets} (${f(c.servicePerSocketKiB)} KiB/socket)`);
-  console.log(`${'fixes/s'.padStart(8)} ${'single us/fix'.padStart(13)} ${'cluster us/fix'.padStart(14)} ${'ratio'.padStart(6)} ${'nodes+redis us/fix'.padStart(24)} ${'redis cmd/fix'.padStart(13)} ${'p99 single'.padStart(10)} ${'p99 cluster'.padStart(11)} ${'delivered'.padStart(10)}`);
+  console.log(`idle CPU (sockets connected, no fixes): single ${f(c.idleCorePct.service)} %, cluster ${f(c.idleCorePct.cluster)} % of a core; "above idle" = CPU per fix without it`);
+  console.log(`${'fixes/s'.padStart(8)} ${'single us/fix'.padStart(13)} ${'cluster us/fix'.padStart(14)} ${'ratio'.padStart(6)} ${'above idle s/c'.padStart(15)} ${'ratio'.padStart(6)} ${'nodes+redis us/fix'.padStart(24)} ${'redis cmd/fix'.padStart(13)} ${'p99 single'.padStart(10)} ${'p99 cluster'.padStart(11)} ${'delivered'.padStart(10)}`);
   for (const r of c.byRate) {
     const parts = Object.entries(r.cluster.cpuUsPerFixByProcess).map(([, v]) => f(v)).join('+');
-    console.log(`${String(r.rate).padStart(8)} ${f(r.service.cpuUsPerFix).padStart(13)} ${f(r.cluster.cpuUsPerFix).padStart(14)} ${f(r.cpuRatio, 2).padStart(6)} ${parts.padStart(24)} ${f(r.cluster.redisCommandsPerFix, 2).padStart(13)} ${String(r.service.p99Ms).padStart(10)} ${String(r.cluster.p99Ms).padStart(11)} ${`${f(r.service.deliveredRatio * 100, 1)}/${f(r.cluster.deliveredRatio * 100, 1)}%`.padStart(10)}`);
+    console.log(`${String(r.rate).padStart(8)} ${f(r.service.cpuUsPerFix).padStart(13)} ${f(r.cluster.cpuUsPerFix).padStart(14)} ${f(r.cpuRatio, 2).padStart(6)} ${`${f(r.service.marginalUsPerFix)}/${f(r.cluster.marginalUsPerFix)}`.padStart(15)} ${f(r.marginalRatio, 2).padStart(6)} ${parts.padStart(24)} ${f(r.cluster.redisCommandsPerFix, 2).padStart(13)} ${String(r.service.p99Ms).padStart(10)} ${String(r.cluster.p99Ms).padStart(11)} ${`${f(r.service.deliveredRatio * 100, 1)}/${f(r.cluster.deliveredRatio * 100, 1)}%`.padStart(10)}`);
   }
   const at = c.at5000;
   if (at) {
     const cmds = Object.entries(at.cluster.redisCommandsPerFixByName).filter(([, v]) => v >= 0.005).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f(v, 2)}`).join(', ');
-    console.log(`at 5,000 fixes/s: Redis commands per fix sent ${f(at.cluster.redisCommandsPerFix, 2)} (${cmds}; inner commands of scripts included), ${f(at.cluster.redisNetBytesPerFix, 0)} bytes in + out of Redis per fix; cross-node p99 ${at.cluster.p99Ms} ms (target < 50 ms: ${at.cluster.p99Ms < 50 ? 'met' : 'NOT met'}); CPU per fix ${f(at.cpuRatio, 2)}x the single node's (target <= 1.5x: ${at.cpuRatio <= 1.5 ? 'met' : 'NOT met'})`);
+    console.log(`at 5,000 fixes/s: Redis commands per fix sent ${f(at.cluster.redisCommandsPerFix, 2)} (${cmds}; inner commands of scripts included), ${f(at.cluster.redisNetBytesPerFix, 0)} bytes in + out of Redis per fix; cross-node p99 ${at.cluster.p99Ms} ms (target < 50 ms: ${at.cluster.p99Ms < 50 ? 'met' : 'NOT met'}); CPU per fix ${f(at.cpuRatio, 2)}x the single node's (target <= 1.5x: ${at.cpuRatio <= 1.5 ? 'met' : 'NOT met'}; above idle ${f(at.marginalRatio, 2)}x)`);
   } else {
     console.log('no step at 5,000 fixes/s: add 5000 to --rates (or --pairs 5000 for the steady phase)');
   }
