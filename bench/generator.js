@@ -68,20 +68,33 @@ async function connectAll() {
     });
   });
   let failures = 0;
+  let retries = 0;
   let next = 0;
   const worker = async () => {
     while (next < jobs.length) {
       const job = jobs[next++];
-      try {
-        await job();
-      } catch (error) {
-        failures += 1;
-        if (failures < 5) process.stderr.write(`generator: ${error.message}\n`);
+      // A refused handshake (e.g. 503 while the database is slow to hand out a connection on a busy
+      // machine) is retried twice after a second, as a real client would; each retry is counted.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await job();
+          break;
+        } catch (error) {
+          if (attempt < 2) {
+            retries += 1;
+            if (retries < 5) process.stderr.write(`generator: ${error.message} (retrying)\n`);
+            await new Promise((r) => setTimeout(r, 1_000));
+            continue;
+          }
+          failures += 1;
+          if (failures < 5) process.stderr.write(`generator: ${error.message}\n`);
+          break;
+        }
       }
     }
   };
   await Promise.all(Array.from({ length: 50 }, worker));
-  return failures;
+  return { failures, retries };
 }
 
 async function waitForAcks(expected, timeoutMs) {
@@ -151,8 +164,8 @@ process.on('message', async (msg) => {
       config = msg.config;
       process.send({ type: 'init' });
     } else if (msg.cmd === 'connect') {
-      const failures = await connectAll();
-      process.send({ type: 'connected', failures });
+      const { failures, retries } = await connectAll();
+      process.send({ type: 'connected', failures, retries });
     } else if (msg.cmd === 'setup') {
       await setup();
       process.send({ type: 'ready', acks, errors });

@@ -437,6 +437,7 @@ async function openSystem(system, ctx) {
     const t0 = Date.now();
     const connected = await Promise.all(generators.map((g) => ask(g, { cmd: 'connect' }, 'connected')));
     const failures = connected.reduce((n, r) => n + r.failures, 0);
+    const retries = connected.reduce((n, r) => n + r.retries, 0);
     const connectS = (Date.now() - t0) / 1000;
     const ready = await Promise.all(generators.map((g) => ask(g, { cmd: 'setup' }, 'ready')));
     const setupErrors = ready.reduce((n, r) => n + r.errors, 0);
@@ -452,7 +453,7 @@ async function openSystem(system, ctx) {
         }));
     const perSocketKiBByNode = nodes.map((_, i) => (rssIdle[i] - rssBefore[i]) / Math.max(1, socketsByNode[i]) / 1024);
     const perSocketKiB = median(perSocketKiBByNode);
-    log(`bench: ${system}: ${sockets} sockets in ${connectS.toFixed(1)} s (${failures} failed, ${setupErrors} setup errors); ${nodes.map((p, i) => `${p.name}: ${socketsByNode[i]} sockets, RSS ${(rssBefore[i] / 2 ** 20).toFixed(0)} -> ${(rssIdle[i] / 2 ** 20).toFixed(0)} MiB = ${perSocketKiBByNode[i].toFixed(1)} KiB/socket`).join('; ')}`);
+    log(`bench: ${system}: ${sockets} sockets in ${connectS.toFixed(1)} s (${failures} failed, ${retries} retried, ${setupErrors} setup errors); ${nodes.map((p, i) => `${p.name}: ${socketsByNode[i]} sockets, RSS ${(rssBefore[i] / 2 ** 20).toFixed(0)} -> ${(rssIdle[i] / 2 ** 20).toFixed(0)} MiB = ${perSocketKiBByNode[i].toFixed(1)} KiB/socket`).join('; ')}`);
 
     const measure = async (ratePerDriver, durationMs) => {
       const split0 = cpuOf(processes);
@@ -502,6 +503,7 @@ async function openSystem(system, ctx) {
       socketsByNode,
       connectS,
       failures,
+      retries,
       setupErrors,
       rssBeforeMiB: rssBefore.reduce((a, b) => a + b, 0) / 2 ** 20,
       rssIdleMiB: rssIdle.reduce((a, b) => a + b, 0) / 2 ** 20,
@@ -624,6 +626,7 @@ async function runHeld(ctx) {
     const connected = await Promise.all(generators.map((g) => ask(g, { cmd: 'connect' }, 'connected')));
     const connectS = (Date.now() - t0) / 1000;
     const failures = connected.reduce((n, r) => n + r.failures, 0);
+    const retries = connected.reduce((n, r) => n + r.retries, 0);
     const socketsOf = async (p) => {
       const c = (await health(p.port)).connections;
       return c.drivers + c.customers + (c.operators ?? 0);
@@ -633,7 +636,7 @@ async function runHeld(ctx) {
     const rssIdle = nodes.map((p) => rssBytes(p.child.pid));
     const status0 = await Promise.all(generators.map((g) => ask(g, { cmd: 'status', mark: true }, 'status')));
     const pings0 = status0.reduce((n, s) => n + s.totalPings, 0);
-    log(`bench: held: ${heldAfterConnect.reduce((a, b) => a + b, 0)} sockets held (${nodes.map((p, i) => `${p.name} ${heldAfterConnect[i]}`).join(', ')}) after ${connectS.toFixed(1)} s, ${failures} failed`);
+    log(`bench: held: ${heldAfterConnect.reduce((a, b) => a + b, 0)} sockets held (${nodes.map((p, i) => `${p.name} ${heldAfterConnect[i]}`).join(', ')}) after ${connectS.toFixed(1)} s, ${failures} failed, ${retries} handshakes retried`);
     // A socket that missed a pong is terminated at the next tick: three intervals show the
     // heartbeat keeps every socket, not just that none has been checked yet.
     const waitMs = 3 * heldHeartbeatMs + 1_000;
@@ -648,6 +651,7 @@ async function runHeld(ctx) {
       requested: ctx.pairList.length * 2,
       connected: ctx.pairList.length * 2 - failures,
       failures,
+      retries,
       connectS,
       heartbeatIntervalMs: heldHeartbeatMs,
       waitedMs: waitMs,
@@ -688,7 +692,7 @@ async function runHeld(ctx) {
 function printHeld(report) {
   const heldNow = report.nodes.reduce((n, p) => n + p.socketsAfterWait, 0);
   console.log(`\nDrivrr realtime: sockets held (${report.requested} idle authenticated sockets over ${report.nodes.length} cluster nodes, heartbeat every ${report.heartbeatIntervalMs} ms)`);
-  console.log(`connected ${report.connected} of ${report.requested} in ${report.connectS.toFixed(1)} s (${report.failures} failed) from ${report.sourceAddresses.join(', ')}, ${report.generators} generator processes`);
+  console.log(`connected ${report.connected} of ${report.requested} in ${report.connectS.toFixed(1)} s (${report.failures} failed, ${report.retries} handshakes retried) from ${report.sourceAddresses.join(', ')}, ${report.generators} generator processes`);
   for (const p of report.nodes) {
     console.log(`${p.name} (${p.mode}): ${p.socketsAfterConnect} sockets after connect, ${p.socketsAfterWait} after ${report.waitedMs / 1000} s; RSS ${p.rssBeforeMiB.toFixed(0)} -> ${p.rssIdleMiB.toFixed(0)} MiB (${p.rssAfterWaitMiB.toFixed(0)} after the wait) = ${p.perSocketKiB.toFixed(1)} KiB/socket (${p.perSocketKiBAfterWait.toFixed(1)} after the wait); open-file limit ${p.openFileLimit}`);
   }
