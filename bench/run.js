@@ -405,6 +405,16 @@ function cpuOf(processes) {
 }
 
 /**
+ * Read-like and write-like system calls a process has made so far (/proc/<pid>/io syscr, syscw):
+ * on this VM a loopback syscall costs ~10-20 us, so they explain much of the CPU per fix.
+ */
+function syscallsOf(pid) {
+  const text = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const field = (name) => Number(new RegExp(`^${name}: (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  return { reads: field('syscr'), writes: field('syscw') };
+}
+
+/**
  * Starts one system and its generators, connects every socket through the handshake and measures
  * idle RSS per socket. Returns a handle: info (what the set-up measured), measure() runs one load
  * step, close() stops it all.
@@ -457,10 +467,12 @@ async function openSystem(system, ctx) {
 
     const measure = async (ratePerDriver, durationMs) => {
       const split0 = cpuOf(processes);
+      const sys0 = processes.map((p) => syscallsOf(p.child.pid));
       const gcpu0 = generators.map((g) => cpuSeconds(g.pid));
       const redis0 = redisPort ? redisCounters(redisPort) : undefined;
       const results = await Promise.all(generators.map((g) => ask(g, { cmd: 'run', ratePerDriver, durationMs }, 'result')));
       const split1 = cpuOf(processes);
+      const sys1 = processes.map((p) => syscallsOf(p.child.pid));
       const redis1 = redisPort ? redisCounters(redisPort) : undefined;
       const wallS = durationMs / 1000 + 1;
       const summary = summarize(results, durationMs);
@@ -478,6 +490,10 @@ async function openSystem(system, ctx) {
       if (processes.length > 1) {
         summary.cpuUsPerFixByProcess = Object.fromEntries(used.map((u) => [u.name, perFix(u.user + u.system)]));
       }
+      // Per fix sent: reads / writes (system calls) of each process.
+      summary.syscallsPerFixByProcess = Object.fromEntries(
+        processes.map((p, i) => [p.name, summary.sent === 0 ? null : { reads: Math.round(((sys1[i].reads - sys0[i].reads) / summary.sent) * 100) / 100, writes: Math.round(((sys1[i].writes - sys0[i].writes) / summary.sent) * 100) / 100 }]),
+      );
       if (redis0) {
         const byCommand = {};
         let total = 0;
