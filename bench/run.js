@@ -836,6 +836,15 @@ function clusterReport(serviceRuns, clusterRuns) {
       p99Ms: at(clusterRuns, rate, (s) => s.p99Ms),
       deliveredRatio: at(clusterRuns, rate, (s) => s.deliveredRatio),
     };
+    const syscalls = (runs, name) => {
+      const reads = at(runs, rate, (s) => s.syscallsPerFixByProcess?.[name]?.reads);
+      const writes = at(runs, rate, (s) => s.syscallsPerFixByProcess?.[name]?.writes);
+      return reads + writes;
+    };
+    service.syscallsPerFix = syscalls(serviceRuns, 'server');
+    cluster.syscallsPerFix = names.reduce((n, name) => n + syscalls(clusterRuns, name), 0);
+    cluster.userUsPerFix = at(clusterRuns, rate, (s) => s.serverUserUsPerFix);
+    service.userUsPerFix = at(serviceRuns, rate, (s) => s.serverUserUsPerFix);
     return { rate, service, cluster, cpuRatio: cluster.cpuUsPerFix / service.cpuUsPerFix, marginalRatio: cluster.marginalUsPerFix / service.marginalUsPerFix };
   }).filter((r) => r.service.samples > 0 || r.cluster.samples > 0);
   return {
@@ -863,6 +872,7 @@ function printCluster(c) {
   const at = c.at5000;
   if (at) {
     const cmds = Object.entries(at.cluster.redisCommandsPerFixByName).filter(([, v]) => v >= 0.005).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f(v, 2)}`).join(', ');
+    console.log(`at 5,000 fixes/s: user part of the CPU per fix: single ${f(at.service.userUsPerFix)}, cluster ${f(at.cluster.userUsPerFix)} us; system calls (read + write) per fix sent: single ${f(at.service.syscallsPerFix, 2)}, cluster (nodes + Redis) ${f(at.cluster.syscallsPerFix, 2)}`);
     console.log(`at 5,000 fixes/s: Redis commands per fix sent ${f(at.cluster.redisCommandsPerFix, 2)} (${cmds}; inner commands of scripts included), ${f(at.cluster.redisNetBytesPerFix, 0)} bytes in + out of Redis per fix; cross-node p99 ${at.cluster.p99Ms} ms (target < 50 ms: ${at.cluster.p99Ms < 50 ? 'met' : 'NOT met'}); CPU per fix ${f(at.cpuRatio, 2)}x the single node's (target <= 1.5x: ${at.cpuRatio <= 1.5 ? 'met' : 'NOT met'}; above idle ${f(at.marginalRatio, 2)}x)`);
   } else {
     console.log('no step at 5,000 fixes/s: add 5000 to --rates (or --pairs 5000 for the steady phase)');
