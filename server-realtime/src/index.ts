@@ -4,3 +4,4 @@ export { realtimeModules, type FeatureModuleDeps, type RealtimeModuleFactory } f
 export type * from './ws/contracts.js';
 export { SystemClock, VirtualClock, type Clock, type RideClock, type Scheduler } from './rides/clock.js';
 export type { Clock as SessionClock } from './ws/clock.js';
+export { deleteKeysWithPrefix } from './cluster/redis.js';

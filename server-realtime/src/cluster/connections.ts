@@ -78,10 +78,9 @@ export class ClusterConnections implements RemoteSessions {
     return this.seats.get(userId)?.node;
   }
 
-  /** Nodes died: their seats go (their apps reconnect somewhere and are seated again). */
-  forgetNodes(dead: ReadonlySet<string>): void {
-    if (dead.size === 0) return;
-    for (const [userId, seat] of this.seats) if (dead.has(seat.node)) this.seats.delete(userId);
+  /** Seats on nodes that are no longer live go (their apps reconnect somewhere and are seated again). */
+  keepNodes(live: ReadonlySet<string>): void {
+    for (const [userId, seat] of this.seats) if (!live.has(seat.node)) this.seats.delete(userId);
   }
 
   private seated(userId: string, nodeId: string, at: number, replace = true): void {
@@ -90,8 +89,10 @@ export class ClusterConnections implements RemoteSessions {
     if (localAt !== undefined) {
       // The newer login wins (ties: the higher node id), wherever each landed.
       if (localAt > at || (localAt === at && this.node.id > nodeId)) return;
-      if (replace) this.local?.evict(userId);
-      else return;
+      if (!replace) return;
+      this.local?.evict(userId);
+      // The replaced socket's close does not detach it (it is no longer current): unlist it here.
+      this.node.redis.hdel(this.node.keys.users(this.node.id), userId).catch((error: unknown) => this.node.failed(error, 'evict'));
     }
     const known = this.seats.get(userId);
     if (known && known.connectedAt > at) return;

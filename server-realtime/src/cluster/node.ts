@@ -47,6 +47,8 @@ export class ClusterNode {
   private hooks: ClusterNodeHooks | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readySeen = false;
+  private beats = 0;
+  private resyncing = false;
   private stopped = false;
   private live = new Set<string>();
   /** Commands that failed since the last success (for logs: one line per outage, not per fix). */
@@ -90,7 +92,7 @@ export class ClusterNode {
     this.redis.on('ready', () => {
       if (!this.readySeen || this.stopped) return;
       this.logger.warn({ node: this.id }, 'Redis is back: re-writing this node\'s state');
-      void this.resync();
+      void this.heartbeat().then(() => this.resync());
     });
     this.readySeen = true;
     await this.heartbeat();
@@ -163,8 +165,16 @@ export class ClusterNode {
     const now = Date.now();
     const entry: RegistryEntry = { id: this.id, url: this.url, connections: this.hooks.connections(), lastSeenAt: now };
     try {
-      const all = await this.redis.hset(this.keys.nodes, this.id, JSON.stringify(entry)).then(() => this.redis.hgetall(this.keys.nodes));
+      const created = await this.redis.hset(this.keys.nodes, this.id, JSON.stringify(entry));
+      const all = await this.redis.hgetall(this.keys.nodes);
       this.failing = false;
+      if (created === 1 && this.beats > 0 && !this.resyncing) {
+        // Our entry was gone: another node found us silent too long (a stall, a partition) and
+        // handed our drivers the grace, or Redis lost its data. Take everything back.
+        this.logger.warn({ node: this.id }, 'cluster: this node had been declared dead; re-announcing its sockets and drivers');
+        void this.resync();
+      }
+      this.beats += 1;
       const deadBefore = now - this.config.deadAfterMs;
       const live = new Set<string>();
       const dead = new Set<string>();
@@ -187,15 +197,15 @@ export class ClusterNode {
   }
 
   private async resync(): Promise<void> {
-    for (const step of this.resyncSteps) {
-      try {
-        await step();
-      } catch (error) {
-        this.failed(error, 'resync');
-        return;
-      }
+    if (this.resyncing) return;
+    this.resyncing = true;
+    try {
+      for (const step of this.resyncSteps) await step();
+    } catch (error) {
+      this.failed(error, 'resync');
+    } finally {
+      this.resyncing = false;
     }
-    await this.heartbeat();
   }
 
   private received(message: string): void {

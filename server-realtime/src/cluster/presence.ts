@@ -157,7 +157,8 @@ export class ClusterPresence implements PresenceReplica {
       hits.forEach(([driverId, dist, [lng, lat]], i) => {
         const [error, fields] = states[i] ?? [null, null];
         const [activity, bg, node] = (error ? [] : (fields as (string | null)[])) as (string | null)[];
-        if (activity !== 'idle' || bg === '1' || node === null || node === '') return;
+        // Like single mode, a driver in the reconnect grace (orphaned by a dead node too) stays offerable.
+        if (activity !== 'idle' || bg === '1' || node === null) return;
         found.push({ driverId, distanceM: Number(dist), location: { lat: Number(lat), lng: Number(lng) } });
       });
       if (found.length >= limit || hits.length < count) return found.slice(0, limit);
@@ -206,10 +207,11 @@ export class ClusterPresence implements PresenceReplica {
 
   /** After a Redis restart: this node's drivers again (their grace timers keep running here). */
   private async rewrite(): Promise<void> {
-    if (!this.index) return;
-    for (const info of this.index.all()) {
-      if (this.index.getLocal(info.driverId) !== info) continue;
+    const index = this.index;
+    if (!index) return;
+    for (const info of index.localDrivers()) {
       this.online(info);
+      if (index.inGrace(info.driverId)) this.graceStarted(info.driverId, Date.now() + this.node.graceMs);
     }
   }
 }

@@ -5,7 +5,7 @@
  */
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { HealthRealtime, LocationBatchAccepted, LocationBatchBody, TrackView } from '@drivrr/shared/protocol';
+import { HealthRealtime, LiveRealtime, LocationBatchAccepted, LocationBatchBody, TrackView } from '@drivrr/shared/protocol';
 import { errorResponses, generateOpenApiDocument, jsonContent } from '@drivrr/shared/openapi';
 
 export function buildRealtimeOpenApiDocument(version: string) {
@@ -70,12 +70,21 @@ export function buildRealtimeOpenApiDocument(version: string) {
     method: 'get',
     path: '/api/health',
     tags: ['health'],
-    summary: 'Liveness, connection counts and database reachability',
-    description: 'Runs `SELECT 1` with a one-second deadline on every call. 503 (same body, status "degraded") while the database does not answer; the service keeps running and recovers by itself.',
+    summary: 'Connection counts, database and (cluster) Redis reachability, and the nodes of the cluster',
+    description:
+      'Runs `SELECT 1` (and, in a cluster, a Redis PING) with a one-second deadline on every call. 503 (same body, status "degraded") while the database, or in cluster mode Redis, does not answer; the service keeps running and recovers by itself. `node` names this process (`mode` "single" without REDIS_URL, "cluster" with it); `cluster.nodes` lists every live node of the registry in Redis (heartbeat within CLUSTER_NODE_DEAD_MS) with its own connection counts, while the top-level `connections` are this node\'s.',
     responses: {
       200: jsonContent(HealthRealtime, 'healthy'),
-      503: jsonContent(HealthRealtime, 'degraded: the database does not answer'),
+      503: jsonContent(HealthRealtime, 'degraded: the database (or, in a cluster, Redis) does not answer'),
     },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/live',
+    tags: ['health'],
+    summary: 'The process runs (for proxies and orchestrators)',
+    description: 'Always 200 while the process serves HTTP, whatever the database or Redis: a Redis outage must not take every node out of a load balancer\'s rotation. Use /api/health for readiness and alerts.',
+    responses: { 200: jsonContent(LiveRealtime, 'the process runs') },
   });
   registry.registerPath({
     method: 'get',
@@ -106,7 +115,7 @@ export function buildRealtimeOpenApiDocument(version: string) {
     title: 'Drivrr realtime service (HTTP)',
     version,
     description:
-      'The HTTP routes of the realtime service. Its WebSocket (`/ws`) is described by the AsyncAPI document at `/api/docs/asyncapi.json`; both are drawn for people at `/api/docs`. Planned (contract 1.1), not served yet: `GET /api/live`.',
+      'The HTTP routes of the realtime service. Its WebSocket (`/ws`) is described by the AsyncAPI document at `/api/docs/asyncapi.json`; both are drawn for people at `/api/docs`.',
     tags: {
       health: 'Is the service up, how many sockets, can it reach its database?',
       metrics: 'Prometheus scraping.',
@@ -116,6 +125,7 @@ export function buildRealtimeOpenApiDocument(version: string) {
     },
     operationIds: {
       'get /api/health': 'getRealtimeHealth',
+      'get /api/live': 'getRealtimeLive',
       'get /metrics': 'getMetrics',
       'get /api/docs/openapi.json': 'getOpenApiDocument',
       'get /api/docs/asyncapi.json': 'getAsyncApiDocument',

@@ -107,6 +107,11 @@ export class DriverPresenceIndex implements DriverPresence, PresenceEvents {
     return this.localValues();
   }
 
+  /** This node's own drivers (cluster mode: those whose socket or fixes are here). */
+  localDrivers(): Iterable<DriverPresenceInfo> {
+    return this.localValues();
+  }
+
   private *localValues(): Iterable<DriverPresenceInfo> {
     for (const p of this.grid.values()) yield p.value;
   }

@@ -155,7 +155,7 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
       driversEnded: (driverIds) => {
         for (const driverId of driverIds) this.presence.announceOffline(driverId);
       },
-      nodesGone: (dead) => cluster.connections.forgetNodes(dead),
+      nodesGone: (_dead, live) => cluster.connections.keepNodes(live),
     });
     await cluster.connections.load();
     await cluster.follows.load();

@@ -87,9 +87,9 @@ export class WsTestClient {
   }
 
   /** Sends `{type, id, data}` and resolves with the ack's data, or rejects with a RemoteError. */
-  request<R = unknown>(type: string, data: unknown, timeoutMs = 5_000): Promise<R> {
+  request<R = unknown>(type: string, data: unknown, timeoutMs = 5_000, messageId?: string): Promise<R> {
     nextId += 1;
-    const id = `t${process.pid}-${nextId}`;
+    const id = messageId ?? `t${process.pid}-${nextId}`;
     const answer = new Promise<Frame>((resolve, reject) => {
       const match = (f: Frame) => f.id === id && (f.type === 'ack' || f.type === 'error');
       const timer = setTimeout(() => reject(new Error(`no answer to ${type} within ${timeoutMs} ms`)), timeoutMs);
