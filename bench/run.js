@@ -10,7 +10,13 @@
  *    (bench/generator.js) pinned to CPU 1; N drivers + N customers connect through the real
  *    handshake, drivers go online, each customer follows one driver; idle RSS per socket; a steady
  *    phase at 1 fix/s per driver; then rising offered rates until p99 >= 100 ms (saturation).
+ *    System `cluster` (`--systems service,cluster`): its own redis-server on a spare port and 2
+ *    service nodes on it, every fix crossing nodes; CPU per fix counts both nodes and Redis, plus
+ *    Redis commands and bytes per fix (docs/performance.md, "Cluster mode").
  * 4. Everything is stopped and the database dropped, whatever happens. Bounded in time.
+ *
+ * `--held N` instead: N idle authenticated sockets over the 2 nodes of a cluster, from several
+ * 127.0.0.x source addresses; sockets held, RSS per socket per node, heartbeats kept them alive.
  */
 import { fork, spawn, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
