@@ -10,22 +10,43 @@ import type { DriverPresenceIndex, PresenceReplica } from '../presence/driver-pr
 import type { DriverActivity, DriverPresenceInfo, NearbyDriver } from '../ws/contracts.js';
 import type { ClusterNode } from './node.js';
 
-/** How a DriverPresenceInfo is written to and read from the driver's hash (one line per field). */
+/**
+ * How a DriverPresenceInfo is written to and read from the driver's hash. Location, heading, time
+ * and activity have fields of their own (the per-fix script writes them); any other field of the
+ * info (e.g. a vehicle type set at driver.online) is stored as JSON under its own name by
+ * driver.online and read back as it was: adding a field to DriverPresenceInfo needs no line here.
+ */
+const OWN_FIELDS = new Set(['driverId', 'location', 'heading', 'activity', 'updatedAt']);
+/** Hash fields that belong to the cluster's bookkeeping, not to the info. */
+const BOOKKEEPING = new Set(['lat', 'lng', 'heading', 'activity', 'updatedAt', 'node', 'grace', 'bg', 'previousNode']);
+
 const presenceFields = {
+  /** Every field but `activity` (driver.online keeps an activity already set). */
   write(info: DriverPresenceInfo): string[] {
-    return ['lat', String(info.location.lat), 'lng', String(info.location.lng), 'heading', info.heading === null ? '' : String(info.heading), 'updatedAt', String(info.updatedAt)];
+    const pairs = ['lat', String(info.location.lat), 'lng', String(info.location.lng), 'heading', info.heading === null ? '' : String(info.heading), 'updatedAt', String(info.updatedAt)];
+    for (const [name, value] of Object.entries(info)) if (!OWN_FIELDS.has(name) && value !== undefined) pairs.push(name, JSON.stringify(value));
+    return pairs;
   },
   read(driverId: string, hash: Record<string, string>): DriverPresenceInfo | undefined {
     const lat = Number(hash.lat);
     const lng = Number(hash.lng);
-    if (!Number.isFinite(lat) || !Number.isFinite(lng)) return undefined;
-    return {
+    if (hash.lat === undefined || !Number.isFinite(lat) || !Number.isFinite(lng)) return undefined;
+    const info: DriverPresenceInfo & Record<string, unknown> = {
       driverId,
       location: { lat, lng },
       heading: hash.heading === undefined || hash.heading === '' ? null : Number(hash.heading),
       activity: hash.activity === 'on_ride' ? 'on_ride' : 'idle',
       updatedAt: Number(hash.updatedAt) || 0,
     };
+    for (const [name, raw] of Object.entries(hash)) {
+      if (BOOKKEEPING.has(name) || OWN_FIELDS.has(name)) continue;
+      try {
+        info[name] = JSON.parse(raw) as unknown;
+      } catch {
+        // A field this version cannot read (written by a newer node): left out.
+      }
+    }
+    return info;
   },
 };
 
@@ -151,14 +172,16 @@ export class ClusterPresence implements PresenceReplica {
     for (;;) {
       const hits = (await redis.geosearch(keys.geo, 'FROMLONLAT', point.lng, point.lat, 'BYRADIUS', radiusM, 'm', 'ASC', 'COUNT', count, 'WITHDIST', 'WITHCOORD')) as [string, string, [string, string]][];
       const pipeline = redis.pipeline();
-      for (const [driverId] of hits) pipeline.hmget(keys.driver(driverId), 'activity', 'bg', 'node');
-      const states = (await pipeline.exec()) ?? [];
+      for (const [driverId] of hits) pipeline.hgetall(keys.driver(driverId));
+      const rows = (await pipeline.exec()) ?? [];
       const found: NearbyDriver[] = [];
       hits.forEach(([driverId, dist, [lng, lat]], i) => {
-        const [error, fields] = states[i] ?? [null, null];
-        const [activity, bg, node] = (error ? [] : (fields as (string | null)[])) as (string | null)[];
+        const [error, hash] = rows[i] ?? [null, null];
+        if (error || !hash) return;
+        const fields = hash as Record<string, string>;
+        const info = presenceFields.read(driverId, fields);
         // Like single mode, a driver in the reconnect grace (orphaned by a dead node too) stays offerable.
-        if (activity !== 'idle' || bg === '1' || node === null) return;
+        if (!info || info.activity !== 'idle' || fields.bg === '1' || fields.node === undefined) return;
         found.push({ driverId, distanceM: Number(dist), location: { lat: Number(lat), lng: Number(lng) } });
       });
       if (found.length >= limit || hits.length < count) return found.slice(0, limit);
