@@ -12,6 +12,8 @@ import type { ClusterNode } from './node.js';
 export class ClusterFollows implements FollowsReplica {
   private fanout: LocationFanout | undefined;
   private deliverHere: ((followerId: string, driverId: string, frame: string) => void) | undefined;
+  /** Locations for other nodes gathered in this event-loop turn, per node. */
+  private outgoing: Map<string, string[]> | undefined;
 
   constructor(
     private readonly node: ClusterNode,
@@ -22,6 +24,7 @@ export class ClusterFollows implements FollowsReplica {
       this.fanout.applyRemote(followerId as string, driverId as string, source === 'client' || source === 'module' ? source : null);
     });
     node.on('L', ([, driverId, followerId, frame]) => this.deliverHere?.(followerId as string, driverId as string, frame as string));
+    node.on('M', ([message]) => this.receiveBatch(message as string));
     node.onResync(() => this.rewrite());
   }
 
@@ -47,10 +50,39 @@ export class ClusterFollows implements FollowsReplica {
     this.node.broadcast(`W|${followerId}|${driverId}|${source ?? ''}`);
   }
 
-  /** A follower not connected here: its node gets the frame (dropped when it is connected nowhere). */
+  /**
+   * A follower not connected here: its node gets the frame (dropped when it is connected nowhere).
+   * The locations of one event-loop turn go to each node as one message (`M`, newline-separated `L`
+   * lines: frames are JSON, which never holds a raw newline).
+   */
   deliverElsewhere(followerId: string, driverId: string, frame: string): void {
     const nodeId = this.connections.nodeOf(followerId);
-    if (nodeId !== undefined) this.node.toNode(nodeId, `L|${driverId}|${followerId}|${frame}`);
+    if (nodeId === undefined) return;
+    const batches = (this.outgoing ??= new Map());
+    const line = `L|${driverId}|${followerId}|${frame}`;
+    const batch = batches.get(nodeId);
+    if (batch === undefined) batches.set(nodeId, [line]);
+    else batch.push(line);
+    if (batches.size === 1 && batch === undefined) setImmediate(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    const batches = this.outgoing;
+    this.outgoing = undefined;
+    if (!batches) return;
+    for (const [nodeId, lines] of batches) this.node.toNode(nodeId, lines.length === 1 ? (lines[0] as string) : `M\n${lines.join('\n')}`);
+  };
+
+  private receiveBatch(message: string): void {
+    let start = message.indexOf('\n') + 1;
+    while (start > 0 && start < message.length) {
+      const end = message.indexOf('\n', start);
+      const line = end < 0 ? message.slice(start) : message.slice(start, end);
+      const first = line.indexOf('|', 2);
+      const second = line.indexOf('|', first + 1);
+      if (line.startsWith('L|') && first > 0 && second > 0) this.deliverHere?.(line.slice(first + 1, second), line.slice(2, first), line.slice(second + 1));
+      start = end < 0 ? message.length : end + 1;
+    }
   }
 
   private async rewrite(): Promise<void> {

@@ -209,19 +209,18 @@ export class ClusterNode {
   }
 
   private received(message: string): void {
-    const fields = splitMessage(message);
-    const handler = this.handlers.get(fields[0] ?? '');
+    const handler = this.handlers.get(message[0] ?? '');
     if (!handler) return;
     try {
-      handler(fields);
+      handler(splitMessage(message));
     } catch (error) {
-      this.logger.error({ err: error, tag: fields[0] }, 'cluster: handling a message from another node failed');
+      this.logger.error({ err: error, tag: message[0] }, 'cluster: handling a message from another node failed');
     }
   }
 }
 
-/** Field counts per tag: the last field takes the rest of the message (it may contain `|`). */
-const FIELD_COUNTS: Record<string, number> = { F: 4, L: 4, X: 2, V: 3, A: 4, D: 4, W: 4 };
+/** Field counts per tag: the last field takes the rest of the message (it may contain `|`); `M` is a batch, handed over whole. */
+const FIELD_COUNTS: Record<string, number> = { F: 4, L: 4, X: 2, V: 3, A: 4, D: 4, W: 4, M: 1 };
 
 function splitMessage(message: string): string[] {
   const count = FIELD_COUNTS[message[0] ?? ''] ?? 1;

@@ -62,6 +62,8 @@ export class ClusterPresence implements PresenceReplica {
   private readonly timer: NodeJS.Timeout;
   private readonly claims = new Map<string, Promise<void>>();
   private index: DriverPresenceIndex | undefined;
+  /** Fixes of this event-loop turn, flat: id, lng, lat, heading, updatedAt per fix. */
+  private fixBatch: (string | number)[] | undefined;
 
   constructor(private readonly node: ClusterNode) {
     node.on('X', ([, driverId]) => this.index?.dropCopy(driverId as string));
@@ -91,12 +93,23 @@ export class ClusterPresence implements PresenceReplica {
       .catch((error: unknown) => this.node.failed(error, 'driver online'));
   }
 
+  /**
+   * One fix: queued, and written with the other fixes of this event-loop turn in one script call
+   * (a burst of fixes costs one command, not one each). Never awaited.
+   */
   moved(info: DriverPresenceInfo): void {
-    const { redis, keys, id } = this.node;
-    redis
-      .driverFix(keys.geo, keys.driver(info.driverId), info.driverId, id, info.location.lng, info.location.lat, info.heading === null ? '' : info.heading, info.updatedAt)
-      .catch((error: unknown) => this.node.failed(error, 'driver fix'));
+    const batch = (this.fixBatch ??= []);
+    batch.push(info.driverId, info.location.lng, info.location.lat, info.heading === null ? '' : info.heading, info.updatedAt);
+    if (batch.length === 5) setImmediate(this.flushFixes);
   }
+
+  private readonly flushFixes = (): void => {
+    const batch = this.fixBatch;
+    this.fixBatch = undefined;
+    if (!batch) return;
+    const { redis, keys, id, config } = this.node;
+    redis.driverFixes(keys.geo, config.prefix, id, ...batch).catch((error: unknown) => this.node.failed(error, 'driver fix'));
+  };
 
   background(info: DriverPresenceInfo, graceUntil: number): void {
     const { redis, keys, id } = this.node;
@@ -200,6 +213,16 @@ export class ClusterPresence implements PresenceReplica {
 
   peek(driverId: string): DriverPresenceInfo | undefined {
     return this.picture.get(driverId);
+  }
+
+  /** A driver wherever he is connected, read from Redis (undefined: not online, or Redis away). */
+  async lookup(driverId: string): Promise<DriverPresenceInfo | undefined> {
+    try {
+      return presenceFields.read(driverId, await this.node.redis.hgetall(this.node.keys.driver(driverId)));
+    } catch (error) {
+      this.node.failed(error, 'driver lookup');
+      return undefined;
+    }
   }
 
   /** Reads every online driver of the cluster (only while somebody reads all(): the ops map). */

@@ -51,19 +51,23 @@ export function clusterKeys(prefix: string): ClusterKeys {
  */
 const scripts = {
   /**
-   * One fix of a driver this node owns: GEOADD + the moving fields, only while this node owns the
-   * driver (a swept or taken-over driver must not come back from a late write).
-   * KEYS: geo, d:<id>. ARGV: id, node, lng, lat, heading ('' = keep), updatedAt.
+   * The fixes of one event-loop turn of drivers this node owns: GEOADD + the moving fields of each,
+   * only while this node owns the driver (a swept or taken-over driver must not come back from a
+   * late write). KEYS: geo. ARGV: prefix, node, then per fix: id, lng, lat, heading ('' = keep), updatedAt.
    */
-  driverFix: {
-    numberOfKeys: 2,
+  driverFixes: {
+    numberOfKeys: 1,
     lua: `
-if redis.call('HGET', KEYS[2], 'node') ~= ARGV[2] then return 0 end
-redis.call('GEOADD', KEYS[1], ARGV[3], ARGV[4], ARGV[1])
-if ARGV[5] == '' then
-  redis.call('HSET', KEYS[2], 'lat', ARGV[4], 'lng', ARGV[3], 'updatedAt', ARGV[6])
-else
-  redis.call('HSET', KEYS[2], 'lat', ARGV[4], 'lng', ARGV[3], 'heading', ARGV[5], 'updatedAt', ARGV[6])
+for i = 3, #ARGV, 5 do
+  local key = ARGV[1] .. 'd:' .. ARGV[i]
+  if redis.call('HGET', key, 'node') == ARGV[2] then
+    redis.call('GEOADD', KEYS[1], ARGV[i + 1], ARGV[i + 2], ARGV[i])
+    if ARGV[i + 3] == '' then
+      redis.call('HSET', key, 'lat', ARGV[i + 2], 'lng', ARGV[i + 1], 'updatedAt', ARGV[i + 4])
+    else
+      redis.call('HSET', key, 'lat', ARGV[i + 2], 'lng', ARGV[i + 1], 'heading', ARGV[i + 3], 'updatedAt', ARGV[i + 4])
+    end
+  end
 end
 return 1`,
   },

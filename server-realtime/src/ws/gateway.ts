@@ -364,7 +364,8 @@ export class RealtimeGateway implements TransportHandlers<Identity> {
     router.on('driver.follow', async (ctx, data) => {
       await this.mayFollow(ctx, data.driverId);
       follows.follow(ctx.caller.userId, data.driverId, 'client');
-      const info = presence.get(data.driverId);
+      // Cluster: a driver of another node is read from Redis.
+      const info = presence.getLocal(data.driverId) ?? (this.cluster ? await this.cluster.presence.lookup(data.driverId) : undefined);
       if (info) {
         const session = this.hub.get(ctx.caller.userId);
         // After the ack (queued first by the router), the driver's last known position.

@@ -164,6 +164,10 @@ describe.each(['local', 'redis'] as const)('the ports of the realtime modules (%
       await second.request('ping', {});
       expect(second.frames.filter((f) => f.type === 'driver.location').length).toBe(before);
     });
+    // driver.follow from the app on any node: the driver is reported online, with his last fix.
+    const followed = await second.request('driver.follow', { driverId: driver.id });
+    expect(followed).toMatchObject({ type: 'ack', data: { driverId: driver.id, online: true } });
+    expect((await second.nextOfType('driver.location')).data).toMatchObject({ driverId: driver.id, heading: 3 });
     await driverClient.request('driver.offline', {});
     await Promise.all([driverClient.close(), second.close()]);
   });
