@@ -60,8 +60,10 @@ export async function checkService(service: ServiceHealth['service'], baseUrl: s
   if (service === 'realtime' && body.connections && typeof body.connections === 'object') health.connections = body.connections as Record<string, number>;
   const cluster = body.cluster as { nodes?: unknown } | undefined;
   if (service === 'realtime' && Array.isArray(cluster?.nodes)) health.nodes = cluster.nodes.filter((n): n is Record<string, unknown> => typeof n === 'object' && n !== null);
-  else if (service === 'realtime' && body.node && typeof body.node === 'object') health.nodes = [body.node as Record<string, unknown>];
-  if (health.status === 'degraded') health.problem = 'the database is unreachable from the service';
+  // A single node reports {id, mode} without its URL: it is the one just asked.
+  else if (service === 'realtime' && body.node && typeof body.node === 'object') health.nodes = [{ url: baseUrl, ...(body.node as Record<string, unknown>) }];
+  const redis = body.node && typeof body.node === 'object' ? (body.node as { redis?: { ok?: unknown } }).redis : undefined;
+  if (health.status === 'degraded') health.problem = redis?.ok === false ? 'Redis is unreachable from the node (cluster mode)' : 'the database is unreachable from the service';
   else if (health.status === 'error') health.problem = `HTTP ${res.status}`;
   return health;
 }

@@ -88,6 +88,14 @@ export class LocationFanout implements LocationFollows {
     return this.followersByDriver.get(driverId);
   }
 
+  moduleFollowsOf(followerId: string): readonly string[] {
+    const follows = this.followsByFollower.get(followerId);
+    if (!follows) return [];
+    const drivers: string[] = [];
+    for (const [driverId, source] of follows) if (source === 'module') drivers.push(driverId);
+    return drivers;
+  }
+
   following(followerId: string): string[] {
     return [...(this.followsByFollower.get(followerId)?.keys() ?? [])];
   }

@@ -42,15 +42,17 @@ export class PartyStates {
   refreshCustomer(customerId: string): Promise<void> {
     return this.serially(`customer:${customerId}`, async () => {
       const driverId = await engagedDriverOfCustomer(this.db, customerId);
-      const before = this.followed.get(customerId);
-      if (before === driverId) return;
-      if (before !== undefined) this.follows.unfollow(customerId, before);
+      // The port knows every module follow (in a cluster, also those another node made or ended);
+      // this process's own record is the fallback for ports that do not tell.
+      const known = this.followed.get(customerId);
+      const current = this.follows.moduleFollowsOf?.(customerId) ?? (known === undefined ? [] : [known]);
+      for (const followed of current) if (followed !== driverId) this.follows.unfollow(customerId, followed);
       if (driverId === undefined) {
         this.followed.delete(customerId);
         return;
       }
       this.followed.set(customerId, driverId);
-      this.follows.follow(customerId, driverId);
+      if (!current.includes(driverId)) this.follows.follow(customerId, driverId);
     });
   }
 

@@ -90,6 +90,8 @@ export interface DriverPresence {
 export interface LocationFollows {
   follow(followerId: string, driverId: string): void;
   unfollow(followerId: string, driverId?: string): void;
+  /** The drivers a user follows through modules (in a cluster: made on any node). */
+  moduleFollowsOf?(followerId: string): readonly string[];
 }
 
 /** A fix that arrived outside the socket (POST /api/locations), already sorted out by the domain. */

@@ -108,6 +108,14 @@ describe('a cluster of three realtime nodes', () => {
       await customer.waitFor('ride.status', (d) => d.rideId === rideId && d.status === status);
     }
 
+    // The follow made on the customer's node at accept ended with the ride on the driver's node.
+    await eventually(async () => {
+      const before = customer.all('driver.location').length;
+      await winner.request('location.update', { ...moveM(PICKUP, 90, 400), heading: 180 });
+      await customer.request('ping', {});
+      expect(customer.all('driver.location').length).toBe(before);
+    });
+
     // Every frame of the ride reached the customer once, in order, without a gap.
     const seqs = customer.frames.filter((f) => f.seq !== undefined && JSON.stringify(f.data).includes(rideId)).map((f) => f.seq!);
     expect(seqs.length).toBeGreaterThan(5);
