@@ -534,7 +534,12 @@ async function openSystem(system, ctx) {
     };
     /** CPU seconds so far of all the system's processes (nodes + Redis). */
     const cpuTotal = () => cpuOf(processes).reduce((n, c) => n + c.user + c.system, 0);
-    return { system, info, measure, close, cpuTotal };
+    const assertAlive = () => {
+      for (const p of processes) {
+        if (p.child.exitCode !== null || p.child.signalCode !== null) throw new Error(`${p.name} (pid ${p.child.pid}) exited (code ${p.child.exitCode}, signal ${p.child.signalCode})`);
+      }
+    };
+    return { system, info, measure, close, cpuTotal, assertAlive };
   } catch (error) {
     await close();
     throw error;
@@ -561,18 +566,38 @@ async function runInterleaved(ctx) {
   try {
     for (const system of systems) handles.push(await openSystem(system, ctx));
     let turn = 0;
-    const inTurns = (list) => (turn++ % 2 === 0 ? list : [...list].reverse());
+    // A system whose process died is measured no further; the others go on (the report says so).
+    const inTurns = (list) => {
+      const alive = list.filter((h) => !h.died);
+      return turn++ % 2 === 0 ? alive : alive.reverse();
+    };
+    const measureOrDie = async (h, ratePerDriver, durationMs, what) => {
+      try {
+        h.assertAlive();
+        const step = await h.measure(ratePerDriver, durationMs);
+        h.assertAlive();
+        return step;
+      } catch (error) {
+        h.died = `${what}: ${error.message}`;
+        log(`bench: ${h.system}: DIED during ${h.died}; measured no further`);
+        return undefined;
+      }
+    };
     for (let round = 0; round < rounds; round++) {
       // Idle CPU (sockets connected, no fixes): heartbeats, timers, the cluster's registry. The
       // cluster report subtracts it to get the marginal CPU of a fix. All systems idle together.
       const idleMs = quick ? 3_000 : 5_000;
-      const idle0 = handles.map((h) => h.cpuTotal());
+      const live = handles.filter((h) => !h.died);
+      if (live.length === 0) break;
+      const idle0 = live.map((h) => h.cpuTotal());
       await sleep(idleMs);
-      const idleCorePct = new Map(handles.map((h, i) => [h, Math.round(((h.cpuTotal() - idle0[i]) / (idleMs / 1000)) * 1000) / 10]));
-      log(`bench: round ${round + 1}: idle CPU (% of a core): ${handles.map((h) => `${h.system} ${idleCorePct.get(h)}`).join(', ')}`);
+      const idleCorePct = new Map(live.map((h, i) => [h, Math.round(((h.cpuTotal() - idle0[i]) / (idleMs / 1000)) * 1000) / 10]));
+      log(`bench: round ${round + 1}: idle CPU (% of a core): ${live.map((h) => `${h.system} ${idleCorePct.get(h)}`).join(', ')}`);
       const steady = new Map();
       for (const h of inTurns(handles)) {
-        steady.set(h, await h.measure(1, steadyMs));
+        const step = await measureOrDie(h, 1, steadyMs, `round ${round + 1}, steady phase`);
+        if (!step) continue;
+        steady.set(h, step);
         log(`bench: ${h.system}: round ${round + 1}: steady 1 fix/s/driver: ${JSON.stringify(steady.get(h))}`);
         await sleep(1_000);
       }
@@ -582,7 +607,11 @@ async function runInterleaved(ctx) {
       for (const rate of steps) {
         for (const h of inTurns(handles)) {
           if (!climbing.has(h)) continue;
-          const step = await h.measure(rate / ctx.pairList.length, stepMs);
+          const step = await measureOrDie(h, rate / ctx.pairList.length, stepMs, `round ${round + 1}, offered ${rate}/s`);
+          if (!step) {
+            climbing.delete(h);
+            continue;
+          }
           climbs.get(h).push(step);
           log(`bench: ${h.system}: round ${round + 1}: offered ${rate}/s: ${JSON.stringify(step)}`);
           // Past saturation fixes pile up: stop climbing after three steps in a row over the target
@@ -596,12 +625,14 @@ async function runInterleaved(ctx) {
         if (climbing.size === 0) break;
       }
       for (const h of handles) {
-        runs.push({ ...h.info, round, idleCorePct: idleCorePct.get(h), steady: steady.get(h), saturation: climbs.get(h), saturationPerS: saturationOf(climbs.get(h)) });
+        if (!steady.has(h)) continue;
+        runs.push({ ...h.info, round, idleCorePct: idleCorePct.get(h), steady: steady.get(h), saturation: climbs.get(h), saturationPerS: saturationOf(climbs.get(h)), ...(h.died ? { died: h.died } : {}) });
       }
     }
   } finally {
     for (const h of handles) await h.close();
   }
+  runs.died = handles.filter((h) => h.died).map((h) => ({ system: h.system, died: h.died }));
   return runs;
 }
 
@@ -743,6 +774,7 @@ async function main() {
   const bySystem = (system) => runs.filter((r) => r.system === system);
   const agg = (system) => {
     const rs = bySystem(system);
+    if (rs.length === 0) return empty;
     return {
       runs: rs.length,
       sockets: rs[0].sockets,
@@ -776,6 +808,7 @@ async function main() {
     validating,
     baseline,
     cluster,
+    died: runs.died,
     ratios: {
       saturation: service.saturationPerS / baseline.saturationPerS,
       validatingSaturation: validating.saturationPerS / baseline.saturationPerS,
@@ -807,6 +840,7 @@ async function main() {
     if (s.cpuUsPerFixByRate) console.log(`server CPU per delivered fix, ${name}: ${Object.entries(s.cpuUsPerFixByRate).map(([rate, us]) => `${rate}/s ${Math.round(us * 10) / 10} us`).join(', ')}`);
   }
   if (cluster) printCluster(cluster);
+  for (const d of runs.died) console.log(`${d.system}: a process DIED (${d.died}); its figures stop there`);
   if (jsonOut) await writeFile(jsonOut, JSON.stringify(report, null, 2));
 }
 
