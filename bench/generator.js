@@ -49,33 +49,52 @@ function countAnswer(payload) {
 }
 
 async function connectAll() {
-  const { host, port, relay, pairs } = config;
+  const { host, ports, relay, pairs, localAddresses = [] } = config;
   const jobs = [];
+  let sourceTurn = 0;
+  const nextSource = () => (localAddresses.length === 0 ? undefined : localAddresses[sourceTurn++ % localAddresses.length]);
   pairs.forEach((pair, i) => {
     const headersFor = (token) => (!relay ? { authorization: `Bearer ${token}` } : {});
     const pathFor = (role) => (!relay ? '/ws' : `/ws?pair=${pair.index}&role=${role}`);
+    // One node: everyone on it. Several (cluster mode): driver N on node N mod k, its customer on the
+    // next node, so every fix crosses nodes (driver on A -> customer on B, and the other way round).
+    const driverPort = ports[pair.index % ports.length];
+    const customerPort = ports[(pair.index + 1) % ports.length];
     jobs.push(async () => {
-      customers[i] = await rawConnect({ host, port, path: pathFor('customer'), headers: headersFor(pair.customerToken), onText: onCustomerText });
+      customers[i] = await rawConnect({ host, port: customerPort, path: pathFor('customer'), headers: headersFor(pair.customerToken), onText: onCustomerText, localAddress: nextSource() });
     });
     jobs.push(async () => {
-      drivers[i] = await rawConnect({ host, port, path: pathFor('driver'), headers: headersFor(pair.driverToken), onText: countAnswer });
+      drivers[i] = await rawConnect({ host, port: driverPort, path: pathFor('driver'), headers: headersFor(pair.driverToken), onText: countAnswer, localAddress: nextSource() });
     });
   });
   let failures = 0;
+  let retries = 0;
   let next = 0;
   const worker = async () => {
     while (next < jobs.length) {
       const job = jobs[next++];
-      try {
-        await job();
-      } catch (error) {
-        failures += 1;
-        if (failures < 5) process.stderr.write(`generator: ${error.message}\n`);
+      // A refused handshake (e.g. 503 while the database is slow to hand out a connection on a busy
+      // machine) is retried twice after a second, as a real client would; each retry is counted.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await job();
+          break;
+        } catch (error) {
+          if (attempt < 2) {
+            retries += 1;
+            if (retries < 5) process.stderr.write(`generator: ${error.message} (retrying)\n`);
+            await new Promise((r) => setTimeout(r, 1_000));
+            continue;
+          }
+          failures += 1;
+          if (failures < 5) process.stderr.write(`generator: ${error.message}\n`);
+          break;
+        }
       }
     }
   };
   await Promise.all(Array.from({ length: 50 }, worker));
-  return failures;
+  return { failures, retries };
 }
 
 async function waitForAcks(expected, timeoutMs) {
@@ -145,13 +164,28 @@ process.on('message', async (msg) => {
       config = msg.config;
       process.send({ type: 'init' });
     } else if (msg.cmd === 'connect') {
-      const failures = await connectAll();
-      process.send({ type: 'connected', failures });
+      const { failures, retries } = await connectAll();
+      process.send({ type: 'connected', failures, retries });
     } else if (msg.cmd === 'setup') {
       await setup();
       process.send({ type: 'ready', acks, errors });
     } else if (msg.cmd === 'run') {
       process.send({ type: 'result', ...(await run(msg.ratePerDriver, msg.durationMs)) });
+    } else if (msg.cmd === 'status') {
+      // Sockets still open and the pings each got (the sockets-held mode: heartbeats kept them alive).
+      const sockets = [...drivers, ...customers].filter(Boolean);
+      const open = sockets.filter((s) => !s.closed);
+      // `mark`: pings from now on count as "since the mark" in the next status.
+      if (msg.mark) for (const s of sockets) s.pingsAtMark = s.pings;
+      process.send({
+        type: 'status',
+        sockets: sockets.length,
+        open: open.length,
+        closed: sockets.length - open.length,
+        minPings: open.reduce((m, s) => Math.min(m, s.pings), Infinity),
+        minPingsSinceMark: open.reduce((m, s) => Math.min(m, s.pings - (s.pingsAtMark ?? 0)), Infinity),
+        totalPings: sockets.reduce((n, s) => n + s.pings, 0),
+      });
     } else if (msg.cmd === 'close') {
       for (const s of [...drivers, ...customers]) s?.close();
       setTimeout(() => process.exit(0), 300);

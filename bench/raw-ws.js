@@ -33,6 +33,8 @@ export class RawSocket {
     this.onText = onText;
     this.pending = null;
     this.closed = false;
+    /** Pings the server sent (each answered with a pong): the sockets-held mode checks heartbeats. */
+    this.pings = 0;
     socket.on('data', (chunk) => this.receive(chunk));
     socket.on('close', () => {
       this.closed = true;
@@ -77,7 +79,10 @@ export class RawSocket {
       const payload = buf.subarray(offset + head, offset + head + len);
       offset += head + len;
       if (opcode === 0x1) this.onText(payload);
-      else if (opcode === 0x9) this.sendFrame(controlFrame(0xa, payload));
+      else if (opcode === 0x9) {
+        this.pings += 1;
+        this.sendFrame(controlFrame(0xa, payload));
+      }
       else if (opcode === 0x8) {
         this.closed = true;
         this.socket.end();
@@ -87,10 +92,14 @@ export class RawSocket {
   }
 }
 
-/** Opens a WebSocket with an HTTP/1.1 upgrade; rejects with the status line when refused. */
-export function rawConnect({ host, port, path, headers = {}, onText }) {
+/**
+ * Opens a WebSocket with an HTTP/1.1 upgrade; rejects with the status line when refused.
+ * `localAddress` (e.g. 127.0.0.3) picks the source address: each one has its own ~28k ephemeral
+ * ports, so tens of thousands of sockets from one machine do not run out of them.
+ */
+export function rawConnect({ host, port, path, headers = {}, onText, localAddress }) {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
+    const socket = net.connect({ host, port, ...(localAddress ? { localAddress } : {}) });
     socket.setNoDelay(true);
     const key = randomBytes(16).toString('base64');
     let head = Buffer.alloc(0);
