@@ -48,6 +48,12 @@ export function createPool(databaseUrl: string, options: PoolOptions = {}): pg.P
   });
   // An idle client losing its server (database restarted) must not crash the process.
   pool.on('error', () => {});
+  // Nor one checked out between two queries (e.g. inside a transaction) when its backend is
+  // terminated: pg emits that as the client's 'error' event, uncaught without a listener. The
+  // next query on it fails with a connection error, and the pool drops it when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return pool;
 }
 

@@ -197,8 +197,16 @@ export class SimDriver {
     const offer = this.offers.get(rideId);
     if (!offer || this.phase !== 'idle' || this.ctx.stopping || !this.client) return;
     // not_offered: the offer was withdrawn while this bid was on its way (its ride.withdrawn crossed it).
-    const result = await sendExpecting(this.ctx, this.label, this.client, 'bid.place', { rideId, fare }, [...RACE_REFUSALS, 'already_bid', 'not_offered']);
-    if (!result.ok) return;
+    // fare_below_minimum: the customer raised the fare while this bid was on its way; the re-offer
+    // with the new fare (if it came) decides again.
+    const result = await sendExpecting(this.ctx, this.label, this.client, 'bid.place', { rideId, fare }, [...RACE_REFUSALS, 'already_bid', 'not_offered', 'fare_below_minimum']);
+    if (!result.ok) {
+      const minimumFare = result.details?.['minimumFare'];
+      if (result.code === 'fare_below_minimum' && !(typeof minimumFare === 'number' && minimumFare > offer.ride.fare)) {
+        this.ctx.stats.protocolError(this.label, 'unexpected_refusal', `bid.place: fare_below_minimum though ${fare} was on the offer of ${offer.ride.fare}`);
+      }
+      return;
+    }
     this.ctx.stats.bidsPlaced += 1;
     if (kind === 'counter') this.ctx.stats.counterOffers += 1;
     const bid = (result.data as { bid?: { id?: string } } | undefined)?.bid;
