@@ -425,19 +425,22 @@ function syscallsOf(pid) {
  * idle RSS per socket. Returns a handle: info (what the set-up measured), measure() runs one load
  * step, close() stops it all.
  */
+/** Closes the generators' sockets, then kills them and stops the system's processes (nodes, Redis). */
+async function closeGeneratorsAndProcesses(generators, processes) {
+  await Promise.all(generators.map((g) => ask(g, { cmd: 'close' }, 'closed').catch(() => {})));
+  await sleep(500);
+  for (const g of generators) {
+    g.kill('SIGKILL');
+    children.delete(g);
+  }
+  for (const p of processes) await stopChild(p.child);
+}
+
 async function openSystem(system, ctx) {
   const { processes, ports, redisPort } = await startSystemProcesses(system, ctx);
   const nodes = processes.filter((p) => p.name !== 'redis');
   const generators = [];
-  const close = async () => {
-    await Promise.all(generators.map((g) => ask(g, { cmd: 'close' }, 'closed').catch(() => {})));
-    await sleep(500);
-    for (const g of generators) {
-      g.kill('SIGKILL');
-      children.delete(g);
-    }
-    for (const p of processes) await stopChild(p.child);
-  };
+  const close = () => closeGeneratorsAndProcesses(generators, processes);
   try {
     await sleep(1_000);
     const rssBefore = nodes.map((p) => rssBytes(p.child.pid));
@@ -732,13 +735,7 @@ async function runHeld(ctx) {
     };
     return report;
   } finally {
-    await Promise.all(generators.map((g) => ask(g, { cmd: 'close' }, 'closed').catch(() => {})));
-    await sleep(500);
-    for (const g of generators) {
-      g.kill('SIGKILL');
-      children.delete(g);
-    }
-    for (const p of processes) await stopChild(p.child);
+    await closeGeneratorsAndProcesses(generators, processes);
   }
 }
 
