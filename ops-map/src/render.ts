@@ -138,10 +138,12 @@ export function drawBaseMap(ctx: CanvasRenderingContext2D, view: MapView): void 
   ctx.textAlign = 'start';
 }
 
-export function drawPin(ctx: CanvasRenderingContext2D, p: Point, color: string, radius: number): void {
+/** A single marker with an outline: a circle, or with `vehicleType` that vehicle's shape (as on the ops map). */
+export function drawPin(ctx: CanvasRenderingContext2D, p: Point, color: string, radius: number, vehicleType?: VehicleType): void {
   ctx.fillStyle = color;
   ctx.beginPath();
-  ctx.arc(p.x, p.y, radius, 0, Math.PI * 2);
+  if (vehicleType === undefined) ctx.arc(p.x, p.y, radius, 0, Math.PI * 2);
+  else traceVehicle(ctx, p, radius, vehicleType);
   ctx.fill();
   ctx.strokeStyle = '#0b0f16';
   ctx.lineWidth = 1.5;

@@ -67,6 +67,8 @@ function showTrip(): void {
       .map((item) => {
         const li = document.createElement('li');
         li.dataset.kind = item.kind;
+        // The driver's marker has his vehicle's shape.
+        if (item.kind === 'driver') li.dataset.vehicleType = trip!.ride.vehicleType;
         li.dataset.lat = String(item.at!.lat);
         li.dataset.lng = String(item.at!.lng);
         li.textContent = `${item.kind} at ${item.at!.lat.toFixed(5)}, ${item.at!.lng.toFixed(5)}`;
@@ -109,7 +111,8 @@ function draw(): void {
   ctx!.stroke();
   drawPin(ctx!, pickup, PICKUP_COLOR, 7);
   drawPin(ctx!, dropoff, DROPOFF_COLOR, 7);
-  if (driver) drawPin(ctx!, view.project(driver), DRIVER_COLOR, 9);
+  // The driver drawn in his vehicle's shape, like on the ops map (car dot, bike triangle, rickshaw square).
+  if (driver) drawPin(ctx!, view.project(driver), DRIVER_COLOR, 9, trip.ride.vehicleType);
 }
 
 function resize(): void {

@@ -60,7 +60,7 @@ afterAll(async () => {
 describe('the shared-trip page', () => {
   it('follows an assigned ride live without a login, until the trip ends', async () => {
     // Arrange: a ride on its way, shared by its customer.
-    ride = await assignedRide(stack, clock, { driverName: 'Kashif' });
+    ride = await assignedRide(stack, clock, { driverName: 'Kashif', vehicleType: 'bike' });
     const start = moveM(RIDE_PICKUP, 180, 400);
     await ride.driver.request('location.update', start);
     const res = await fetch(`${stack.auth!.url}/api/rides/${ride.rideId}/share`, { method: 'POST', headers: { authorization: `Bearer ${ride.customerUser.token}` } });
@@ -76,6 +76,8 @@ describe('the shared-trip page', () => {
     expect(await page.getByTestId('driver').textContent()).toContain('Kashif');
     expect(await entity('pickup').getAttribute('data-lat')).toBe(String(RIDE_PICKUP.lat));
     expect(await entity('driver').getAttribute('data-lat')).toBe(String(start.lat));
+    // Drawn as a bike (a triangle, as on the ops map), since that is what the ride asked for.
+    expect(await entity('driver').getAttribute('data-vehicle-type')).toBe('bike');
 
     // The driver moves: the page follows.
     const nearer = moveM(RIDE_PICKUP, 180, 120);
