@@ -201,14 +201,11 @@ export class ClusterPresence implements PresenceReplica {
     let count = limit * 3 + 10;
     for (;;) {
       const hits = (await redis.geosearch(keys.geo, 'FROMLONLAT', point.lng, point.lat, 'BYRADIUS', radiusM, 'm', 'ASC', 'COUNT', count, 'WITHDIST', 'WITHCOORD')) as [string, string, [string, string]][];
-      const pipeline = redis.pipeline();
-      for (const [driverId] of hits) pipeline.hgetall(keys.driver(driverId));
-      const rows = (await pipeline.exec()) ?? [];
+      const hashes = await this.readDriverHashes(hits.map(([driverId]) => driverId));
       const found: NearbyDriver[] = [];
       hits.forEach(([driverId, dist, [lng, lat]], i) => {
-        const [error, hash] = rows[i] ?? [null, null];
-        if (error || !hash) return;
-        const fields = hash as Record<string, string>;
+        const fields = hashes[i];
+        if (!fields) return;
         const info = presenceFields.read(driverId, fields);
         // Like single mode, a driver in the reconnect grace (orphaned by a dead node too) stays offerable.
         if (!info || info.activity !== 'idle' || fields.bg === '1' || fields.node === undefined) return;
@@ -243,21 +240,29 @@ export class ClusterPresence implements PresenceReplica {
     }
   }
 
+  /** The hashes of these drivers, in one pipeline; undefined for one that failed to read. */
+  private async readDriverHashes(driverIds: readonly string[]): Promise<(Record<string, string> | undefined)[]> {
+    const { redis, keys } = this.node;
+    const pipeline = redis.pipeline();
+    for (const driverId of driverIds) pipeline.hgetall(keys.driver(driverId));
+    const rows = (await pipeline.exec()) ?? [];
+    return driverIds.map((_, i) => {
+      const [error, hash] = rows[i] ?? [null, null];
+      return error || !hash ? undefined : (hash as Record<string, string>);
+    });
+  }
+
   /** Reads every online driver of the cluster (only while somebody reads all(): the ops map). */
   private async refreshPicture(): Promise<void> {
     if (this.refreshing || Date.now() - this.pictureWantedAt >= PICTURE_WANTED_MS) return;
     this.refreshing = true;
     try {
-      const { redis, keys } = this.node;
-      const ids = await redis.zrange(keys.geo, 0, -1);
-      const pipeline = redis.pipeline();
-      for (const driverId of ids) pipeline.hgetall(keys.driver(driverId));
-      const rows = (await pipeline.exec()) ?? [];
+      const ids = await this.node.redis.zrange(this.node.keys.geo, 0, -1);
+      const hashes = await this.readDriverHashes(ids);
       const next = new Map<string, DriverPresenceInfo>();
       ids.forEach((driverId, i) => {
-        const [error, hash] = rows[i] ?? [null, null];
-        if (error || !hash) return;
-        const info = presenceFields.read(driverId, hash as Record<string, string>);
+        const fields = hashes[i];
+        const info = fields && presenceFields.read(driverId, fields);
         if (info) next.set(driverId, info);
       });
       this.picture = next;
