@@ -58,6 +58,23 @@ describe('a cluster of three realtime nodes', () => {
     expect([live.status, await live.json()]).toEqual([200, { status: 'ok' }]);
   });
 
+  it('gives the ops map on any node the whole city: drivers online on the other nodes, with their type', async () => {
+    // Arrange: a bike driver on node B and a car driver on node C, far from the other tests' pickup.
+    const bikeAt = moveM(PICKUP, 200, 20_000);
+    const carAt = moveM(PICKUP, 200, 20_300);
+    const biker = await createUser(cluster.stack, 'driver', { vehicleType: 'bike' });
+    const carDriver = await createUser(cluster.stack, 'driver');
+    await (await app(b, biker)).request('driver.online', bikeAt);
+    await (await app(c, carDriver)).request('driver.online', carAt);
+
+    // Act + Assert: node A's presence picture (what its ops snapshots are built from) holds both.
+    await eventually(() => {
+      const drivers = new Map([...a.inspect.presence.all()].map((info) => [info.driverId, info]));
+      expect(drivers.get(biker.id)).toMatchObject({ vehicleType: 'bike', location: { lat: bikeAt.lat, lng: bikeAt.lng } });
+      expect(drivers.get(carDriver.id)).toMatchObject({ vehicleType: 'car', location: { lat: carAt.lat, lng: carAt.lng } });
+    });
+  });
+
   it('lets a customer on one node and drivers on two others take a whole ride, accepting exactly once', async () => {
     // Arrange: 20 drivers spread over nodes B and C, the customer on A.
     const drivers = await Promise.all(Array.from({ length: 20 }, () => createUser(cluster.stack, 'driver')));
