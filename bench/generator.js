@@ -41,11 +41,64 @@ function onCustomerText(payload) {
 
 function countAnswer(payload) {
   const text = payload.subarray(0, 20).toString();
-  if (text.startsWith('{"type":"ack"')) acks += 1;
-  else if (text.startsWith('{"type":"error"')) {
+  if (text.startsWith('{"type":"ack"')) {
+    acks += 1;
+    if (inSetup) settleSetupAnswer(payload, true);
+  } else if (text.startsWith('{"type":"error"')) {
+    if (inSetup && settleSetupAnswer(payload, false)) return;
     errors += 1;
     if (errors < 5) process.stderr.write(`generator: error frame ${payload.toString().slice(0, 200)}\n`);
   }
+}
+
+/** Setup messages waiting for their answer, by message id. */
+const setupPending = new Map();
+let inSetup = false;
+/** Answers that said "try again" (db_unavailable on a busy machine), re-sent after the hinted delay. */
+let setupRetries = 0;
+/** Setup messages in flight at most: a real fleet does not send 5,000 follows in one millisecond. */
+const SETUP_WINDOW = 200;
+const SETUP_ATTEMPTS = 4;
+
+/** Returns true when the error was a retryable answer to a setup message (re-sent, not an error). */
+function settleSetupAnswer(payload, ok) {
+  let frame;
+  try {
+    frame = JSON.parse(payload.toString());
+  } catch {
+    return false;
+  }
+  const pending = frame && typeof frame.id === 'string' ? setupPending.get(frame.id) : undefined;
+  if (!pending) return false;
+  setupPending.delete(frame.id);
+  const retryAfterS = frame.error?.details?.retryAfterS;
+  if (!ok && typeof retryAfterS === 'number' && pending.attempts < SETUP_ATTEMPTS) {
+    setupRetries += 1;
+    setTimeout(() => {
+      setupPending.set(pending.id, { ...pending, attempts: pending.attempts + 1 });
+      pending.send();
+    }, retryAfterS * 1000);
+    return true;
+  }
+  pending.done();
+  return false;
+}
+
+/** Sends every setup message, at most SETUP_WINDOW unanswered at a time, retrying "try again" answers. */
+async function sendAllSetup(messages) {
+  let next = 0;
+  const worker = async () => {
+    while (next < messages.length) {
+      const { id, send } = messages[next++];
+      await new Promise((resolve) => {
+        setupPending.set(id, { id, send, attempts: 1, done: resolve });
+        send();
+      });
+    }
+  };
+  const timeout = new Promise((resolve) => setTimeout(resolve, 60_000).unref());
+  await Promise.race([Promise.all(Array.from({ length: SETUP_WINDOW }, worker)), timeout]);
+  setupPending.clear();
 }
 
 async function connectAll() {
@@ -97,24 +150,32 @@ async function connectAll() {
   return { failures, retries };
 }
 
-async function waitForAcks(expected, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (acks + errors < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-}
-
 async function setup() {
   if (config.relay) return;
   acks = 0;
   errors = 0;
-  config.pairs.forEach((pair, i) => {
-    const lat = 24.8 + (i % 100) * 0.001;
-    const lng = 67.0 + Math.floor(i / 100) * 0.001;
-    drivers[i]?.send(JSON.stringify({ type: 'driver.online', id: `on-${i}`, data: { lat, lng } }));
-  });
-  await waitForAcks(config.pairs.length, 30_000);
-  acks = 0;
-  config.pairs.forEach((pair, i) => customers[i]?.send(JSON.stringify({ type: 'driver.follow', id: `f-${i}`, data: { driverId: pair.driverId } })));
-  await waitForAcks(config.pairs.length, 30_000);
+  setupRetries = 0;
+  inSetup = true;
+  try {
+    await sendAllSetup(
+      config.pairs.flatMap((pair, i) => {
+        const driver = drivers[i];
+        if (!driver) return [];
+        const lat = 24.8 + (i % 100) * 0.001;
+        const lng = 67.0 + Math.floor(i / 100) * 0.001;
+        return [{ id: `on-${i}`, send: () => driver.send(JSON.stringify({ type: 'driver.online', id: `on-${i}`, data: { lat, lng } })) }];
+      }),
+    );
+    await sendAllSetup(
+      config.pairs.flatMap((pair, i) => {
+        const customer = customers[i];
+        if (!customer) return [];
+        return [{ id: `f-${i}`, send: () => customer.send(JSON.stringify({ type: 'driver.follow', id: `f-${i}`, data: { driverId: pair.driverId } })) }];
+      }),
+    );
+  } finally {
+    inSetup = false;
+  }
 }
 
 async function run(ratePerDriver, durationMs) {
@@ -168,7 +229,7 @@ process.on('message', async (msg) => {
       process.send({ type: 'connected', failures, retries });
     } else if (msg.cmd === 'setup') {
       await setup();
-      process.send({ type: 'ready', acks, errors });
+      process.send({ type: 'ready', acks, errors, retries: setupRetries });
     } else if (msg.cmd === 'run') {
       process.send({ type: 'result', ...(await run(msg.ratePerDriver, msg.durationMs)) });
     } else if (msg.cmd === 'status') {

@@ -81,6 +81,10 @@ const sourceAddressCount = Number(option('source-addresses', Math.max(1, Math.ce
 const HARD_LIMIT_MS = Number(option('time-limit-s', held > 0 ? 600 : quick ? 180 : 900)) * 1000;
 
 const log = (message) => process.stderr.write(`${message}\n`);
+/** With --profile: the monotonic clock (us, the clock of V8's CPU profiles) at the start of each phase, to cut a profile to it. */
+const mark = (phase) => {
+  if (profileDir) log(`bench: mark ${phase} at ${process.hrtime.bigint() / 1000n} us (monotonic)`);
+};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const hardStop = setTimeout(() => {
@@ -237,6 +241,7 @@ async function startServer(system, port, ctx, extraEnv = {}, label = system) {
   const script = {
     service: `${root}server-realtime/dist/main.js`,
     cluster: `${clusterBuild}/server-realtime/dist/main.js`,
+    'cluster-variant': variantDir ? `${variantDir}/server-realtime/dist/main.js` : undefined,
     transport: `${root}bench/transport-only.js`,
     baseline: `${root}bench/baseline-relay.js`,
     validating: `${root}bench/validating-relay.js`,
@@ -353,6 +358,9 @@ function summarize(results, durationMs) {
   };
 }
 
+/** Systems of 2 nodes + their own Redis: `cluster`, and `cluster-variant` (--variant DIR's build, for A/B). */
+const CLUSTER_SYSTEMS = new Set(['cluster', 'cluster-variant']);
+
 /** Systems that speak the relay protocol (`?pair=N&role=...`, no tokens, no setup messages). */
 const RELAYS = new Set(['baseline', 'validating']);
 
@@ -362,7 +370,7 @@ const RELAYS = new Set(['baseline', 'validating']);
  * the service). Returns the processes whose CPU counts and the ports clients connect to.
  */
 async function startSystemProcesses(system, ctx, extraEnv = {}, requireCluster = true) {
-  if (system !== 'cluster') {
+  if (!CLUSTER_SYSTEMS.has(system)) {
     const port = await freePort();
     log(`bench: ${system}: starting on 127.0.0.1:${port} (CPU ${serverCpu})`);
     const server = await startServer(system, port, ctx, extraEnv);
@@ -375,13 +383,13 @@ async function startSystemProcesses(system, ctx, extraEnv = {}, requireCluster =
     for (let n = 0; n < CLUSTER_NODES; n++) {
       const port = await freePort();
       const id = `bench-${String.fromCharCode(97 + n)}`;
-      log(`bench: cluster: node ${id} on 127.0.0.1:${port} (CPU ${serverCpu})`);
+      log(`bench: ${system}: node ${id} on 127.0.0.1:${port} (CPU ${serverCpu})`);
       const child = await startServer(
-        'cluster',
+        system,
         port,
         ctx,
         { REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_PREFIX: 'bench:', REALTIME_NODE_ID: id, REALTIME_NODE_URL: `http://127.0.0.1:${port}`, ...extraEnv },
-        `cluster ${id}`,
+        `${system} ${id}`,
       );
       processes.push({ name: id, child, port });
     }
@@ -460,6 +468,7 @@ async function openSystem(system, ctx) {
     const connectS = (Date.now() - t0) / 1000;
     const ready = await Promise.all(generators.map((g) => ask(g, { cmd: 'setup' }, 'ready')));
     const setupErrors = ready.reduce((n, r) => n + r.errors, 0);
+    const setupRetries = ready.reduce((n, r) => n + (r.retries ?? 0), 0);
     await sleep(3_000);
     const sockets = ctx.pairList.length * 2 - failures;
     const rssIdle = nodes.map((p) => rssBytes(p.child.pid));
@@ -472,7 +481,7 @@ async function openSystem(system, ctx) {
         }));
     const perSocketKiBByNode = nodes.map((_, i) => (rssIdle[i] - rssBefore[i]) / Math.max(1, socketsByNode[i]) / 1024);
     const perSocketKiB = median(perSocketKiBByNode);
-    log(`bench: ${system}: ${sockets} sockets in ${connectS.toFixed(1)} s (${failures} failed, ${retries} retried, ${setupErrors} setup errors); ${nodes.map((p, i) => `${p.name}: ${socketsByNode[i]} sockets, RSS ${(rssBefore[i] / 2 ** 20).toFixed(0)} -> ${(rssIdle[i] / 2 ** 20).toFixed(0)} MiB = ${perSocketKiBByNode[i].toFixed(1)} KiB/socket`).join('; ')}`);
+    log(`bench: ${system}: ${sockets} sockets in ${connectS.toFixed(1)} s (${failures} failed, ${retries} retried, ${setupErrors} setup errors, ${setupRetries} setup answers "try again" re-sent); ${nodes.map((p, i) => `${p.name}: ${socketsByNode[i]} sockets, RSS ${(rssBefore[i] / 2 ** 20).toFixed(0)} -> ${(rssIdle[i] / 2 ** 20).toFixed(0)} MiB = ${perSocketKiBByNode[i].toFixed(1)} KiB/socket`).join('; ')}`);
 
     const measure = async (ratePerDriver, durationMs) => {
       const split0 = cpuOf(processes);
@@ -537,12 +546,14 @@ async function openSystem(system, ctx) {
     };
     /** CPU seconds so far of all the system's processes (nodes + Redis). */
     const cpuTotal = () => cpuOf(processes).reduce((n, c) => n + c.user + c.system, 0);
+    /** CPU seconds so far of each process of the system, by name (a cluster's nodes and Redis apart). */
+    const cpuByProcess = () => Object.fromEntries(cpuOf(processes).map((c, i) => [processes[i].name, c.user + c.system]));
     const assertAlive = () => {
       for (const p of processes) {
         if (p.child.exitCode !== null || p.child.signalCode !== null) throw new Error(`${p.name} (pid ${p.child.pid}) exited (code ${p.child.exitCode}, signal ${p.child.signalCode})`);
       }
     };
-    return { system, info, measure, close, cpuTotal, assertAlive };
+    return { system, info, measure, close, cpuTotal, cpuByProcess, assertAlive };
   } catch (error) {
     await close();
     throw error;
@@ -577,7 +588,9 @@ async function runInterleaved(ctx) {
     const measureOrDie = async (h, ratePerDriver, durationMs, what) => {
       try {
         h.assertAlive();
+        mark(`${h.system} ${what}`);
         const step = await h.measure(ratePerDriver, durationMs);
+        mark(`${h.system} ${what} end`);
         h.assertAlive();
         return step;
       } catch (error) {
@@ -593,9 +606,18 @@ async function runInterleaved(ctx) {
       const live = handles.filter((h) => !h.died);
       if (live.length === 0) break;
       const idle0 = live.map((h) => h.cpuTotal());
+      const idleByProcess0 = live.map((h) => h.cpuByProcess());
+      mark(`round ${round + 1} idle`);
       await sleep(idleMs);
-      const idleCorePct = new Map(live.map((h, i) => [h, Math.round(((h.cpuTotal() - idle0[i]) / (idleMs / 1000)) * 1000) / 10]));
-      log(`bench: round ${round + 1}: idle CPU (% of a core): ${live.map((h) => `${h.system} ${idleCorePct.get(h)}`).join(', ')}`);
+      mark(`round ${round + 1} idle end`);
+      const pct = (cpuS) => Math.round((cpuS / (idleMs / 1000)) * 1000) / 10;
+      const idleCorePct = new Map(live.map((h, i) => [h, pct(h.cpuTotal() - idle0[i])]));
+      const idleParts = (h, i) => {
+        const now = h.cpuByProcess();
+        const names = Object.keys(now);
+        return names.length < 2 ? '' : ` (${names.map((n) => `${n} ${pct(now[n] - idleByProcess0[i][n])}`).join(', ')})`;
+      };
+      log(`bench: round ${round + 1}: idle CPU (% of a core): ${live.map((h, i) => `${h.system} ${idleCorePct.get(h)}${idleParts(h, i)}`).join(', ')}`);
       const steady = new Map();
       for (const h of inTurns(handles)) {
         const step = await measureOrDie(h, 1, steadyMs, `round ${round + 1}, steady phase`);
@@ -821,6 +843,7 @@ async function main() {
   console.log(row('service', service));
   if (systems.includes('validating')) console.log(row('validating', validating));
   if (systems.includes('cluster')) console.log(row('cluster', agg('cluster')));
+  if (systems.includes('cluster-variant')) console.log(row('cluster-v', agg('cluster-variant')));
   if (systems.includes('baseline')) console.log(row('bare ws', baseline));
   console.log(`saturation ratio service/baseline: ${(report.ratios.saturation * 100).toFixed(0)}% (target >= 80%)`);
   if (systems.includes('validating')) {
@@ -837,6 +860,7 @@ async function main() {
     if (s.cpuUsPerFixByRate) console.log(`server CPU per delivered fix, ${name}: ${Object.entries(s.cpuUsPerFixByRate).map(([rate, us]) => `${rate}/s ${Math.round(us * 10) / 10} us`).join(', ')}`);
   }
   if (cluster) printCluster(cluster);
+  if (systems.includes('cluster-variant')) printCluster(clusterReport(bySystem('service'), bySystem('cluster-variant')), `cluster-variant (${variantDir})`);
   for (const d of runs.died) console.log(`${d.system}: a process DIED (${d.died}); its figures stop there`);
   if (jsonOut) await writeFile(jsonOut, JSON.stringify(report, null, 2));
 }
@@ -896,9 +920,9 @@ function clusterReport(serviceRuns, clusterRuns) {
   };
 }
 
-function printCluster(c) {
+function printCluster(c, name = 'Cluster mode') {
   const f = (v, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '-');
-  console.log(`\nCluster mode: ${c.socketsByNode?.length ?? 0} nodes + their own redis-server (every fix crosses nodes: driver N on node N mod 2, its customer on the other); medians of ${c.rounds} round(s)`);
+  console.log(`\n${name}: ${c.socketsByNode?.length ?? 0} nodes + their own redis-server (every fix crosses nodes: driver N on node N mod 2, its customer on the other); medians of ${c.rounds} round(s)`);
   console.log(`sockets held: cluster ${c.socketsByNode?.join(' + ')} (${c.perSocketKiBByNode?.map((k) => f(k)).join(' / ')} KiB/socket); single node ${c.serviceSockets} (${f(c.servicePerSocketKiB)} KiB/socket)`);
   console.log(`idle CPU (sockets connected, no fixes): single ${f(c.idleCorePct.service)} %, cluster ${f(c.idleCorePct.cluster)} % of a core; "above idle" = CPU per fix without it`);
   console.log(`${'fixes/s'.padStart(8)} ${'single us/fix'.padStart(13)} ${'cluster us/fix'.padStart(14)} ${'ratio'.padStart(6)} ${'above idle s/c'.padStart(15)} ${'ratio'.padStart(6)} ${'nodes+redis us/fix'.padStart(24)} ${'redis cmd/fix'.padStart(13)} ${'p99 single'.padStart(10)} ${'p99 cluster'.padStart(11)} ${'delivered'.padStart(10)}`);
