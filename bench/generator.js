@@ -4,7 +4,15 @@
  * fixes at a given rate and measures driver -> customer latency from the `ts` each fix carries.
  * Talks to the orchestrator over IPC only; connects to 127.0.0.1 only.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { rawConnect } from './raw-ws.js';
+
+/**
+ * This generator's own event-loop delay during a run: a fix that arrives while the generator is
+ * stalled (its GC, its core busy) is stamped late, so a stall here shows up as latency of the
+ * system measured. Reported per step so such p99s can be told apart.
+ */
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
 const HIST_MAX_MS = 10_000;
 let config;
@@ -184,6 +192,8 @@ async function run(ratePerDriver, durationMs) {
   maxLatency = 0;
   hist = new Uint32Array(HIST_MAX_MS + 1);
   runStart = Date.now();
+  loopDelay.reset();
+  loopDelay.enable();
   measuring = true;
   const n = drivers.length;
   const total = Math.round(ratePerDriver * n * (durationMs / 1000));
@@ -213,7 +223,8 @@ async function run(ratePerDriver, durationMs) {
   hist.forEach((count, ms) => {
     if (count > 0) buckets.push([ms, count]);
   });
-  return { sent, received, buckets, maxLatency, errorFrames: errors };
+  loopDelay.disable();
+  return { sent, received, buckets, maxLatency, errorFrames: errors, loopDelayMaxMs: Math.round(loopDelay.max / 1e6) };
 }
 
 // The orchestrator went away: stop (a benchmark never outlives its run).

@@ -70,6 +70,12 @@ const variantDir = option('variant', undefined);
 const serverWrapper = (option('server-wrapper', '') ?? '').split(' ').filter(Boolean);
 /** --redis-cpu: where the cluster's redis-server runs (default: with the nodes, the server CPU). */
 const redisCpu = option('redis-cpu', serverCpu);
+/**
+ * --cluster-cpus A,B: the CPU (a taskset list) of each cluster node in turn (default: every node on
+ * the server CPU, with Redis: the single node's one core). `--cluster-cpus 0,1 --redis-cpu 0-1`
+ * gives each node a core of its own, shared with the generators (CPU 1) and Redis.
+ */
+const clusterCpus = option('cluster-cpus', serverCpu).split(',');
 /** --cluster-build DIR: the checkout whose server-realtime/dist/main.js the cluster nodes run (default: this one). */
 const clusterBuild = option('cluster-build', root.replace(/\/$/, ''));
 /** Nodes of the cluster system (each its own process and port). */
@@ -237,7 +243,7 @@ async function prepareDatabase() {
  * Starts one server process of a system on `port`, pinned to the server CPU. `extraEnv` adds to the
  * service's environment (cluster nodes: REDIS_URL and their node id); `label` names it in the log.
  */
-async function startServer(system, port, ctx, extraEnv = {}, label = system) {
+async function startServer(system, port, ctx, extraEnv = {}, label = system, cpu = serverCpu) {
   const script = {
     service: `${root}server-realtime/dist/main.js`,
     cluster: `${clusterBuild}/server-realtime/dist/main.js`,
@@ -269,7 +275,7 @@ async function startServer(system, port, ctx, extraEnv = {}, label = system) {
     execArgv: [...serverWrapper.slice(1), ...(serverWrapper.length > 0 ? [process.execPath] : []), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...serverNodeArgs],
   });
   children.add(child);
-  pin(child.pid, serverCpu);
+  pin(child.pid, cpu);
   await waitForPort(port);
   log(`bench: ${label}: server pid ${child.pid}`);
   return child;
@@ -305,6 +311,17 @@ function redisCounters(port) {
   }
   const stat = (name) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(text)?.[1] ?? NaN);
   return { calls, netBytes: stat('total_net_input_bytes') + stat('total_net_output_bytes') };
+}
+
+/** The server's longest event-loop delay (ms) since the previous read of its metrics (prom-client resets it on every scrape). */
+async function eventLoopLagMaxMs(port) {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const match = /^drivrr_realtime_nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text);
+    return match ? Math.round(Number(match[1]) * 1000) : NaN;
+  } catch {
+    return NaN;
+  }
 }
 
 async function health(port) {
@@ -383,13 +400,15 @@ async function startSystemProcesses(system, ctx, extraEnv = {}, requireCluster =
     for (let n = 0; n < CLUSTER_NODES; n++) {
       const port = await freePort();
       const id = `bench-${String.fromCharCode(97 + n)}`;
-      log(`bench: ${system}: node ${id} on 127.0.0.1:${port} (CPU ${serverCpu})`);
+      const cpu = clusterCpus[n % clusterCpus.length];
+      log(`bench: ${system}: node ${id} on 127.0.0.1:${port} (CPU ${cpu})`);
       const child = await startServer(
         system,
         port,
         ctx,
         { REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_PREFIX: 'bench:', REALTIME_NODE_ID: id, REALTIME_NODE_URL: `http://127.0.0.1:${port}`, ...extraEnv },
         `${system} ${id}`,
+        cpu,
       );
       processes.push({ name: id, child, port });
     }
@@ -488,10 +507,13 @@ async function openSystem(system, ctx) {
       const sys0 = processes.map((p) => syscallsOf(p.child.pid));
       const gcpu0 = generators.map((g) => cpuSeconds(g.pid));
       const redis0 = redisPort ? redisCounters(redisPort) : undefined;
+      // Reading a node's metrics resets its event-loop lag window: this read starts the step's.
+      if (!RELAYS.has(system)) await Promise.all(nodes.map((p) => eventLoopLagMaxMs(p.port)));
       const results = await Promise.all(generators.map((g) => ask(g, { cmd: 'run', ratePerDriver, durationMs }, 'result')));
       const split1 = cpuOf(processes);
       const sys1 = processes.map((p) => syscallsOf(p.child.pid));
       const redis1 = redisPort ? redisCounters(redisPort) : undefined;
+      const nodeLagMs = RELAYS.has(system) ? [] : await Promise.all(nodes.map((p) => eventLoopLagMaxMs(p.port)));
       const wallS = durationMs / 1000 + 1;
       const summary = summarize(results, durationMs);
       const used = processes.map((p, i) => ({ name: p.name, user: split1[i].user - split0[i].user, system: split1[i].system - split0[i].system }));
@@ -526,6 +548,9 @@ async function openSystem(system, ctx) {
         summary.redisCommandsByName = byCommand;
         summary.redisNetBytesPerFix = summary.sent === 0 ? NaN : Math.round((redis1.netBytes - redis0.netBytes) / summary.sent);
       }
+      // Stalls during the step: the longest event-loop delay of each server process and of the
+      // generators (a p99 far above the usual one with a stall as long shows where the time went).
+      summary.loopDelayMaxMs = { ...Object.fromEntries(nodes.map((p, i) => [p.name, nodeLagMs[i]])), generators: Math.max(...results.map((r) => r.loopDelayMaxMs ?? NaN)) };
       summary.generatorCpuPct = Math.round((generators.reduce((s, g, i) => s + cpuSeconds(g.pid) - gcpu0[i], 0) / wallS) * 100);
       // Other work on the machine shows up as latency: record how busy it was.
       summary.loadAvg1 = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);

@@ -104,9 +104,14 @@ describe('OTP abuse', () => {
       Array.from({ length: 20 }, () => http.post('/api/auth/otp/verify', { phone, role: 'customer', code: wrongCode(code) })),
     );
     const invalid = answers.filter((a) => a.body.error.code === 'invalid_code');
-    expect(invalid).toHaveLength(5);
     expect(invalid.map((a) => a.body.error.details.attemptsLeft).sort()).toEqual([0, 1, 2, 3, 4]);
-    expect(answers.filter((a) => a.body.error.code === 'too_many_attempts')).toHaveLength(15);
+    // Every other answer refused without counting a try. On a loaded machine (the whole suite on 2
+    // cores) a request can wait past the pool's 2 s for a connection and get db_unavailable: not a
+    // try either. The tally says what came back when this fails.
+    const tally: Record<string, number> = {};
+    for (const a of answers) tally[a.body.error.code] = (tally[a.body.error.code] ?? 0) + 1;
+    const { invalid_code: tries = 0, too_many_attempts: refused = 0, db_unavailable: unavailable = 0, ...other } = tally;
+    expect({ tries, refusedWithoutATry: refused + unavailable, other }).toEqual({ tries: 5, refusedWithoutATry: 15, other: {} });
     const { rows } = await stack.query<{ attempts: number }>(`SELECT attempts FROM otp_codes WHERE phone = $1`, [phone]);
     expect(rows[0]!.attempts).toBe(5);
     expect((await http.post('/api/auth/otp/verify', { phone, role: 'customer', code })).status).toBe(429);
