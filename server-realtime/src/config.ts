@@ -49,6 +49,10 @@ const schema = z.object({
   CLUSTER_HEARTBEAT_MS: envField.int(2_000, 50, 60_000),
   /** Cluster: a node not seen for this long is dead; its drivers get the reconnect grace from then (ms). */
   CLUSTER_NODE_DEAD_MS: envField.int(10_000, 200, 600_000),
+  /** Cluster: live locations for another node wait this long for company, one PUBLISH per node per window (ms; 0: per event-loop turn). */
+  CLUSTER_LOCATION_BATCH_MS: envField.int(5, 0, 1_000),
+  /** Cluster: drivers' latest fixes go to the shared index (nearest drivers, ops map) together this often (ms). */
+  CLUSTER_PRESENCE_FLUSH_MS: envField.int(100, 1, 5_000),
   ...ridesEnvShape,
   ...opsEnvShape,
 });
@@ -66,6 +70,10 @@ export interface ClusterConfig {
   nodeUrl: string | undefined;
   heartbeatMs: number;
   deadAfterMs: number;
+  /** Live locations for another node are published together within this window (0: per event-loop turn). */
+  locationBatchMs: number;
+  /** Drivers' pending fixes are written to the shared index this often. */
+  presenceFlushMs: number;
 }
 
 /** Transport limits and timers of the WebSocket layer (src/ws, src/presence). */
@@ -140,6 +148,6 @@ export function loadRealtimeConfig(env: Env = process.env): RealtimeConfig {
     cluster:
       e.REDIS_URL === undefined
         ? undefined
-        : { redisUrl: e.REDIS_URL, prefix: e.REDIS_PREFIX, nodeId, nodeUrl: e.REALTIME_NODE_URL, heartbeatMs: e.CLUSTER_HEARTBEAT_MS, deadAfterMs: e.CLUSTER_NODE_DEAD_MS },
+        : { redisUrl: e.REDIS_URL, prefix: e.REDIS_PREFIX, nodeId, nodeUrl: e.REALTIME_NODE_URL, heartbeatMs: e.CLUSTER_HEARTBEAT_MS, deadAfterMs: e.CLUSTER_NODE_DEAD_MS, locationBatchMs: e.CLUSTER_LOCATION_BATCH_MS, presenceFlushMs: e.CLUSTER_PRESENCE_FLUSH_MS },
   };
 }

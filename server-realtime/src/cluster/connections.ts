@@ -73,6 +73,10 @@ export class ClusterConnections implements RemoteSessions {
     return this.seats.has(userId);
   }
 
+  flushed(): Promise<void> {
+    return this.node.published();
+  }
+
   /** The node holding a user's socket (undefined: none, or this node). */
   nodeOf(userId: string): string | undefined {
     return this.seats.get(userId)?.node;

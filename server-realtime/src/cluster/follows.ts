@@ -52,8 +52,10 @@ export class ClusterFollows implements FollowsReplica {
 
   /**
    * A follower not connected here: its node gets the frame (dropped when it is connected nowhere).
-   * The locations of one event-loop turn go to each node as one message (`M`, newline-separated `L`
-   * lines: frames are JSON, which never holds a raw newline).
+   * The locations of one window (CLUSTER_LOCATION_BATCH_MS, 5 ms; 0: one event-loop turn) go to
+   * each node as one message (`M`, newline-separated `L` lines: frames are JSON, which never holds
+   * a raw newline). A PUBLISH costs a round of system calls in the node and in Redis; at 5,000
+   * fixes/s a 5 ms window carries ~20 locations instead of ~5 (docs/performance.md, "Cluster mode").
    */
   deliverElsewhere(followerId: string, driverId: string, frame: string): void {
     const nodeId = this.connections.nodeOf(followerId);
@@ -63,7 +65,11 @@ export class ClusterFollows implements FollowsReplica {
     const batch = batches.get(nodeId);
     if (batch === undefined) batches.set(nodeId, [line]);
     else batch.push(line);
-    if (batches.size === 1 && batch === undefined) setImmediate(this.flush);
+    if (batches.size === 1 && batch === undefined) {
+      const windowMs = this.node.config.locationBatchMs;
+      if (windowMs === 0) setImmediate(this.flush);
+      else setTimeout(this.flush, windowMs);
+    }
   }
 
   private readonly flush = (): void => {

@@ -51,6 +51,7 @@ export class ClusterNode {
   private resyncing = false;
   private stopped = false;
   private live = new Set<string>();
+  private lastPublish: Promise<void> = Promise.resolve();
   /** Commands that failed since the last success (for logs: one line per outage, not per fix). */
   private failing = false;
 
@@ -102,7 +103,15 @@ export class ClusterNode {
 
   /** Publishes on the bus (every node, this one too) or to one node. Never throws. */
   publish(channel: string, message: string): void {
-    this.redis.publish(channel, message).catch((error: unknown) => this.failed(error, 'publish'));
+    this.lastPublish = this.redis.publish(channel, message).then(
+      () => undefined,
+      (error: unknown) => this.failed(error, 'publish'),
+    );
+  }
+
+  /** Resolves once Redis has answered every publish so far (one connection: answers come in order). Never rejects. */
+  published(): Promise<void> {
+    return this.lastPublish;
   }
 
   toNode(nodeId: string, message: string): void {

@@ -2,8 +2,15 @@
  * Driver presence across the cluster, in Redis: a GEO set of online drivers and one hash per
  * driver (its fields: presenceFields below; adding a field to DriverPresenceInfo is one line there),
  * owned by the node that holds the driver's socket. The owning node keeps its drivers in memory too
- * (presence/driver-presence.ts) so a fix stays synchronous: it costs one EVALSHA, auto-pipelined,
- * never awaited. Every transition to offline runs in a Lua script that only one node can win.
+ * (presence/driver-presence.ts) so a fix stays synchronous: it only replaces the driver's pending
+ * fix here; the pending fixes go to Redis together every CLUSTER_PRESENCE_FLUSH_MS (100 ms), never
+ * awaited. The live locations a customer sees do not wait for this (they go node to node at once,
+ * follows.ts); what reads the shared index (nearest drivers for an offer, the ops map's picture, a
+ * share link's first position) needs metres, not milliseconds. One write per interval instead of
+ * one per event-loop turn is what keeps a fix cheap for the node and for Redis
+ * (docs/performance.md, "Cluster mode"), and a driver who sends faster costs one write per
+ * interval, not one per fix. Every transition to offline runs in a Lua script that only one node
+ * can win.
  */
 import { VehicleType, type LatLng } from '@drivrr/shared/protocol';
 import type { DriverPresenceIndex, PresenceReplica } from '../presence/driver-presence.js';
@@ -58,9 +65,11 @@ const presenceFields = {
 
 /** Values per fix in a driverFixes call (driverId, lng, lat, heading, updatedAt). */
 const FIX_FIELDS = 5;
-/** Fixes per driverFixes call: big enough that a burst costs few commands, small enough for one call's arguments. */
+/**
+ * Fixes per driverFixes call: big enough that a burst costs few commands, small enough for one
+ * call's arguments (and the script's one GEOADD of them all: Lua's unpack takes < 8,000 values).
+ */
 const FIXES_PER_CALL = 500;
-
 /** The cached picture of the whole city (ops map) is refreshed this often while somebody reads it. */
 const PICTURE_REFRESH_MS = 1_000;
 /** ...and kept up to date only while it was read within this window. */
@@ -73,8 +82,9 @@ export class ClusterPresence implements PresenceReplica {
   private readonly timer: NodeJS.Timeout;
   private readonly claims = new Map<string, Promise<void>>();
   private index: DriverPresenceIndex | undefined;
-  /** Fixes of this event-loop turn, flat: id, lng, lat, heading, updatedAt per fix. */
-  private fixBatch: (string | number)[] | undefined;
+  /** The latest fix of each driver not yet written to Redis (a later fix replaces an earlier one). */
+  private pendingFixes = new Map<string, DriverPresenceInfo>();
+  private fixTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly node: ClusterNode) {
     node.on('X', ([, driverId]) => this.index?.dropCopy(driverId as string));
@@ -89,11 +99,15 @@ export class ClusterPresence implements PresenceReplica {
     index.replicateTo(this);
   }
 
+  /** Stops the timers; fixes still pending are written first (a clean stop loses no position). */
   stop(): void {
     clearInterval(this.timer);
+    this.flushFixes();
   }
 
   online(info: DriverPresenceInfo): void {
+    // This write carries the driver's latest location: an older pending fix must not follow it.
+    this.pendingFixes.delete(info.driverId);
     const { redis, keys, id } = this.node;
     redis
       .driverOnline(keys.geo, keys.driver(info.driverId), keys.nodeDrivers(id), keys.grace, this.node.config.prefix, info.driverId, id, info.location.lng, info.location.lat,
@@ -104,31 +118,38 @@ export class ClusterPresence implements PresenceReplica {
       .catch((error: unknown) => this.node.failed(error, 'driver online'));
   }
 
-  /**
-   * One fix: queued, and written with the other fixes of this event-loop turn in one script call
-   * (a burst of fixes costs one command, not one each). Never awaited.
-   */
+  /** One fix: it becomes the driver's pending fix, written with the others within CLUSTER_PRESENCE_FLUSH_MS. */
   moved(info: DriverPresenceInfo): void {
-    const batch = (this.fixBatch ??= []);
-    batch.push(info.driverId, info.location.lng, info.location.lat, info.heading === null ? '' : info.heading, info.updatedAt);
-    if (batch.length === FIX_FIELDS) setImmediate(this.flushFixes);
+    this.pendingFixes.set(info.driverId, info);
+    if (this.fixTimer === undefined) {
+      this.fixTimer = setTimeout(this.flushFixes, this.node.config.presenceFlushMs);
+      this.fixTimer.unref();
+    }
   }
 
   private readonly flushFixes = (): void => {
-    const batch = this.fixBatch;
-    this.fixBatch = undefined;
-    if (!batch) return;
+    clearTimeout(this.fixTimer);
+    this.fixTimer = undefined;
+    if (this.pendingFixes.size === 0) return;
+    const fixes = this.pendingFixes;
+    this.pendingFixes = new Map();
     const { redis, keys, id, config } = this.node;
-    // A turn that fell behind can hold tens of thousands of fixes: one call each FIXES_PER_CALL,
-    // since spreading them all into one call overflowed the stack (bench, 10,000+ fixes/s).
-    for (let start = 0; start < batch.length; start += FIXES_PER_CALL * FIX_FIELDS) {
-      redis
-        .driverFixes(keys.geo, config.prefix, id, ...batch.slice(start, start + FIXES_PER_CALL * FIX_FIELDS))
-        .catch((error: unknown) => this.node.failed(error, 'driver fix'));
+    // Calls of at most FIXES_PER_CALL fixes: spreading thousands into one call's arguments
+    // overflowed the stack (bench, 10,000+ fixes/s).
+    let batch: (string | number)[] = [];
+    const send = (): void => {
+      redis.driverFixes(keys.geo, config.prefix, id, ...batch).catch((error: unknown) => this.node.failed(error, 'driver fix'));
+      batch = [];
+    };
+    for (const info of fixes.values()) {
+      batch.push(info.driverId, info.location.lng, info.location.lat, info.heading === null ? '' : info.heading, info.updatedAt);
+      if (batch.length === FIXES_PER_CALL * FIX_FIELDS) send();
     }
+    if (batch.length > 0) send();
   };
 
   background(info: DriverPresenceInfo, graceUntil: number): void {
+    this.pendingFixes.delete(info.driverId);
     const { redis, keys, id } = this.node;
     redis
       .driverBackground(keys.geo, keys.driver(info.driverId), keys.nodeDrivers(id), keys.grace, this.node.config.prefix, info.driverId, id,
@@ -184,6 +205,7 @@ export class ClusterPresence implements PresenceReplica {
   }
 
   async end(driverId: string, reason: 'offline' | 'grace'): Promise<boolean> {
+    this.pendingFixes.delete(driverId);
     const { redis, keys, id } = this.node;
     try {
       return Number(await redis.driverEnd(keys.geo, keys.driver(driverId), keys.nodeDrivers(id), keys.grace, driverId, id, reason)) === 1;

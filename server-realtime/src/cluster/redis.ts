@@ -51,17 +51,20 @@ export function clusterKeys(prefix: string): ClusterKeys {
  */
 const scripts = {
   /**
-   * The fixes of one event-loop turn of drivers this node owns: GEOADD + the moving fields of each,
-   * only while this node owns the driver (a swept or taken-over driver must not come back from a
-   * late write). KEYS: geo. ARGV: prefix, node, then per fix: id, lng, lat, heading ('' = keep), updatedAt.
+   * The pending fixes (presence.ts, CLUSTER_PRESENCE_FLUSH_MS) of drivers this node owns: the moving fields of
+   * each, and one GEOADD of them all, only while this node owns the driver (a swept or taken-over
+   * driver must not come back from a late write). KEYS: geo. ARGV: prefix, node, then per fix: id, lng, lat, heading ('' = keep), updatedAt.
    */
   driverFixes: {
     numberOfKeys: 1,
     lua: `
+local moved = {}
 for i = 3, #ARGV, 5 do
   local key = ARGV[1] .. 'd:' .. ARGV[i]
   if redis.call('HGET', key, 'node') == ARGV[2] then
-    redis.call('GEOADD', KEYS[1], ARGV[i + 1], ARGV[i + 2], ARGV[i])
+    moved[#moved + 1] = ARGV[i + 1]
+    moved[#moved + 1] = ARGV[i + 2]
+    moved[#moved + 1] = ARGV[i]
     if ARGV[i + 3] == '' then
       redis.call('HSET', key, 'lat', ARGV[i + 2], 'lng', ARGV[i + 1], 'updatedAt', ARGV[i + 4])
     else
@@ -69,6 +72,7 @@ for i = 3, #ARGV, 5 do
     end
   end
 end
+if #moved > 0 then redis.call('GEOADD', KEYS[1], unpack(moved)) end
 return 1`,
   },
   /**

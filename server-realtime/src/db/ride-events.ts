@@ -115,6 +115,18 @@ export async function claimUnannounced(q: Queryable, rideId: string): Promise<Ou
   return rows.map(toOutboxEvent).sort((a, b) => a.seq - b.seq);
 }
 
+/** Namespace of the announcer's advisory locks ('ANNC'), apart from the rides module's ('RIDE'). */
+const ANNOUNCE_LOCK_CLASS = 0x414e4e43;
+
+/**
+ * Serialises, per ride and across every node, claiming a ride's events and handing their frames
+ * over, to the end of the transaction. Without it two nodes that committed consecutive events of
+ * one ride could publish them in the wrong order (the second node's publish overtaking the first's).
+ */
+export async function lockRideAnnouncements(q: Queryable, rideId: string): Promise<void> {
+  await q.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [ANNOUNCE_LOCK_CLASS, rideId]);
+}
+
 /** Rides with events committed but never announced (a process died between commit and announce). */
 export async function ridesWithUnannounced(q: Queryable): Promise<string[]> {
   const { rows } = await q.query<{ ride_id: string }>(`SELECT DISTINCT ride_id FROM ride_events WHERE announced_at IS NULL`);

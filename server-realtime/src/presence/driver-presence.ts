@@ -20,7 +20,7 @@ export type NearestDriver = NearbyDriver;
  */
 export interface PresenceReplica {
   online(info: DriverPresenceInfo): void;
-  /** One fix: a single pipelined write, no waiting. */
+  /** One fix: never waited for (a replica may write it together with later ones). */
   moved(info: DriverPresenceInfo): void;
   background(info: DriverPresenceInfo, graceUntil: number): void;
   graceStarted(driverId: string, graceUntil: number): void;

@@ -3,15 +3,18 @@
  * (ride_events, marked announced in one statement) and delivers their frames strictly in `seq`
  * order per ride, re-reading the parties whose state they changed (parties.ts). Each ride's
  * announcements run one after the other, so two commands that committed in one order are
- * announced in that order, however their handlers interleave. A process that died between commit
+ * announced in that order, however their handlers interleave; across the nodes of a cluster the
+ * claim holds a per-ride lock until the frames have left this node (Notifier.flushed), so the next
+ * node's frames of that ride queue behind them in Redis. A process that died between commit
  * and announce leaves its events unannounced: `recover()` delivers them at the next start. Apps
  * that missed frames (a dropped socket, a dead process) get them again with session.resume, so
  * delivery is at least once.
  */
-import type { Queryable } from '@drivrr/shared/db';
+import { withTransaction } from '@drivrr/shared/db';
+import type pg from 'pg';
 import type { Logger } from '@drivrr/shared/logger';
 import type { ServerMessageType } from '@drivrr/shared/protocol';
-import { claimUnannounced, listEventsAfter, ridesWithUnannounced, type OutboxEvent } from '../db/ride-events.js';
+import { claimUnannounced, listEventsAfter, lockRideAnnouncements, ridesWithUnannounced, type OutboxEvent } from '../db/ride-events.js';
 import type { Notifier } from '../ws/contracts.js';
 import type { PartyStates } from './parties.js';
 
@@ -19,7 +22,7 @@ export class RideAnnouncer {
   private readonly queues = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly db: Queryable,
+    private readonly db: pg.Pool,
     private readonly notifier: Notifier,
     private readonly parties: PartyStates,
     private readonly logger: Logger,
@@ -48,9 +51,15 @@ export class RideAnnouncer {
   }
 
   private async drain(rideId: string): Promise<void> {
-    const events = await claimUnannounced(this.db, rideId);
+    const events = await withTransaction(this.db, async (tx) => {
+      await lockRideAnnouncements(tx, rideId);
+      const claimed = await claimUnannounced(tx, rideId);
+      for (const event of claimed) this.deliver(event);
+      // Delivered before the claim commits: a failed commit means a second delivery (at least once), never none.
+      await this.notifier.flushed?.();
+      return claimed;
+    });
     for (const event of events) {
-      this.deliver(event);
       const { drivers = [], customers = [] } = event.effects;
       await Promise.all([...drivers.map((id) => this.parties.refreshDriver(id)), ...customers.map((id) => this.parties.refreshCustomer(id))]);
     }

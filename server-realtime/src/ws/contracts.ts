@@ -50,6 +50,11 @@ export interface Notifier {
   notify<T extends ServerMessageType>(userId: string, type: T, data: ServerMessageDataOf<T>, meta?: FrameMeta): boolean;
   isConnected(userId: string): boolean;
   /**
+   * Resolves once every frame notified so far has left this process in order (cluster: Redis
+   * has taken the publishes, so a frame another node publishes later arrives after them).
+   */
+  flushed?(): Promise<void>;
+  /**
    * Bytes queued on the user's socket (0 when not connected). Senders of large periodic frames
    * (the ops map's snapshots) skip a beat for a socket that has not drained, instead of queueing.
    */

@@ -39,6 +39,8 @@ export interface RemoteSessions {
   /** Sends a serialized frame to the node holding the user; false when the user is connected nowhere. */
   notify(userId: string, type: string, frame: string): boolean;
   isConnected(userId: string): boolean;
+  /** Resolves once Redis has taken every frame sent so far. */
+  flushed(): Promise<void>;
 }
 
 export class ConnectionHub implements Notifier {
@@ -107,6 +109,10 @@ export class ConnectionHub implements Notifier {
 
   isConnected(userId: string): boolean {
     return this.sessions.has(userId) || (this.remote !== undefined && this.remote.isConnected(userId));
+  }
+
+  flushed(): Promise<void> {
+    return this.remote?.flushed() ?? Promise.resolve();
   }
 
   queuedBytes(userId: string): number {

@@ -145,6 +145,36 @@ describe('a cluster of three realtime nodes', () => {
     for (const client of driverApps) await client.request('driver.offline', {});
   });
 
+  it('relays every fix of a burst to a follower on another node, in order, and leaves the latest in the shared index', async () => {
+    // Arrange: a driver on node B, an operator on node C following him.
+    const start = moveM(PICKUP, 300, 30_000);
+    const driver = await createUser(cluster.stack, 'driver');
+    const driverApp = await app(b, driver);
+    await driverApp.request('driver.online', start);
+    const follower = await app(c, await createUser(cluster.stack, 'operator'));
+    await follower.request('driver.follow', { driverId: driver.id });
+    const fixes = Array.from({ length: 10 }, (_, i) => ({ ...moveM(start, 90, (i + 1) * 10), heading: i }));
+
+    // Act: ten fixes back to back (one batching window for the live locations and for the index).
+    expect(await driverApp.burst(fixes.map((fix) => ({ type: 'location.update', data: fix })))).toEqual(fixes.map(() => 'ok'));
+
+    // Assert: every fix reached node C's follower once, in order; the driver's hash in Redis (what
+    // offers and the ops map read) ends at the last fix, not at an earlier one written late.
+    await eventually(() => {
+      const headings = follower.all('driver.location').filter((d) => d.driverId === driver.id && d.heading !== null).map((d) => d.heading);
+      expect(headings).toEqual(fixes.map((fix) => fix.heading));
+    });
+    const last = fixes.at(-1)!;
+    await eventually(async () => {
+      const hash = await cluster.redis.hgetall(`${cluster.prefix}d:${driver.id}`);
+      expect({ lat: Number(hash.lat), lng: Number(hash.lng), heading: hash.heading }).toEqual({ lat: last.lat, lng: last.lng, heading: '9' });
+    });
+    const [[lng, lat]] = (await cluster.redis.geopos(`${cluster.prefix}geo`, driver.id)) as [[string, string]];
+    expect(Number(lat)).toBeCloseTo(last.lat, 5);
+    expect(Number(lng)).toBeCloseTo(last.lng, 5);
+    await driverApp.request('driver.offline', {});
+  });
+
   it('replaces the socket on another node when the user signs in again, and answers a re-sent message id there', async () => {
     const driver = await createUser(cluster.stack, 'driver');
     const first = await app(b, driver);
