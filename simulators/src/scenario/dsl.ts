@@ -80,6 +80,12 @@ export interface HttpStep extends StepBase {
   };
   expectStatus: number | number[];
   expectBody?: Matcher;
+  /**
+   * A GET of something that may lag a moment (in a cluster, another node's view of a driver's
+   * position is up to CLUSTER_PRESENCE_FLUSH_MS old): asked again every 100 ms until status and
+   * body match, for up to this long. Default: asked once.
+   */
+  within?: number;
   save?: Record<string, string>;
 }
 

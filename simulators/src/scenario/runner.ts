@@ -227,20 +227,27 @@ export async function runScenario(scenario: Scenario, options: ScenarioRunOption
       ...(key === undefined ? {} : { headers: { 'idempotency-key': key } }),
     };
     const service = step.http.service === 'realtime' ? realtimeApi : api;
-    const response =
+    const call = async () =>
       step.http.anonymous === true
-        ? await service.raw(step.http.method, path, callOptions)
+        ? service.raw(step.http.method, path, callOptions)
         : step.http.service === 'realtime'
-          ? await realtimeApi.raw(step.http.method, path, { ...callOptions, token: await actor.session.token() })
-          : await actor.session.raw(step.http.method, path, callOptions);
+          ? realtimeApi.raw(step.http.method, path, { ...callOptions, token: await actor.session.token() })
+          : actor.session.raw(step.http.method, path, callOptions);
     const statuses = Array.isArray(step.expectStatus) ? step.expectStatus : [step.expectStatus];
-    if (!statuses.includes(response.status)) {
-      throw new StepFailure(`${step.http.method} ${path}: expected HTTP ${statuses.join(' or ')}, got ${response.status} ${JSON.stringify(response.body)?.slice(0, 200)}`);
+    const problemOf = (response: { status: number; body: unknown }): string | undefined => {
+      if (!statuses.includes(response.status)) return `expected HTTP ${statuses.join(' or ')}, got ${response.status} ${JSON.stringify(response.body)?.slice(0, 200)}`;
+      return step.expectBody === undefined ? undefined : mismatch(resolve(step.expectBody, vars, true), response.body, 'body', vars);
+    };
+    // Only a GET is asked again: repeating a write would be a second write.
+    const deadline = Date.now() + (step.http.method === 'GET' ? (step.within ?? 0) : 0);
+    let response = await call();
+    let problem = problemOf(response);
+    while (problem !== undefined && Date.now() < deadline) {
+      await sleep(100);
+      response = await call();
+      problem = problemOf(response);
     }
-    if (step.expectBody !== undefined) {
-      const problem = mismatch(resolve(step.expectBody, vars, true), response.body, 'body', vars);
-      if (problem) throw new StepFailure(`${step.http.method} ${path}: ${problem}`);
-    }
+    if (problem !== undefined) throw new StepFailure(`${step.http.method} ${path}: ${problem}${step.within ? ` (for ${step.within} ms)` : ''}`);
     save(step.save, response.body, `${step.http.method} ${path}`);
   };
 
