@@ -109,9 +109,14 @@ export class ClusterNode {
     );
   }
 
-  /** Resolves once Redis has answered every publish so far (one connection: answers come in order). Never rejects. */
+  /**
+   * Resolves once Redis has answered every publish so far (one connection: answers come in order),
+   * or after PING_TIMEOUT_MS when it does not answer (a caller holding a lock must not wait on a
+   * stalled Redis for ever; the frames are then not guaranteed, and session.resume recovers them).
+   * Never rejects.
+   */
   published(): Promise<void> {
-    return this.lastPublish;
+    return withTimeout(this.lastPublish, PING_TIMEOUT_MS).catch(() => undefined);
   }
 
   toNode(nodeId: string, message: string): void {
