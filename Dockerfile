@@ -38,6 +38,8 @@ RUN --mount=type=secret,id=npm_ca \
 
 FROM build-dependencies AS build
 COPY . .
+# Our patches to dependencies (patches/README.md): npm ci ran with --ignore-scripts, so apply them here.
+RUN npx patch-package --error-on-fail
 # declarations, source maps and build info are for editors and debuggers, not for running
 RUN npm run build \
     && find shared store migrations server-auth server-realtime simulators cli \
@@ -49,6 +51,8 @@ FROM node:${NODE_VERSION}-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=runtime-dependencies /app ./
+# The patched dependency files (patches/README.md), from the stage that applied them.
+COPY --from=build /app/node_modules/ws/lib/receiver.js node_modules/ws/lib/receiver.js
 COPY --from=build /app/shared/dist shared/dist
 COPY --from=build /app/store/dist store/dist
 COPY --from=build /app/migrations/dist migrations/dist
