@@ -36,10 +36,14 @@ RUN --mount=type=secret,id=npm_ca \
     npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
     && npm cache clean --force
 
-FROM build-dependencies AS build
-COPY . .
-# Our patches to dependencies (patches/README.md): npm ci ran with --ignore-scripts, so apply them here.
+# Our patches to dependencies (patches/README.md): npm ci ran with --ignore-scripts, so they are
+# applied here, with the dev dependencies' patch-package and no sources in sight.
+FROM build-dependencies AS patched-dependencies
+COPY patches patches
 RUN npx patch-package --error-on-fail
+
+FROM patched-dependencies AS build
+COPY . .
 # declarations, source maps and build info are for editors and debuggers, not for running
 RUN npm run build \
     && find shared store migrations server-auth server-realtime simulators cli \
@@ -52,7 +56,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=runtime-dependencies /app ./
 # The patched dependency files (patches/README.md), from the stage that applied them.
-COPY --from=build /app/node_modules/ws/lib/receiver.js node_modules/ws/lib/receiver.js
+COPY --from=patched-dependencies /app/node_modules/ws/lib/receiver.js node_modules/ws/lib/receiver.js
 COPY --from=build /app/shared/dist shared/dist
 COPY --from=build /app/store/dist store/dist
 COPY --from=build /app/migrations/dist migrations/dist
