@@ -92,20 +92,24 @@ function settleSetupAnswer(payload, ok) {
   return false;
 }
 
-/** Sends every setup message, at most SETUP_WINDOW unanswered at a time, retrying "try again" answers. */
-async function sendAllSetup(messages) {
+/** Runs `work` on every item, at most `concurrency` at a time, in order of the items. */
+async function inPool(items, concurrency, work) {
   let next = 0;
   const worker = async () => {
-    while (next < messages.length) {
-      const { id, send } = messages[next++];
-      await new Promise((resolve) => {
-        setupPending.set(id, { id, send, attempts: 1, done: resolve });
-        send();
-      });
-    }
+    while (next < items.length) await work(items[next++]);
   };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+/** Sends every setup message, at most SETUP_WINDOW unanswered at a time, retrying "try again" answers. */
+async function sendAllSetup(messages) {
+  const answered = ({ id, send }) =>
+    new Promise((resolve) => {
+      setupPending.set(id, { id, send, attempts: 1, done: resolve });
+      send();
+    });
   const timeout = new Promise((resolve) => setTimeout(resolve, 60_000).unref());
-  await Promise.race([Promise.all(Array.from({ length: SETUP_WINDOW }, worker)), timeout]);
+  await Promise.race([inPool(messages, SETUP_WINDOW, answered), timeout]);
   setupPending.clear();
 }
 
@@ -130,31 +134,26 @@ async function connectAll() {
   });
   let failures = 0;
   let retries = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const job = jobs[next++];
-      // A refused handshake (e.g. 503 while the database is slow to hand out a connection on a busy
-      // machine) is retried twice after a second, as a real client would; each retry is counted.
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await job();
-          break;
-        } catch (error) {
-          if (attempt < 2) {
-            retries += 1;
-            if (retries < 5) process.stderr.write(`generator: ${error.message} (retrying)\n`);
-            await new Promise((r) => setTimeout(r, 1_000));
-            continue;
-          }
-          failures += 1;
-          if (failures < 5) process.stderr.write(`generator: ${error.message}\n`);
-          break;
+  // A refused handshake (e.g. 503 while the database is slow to hand out a connection on a busy
+  // machine) is retried twice after a second, as a real client would; each retry is counted.
+  await inPool(jobs, 50, async (job) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await job();
+        return;
+      } catch (error) {
+        if (attempt < 2) {
+          retries += 1;
+          if (retries < 5) process.stderr.write(`generator: ${error.message} (retrying)\n`);
+          await new Promise((r) => setTimeout(r, 1_000));
+          continue;
         }
+        failures += 1;
+        if (failures < 5) process.stderr.write(`generator: ${error.message}\n`);
+        return;
       }
     }
-  };
-  await Promise.all(Array.from({ length: 50 }, worker));
+  });
   return { failures, retries };
 }
 

@@ -503,12 +503,13 @@ async function openSystem(system, ctx) {
     log(`bench: ${system}: ${sockets} sockets in ${connectS.toFixed(1)} s (${failures} failed, ${retries} retried, ${setupErrors} setup errors, ${setupRetries} setup answers "try again" re-sent); ${nodes.map((p, i) => `${p.name}: ${socketsByNode[i]} sockets, RSS ${(rssBefore[i] / 2 ** 20).toFixed(0)} -> ${(rssIdle[i] / 2 ** 20).toFixed(0)} MiB = ${perSocketKiBByNode[i].toFixed(1)} KiB/socket`).join('; ')}`);
 
     const measure = async (ratePerDriver, durationMs) => {
+      // Reading a node's metrics resets its event-loop lag window: this read starts the step's
+      // (before the CPU snapshot, so rendering the metrics is not counted as the step's CPU).
+      if (!RELAYS.has(system)) await Promise.all(nodes.map((p) => eventLoopLagMaxMs(p.port)));
       const split0 = cpuOf(processes);
       const sys0 = processes.map((p) => syscallsOf(p.child.pid));
       const gcpu0 = generators.map((g) => cpuSeconds(g.pid));
       const redis0 = redisPort ? redisCounters(redisPort) : undefined;
-      // Reading a node's metrics resets its event-loop lag window: this read starts the step's.
-      if (!RELAYS.has(system)) await Promise.all(nodes.map((p) => eventLoopLagMaxMs(p.port)));
       const results = await Promise.all(generators.map((g) => ask(g, { cmd: 'run', ratePerDriver, durationMs }, 'result')));
       const split1 = cpuOf(processes);
       const sys1 = processes.map((p) => syscallsOf(p.child.pid));
@@ -570,7 +571,6 @@ async function openSystem(system, ctx) {
       perSocketKiBByNode,
     };
     /** CPU seconds so far of all the system's processes (nodes + Redis). */
-    const cpuTotal = () => cpuOf(processes).reduce((n, c) => n + c.user + c.system, 0);
     /** CPU seconds so far of each process of the system, by name (a cluster's nodes and Redis apart). */
     const cpuByProcess = () => Object.fromEntries(cpuOf(processes).map((c, i) => [processes[i].name, c.user + c.system]));
     const assertAlive = () => {
@@ -578,7 +578,7 @@ async function openSystem(system, ctx) {
         if (p.child.exitCode !== null || p.child.signalCode !== null) throw new Error(`${p.name} (pid ${p.child.pid}) exited (code ${p.child.exitCode}, signal ${p.child.signalCode})`);
       }
     };
-    return { system, info, measure, close, cpuTotal, cpuByProcess, assertAlive };
+    return { system, info, measure, close, cpuByProcess, assertAlive };
   } catch (error) {
     await close();
     throw error;
@@ -630,19 +630,16 @@ async function runInterleaved(ctx) {
       const idleMs = quick ? 3_000 : 5_000;
       const live = handles.filter((h) => !h.died);
       if (live.length === 0) break;
-      const idle0 = live.map((h) => h.cpuTotal());
-      const idleByProcess0 = live.map((h) => h.cpuByProcess());
+      const idle0 = live.map((h) => h.cpuByProcess());
       mark(`round ${round + 1} idle`);
       await sleep(idleMs);
       mark(`round ${round + 1} idle end`);
+      // One snapshot per system at each end: the processes' parts, and the system's total as their sum.
+      const idleSByProcess = live.map((h, i) => Object.entries(h.cpuByProcess()).map(([name, cpuS]) => [name, cpuS - idle0[i][name]]));
       const pct = (cpuS) => Math.round((cpuS / (idleMs / 1000)) * 1000) / 10;
-      const idleCorePct = new Map(live.map((h, i) => [h, pct(h.cpuTotal() - idle0[i])]));
-      const idleParts = (h, i) => {
-        const now = h.cpuByProcess();
-        const names = Object.keys(now);
-        return names.length < 2 ? '' : ` (${names.map((n) => `${n} ${pct(now[n] - idleByProcess0[i][n])}`).join(', ')})`;
-      };
-      log(`bench: round ${round + 1}: idle CPU (% of a core): ${live.map((h, i) => `${h.system} ${idleCorePct.get(h)}${idleParts(h, i)}`).join(', ')}`);
+      const idleCorePct = new Map(live.map((h, i) => [h, pct(idleSByProcess[i].reduce((n, [, cpuS]) => n + cpuS, 0))]));
+      const idleParts = (i) => (idleSByProcess[i].length < 2 ? '' : ` (${idleSByProcess[i].map(([name, cpuS]) => `${name} ${pct(cpuS)}`).join(', ')})`);
+      log(`bench: round ${round + 1}: idle CPU (% of a core): ${live.map((h, i) => `${h.system} ${idleCorePct.get(h)}${idleParts(i)}`).join(', ')}`);
       const steady = new Map();
       for (const h of inTurns(handles)) {
         const step = await measureOrDie(h, 1, steadyMs, `round ${round + 1}, steady phase`);

@@ -10,8 +10,7 @@
  * that missed frames (a dropped socket, a dead process) get them again with session.resume, so
  * delivery is at least once.
  */
-import { withTransaction } from '@drivrr/shared/db';
-import type pg from 'pg';
+import { withTransaction, type Pool } from '@drivrr/shared/db';
 import type { Logger } from '@drivrr/shared/logger';
 import type { ServerMessageType } from '@drivrr/shared/protocol';
 import { claimUnannounced, listEventsAfter, lockRideAnnouncements, ridesWithUnannounced, type OutboxEvent } from '../db/ride-events.js';
@@ -22,7 +21,7 @@ export class RideAnnouncer {
   private readonly queues = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly db: pg.Pool,
+    private readonly db: Pool,
     private readonly notifier: Notifier,
     private readonly parties: PartyStates,
     private readonly logger: Logger,
