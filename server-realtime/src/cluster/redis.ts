@@ -247,10 +247,14 @@ function baseOptions(): RedisOptions {
 /**
  * The command connection. No offline queue: while Redis is away a write fails at once (counted,
  * logged) instead of piling up one queued command per fix; a reconnect re-writes this node's state.
- * Auto-pipelining sends the commands of one event-loop turn in one write.
+ * No auto-pipelining: the hot paths batch by themselves (one PUBLISH per node per location window,
+ * one script call per presence flush), and ioredis's per-turn Pipeline objects and command strings
+ * lived until Redis answered, long enough to be promoted: they were over half of what a node
+ * promoted to the old generation at 5,000 fixes/s, and so of its major-GC stalls
+ * (docs/performance.md, "Cluster mode").
  */
 export function createCommandClient(url: string): ClusterRedis {
-  const client = new Redis(url, { ...baseOptions(), enableOfflineQueue: false, enableAutoPipelining: true, connectionName: 'drivrr-realtime' });
+  const client = new Redis(url, { ...baseOptions(), enableOfflineQueue: false, enableAutoPipelining: false, connectionName: 'drivrr-realtime' });
   for (const [name, script] of Object.entries(scripts)) client.defineCommand(name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
   return client as ClusterRedis;
 }
