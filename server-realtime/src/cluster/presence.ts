@@ -63,11 +63,14 @@ const presenceFields = {
   },
 };
 
-/** Values per fix in a driverFixes call (driverId, lng, lat, heading, updatedAt). */
-const FIX_FIELDS = 5;
+/** One fix as a line of the driverFixes script's argument (ids are UUIDs: never a `|` or a newline). */
+export function fixFieldsLine(info: Pick<DriverPresenceInfo, 'driverId' | 'location' | 'heading' | 'updatedAt'>): string {
+  return `${info.driverId}|${info.location.lng}|${info.location.lat}|${info.heading ?? ''}|${info.updatedAt}\n`;
+}
+
 /**
- * Fixes per driverFixes call: big enough that a burst costs few commands, small enough for one
- * call's arguments (and the script's one GEOADD of them all: Lua's unpack takes < 8,000 values).
+ * Fixes per driverFixes call: big enough that a burst costs few commands, small enough that one
+ * script does not hold Redis for long (and for its one GEOADD of them all: Lua's unpack takes < 8,000 values).
  */
 const FIXES_PER_CALL = 500;
 /** The cached picture of the whole city (ops map) is refreshed this often while somebody reads it. */
@@ -134,18 +137,19 @@ export class ClusterPresence implements PresenceReplica {
     const fixes = this.pendingFixes;
     this.pendingFixes = new Map();
     const { redis, keys, id, config } = this.node;
-    // Calls of at most FIXES_PER_CALL fixes: spreading thousands into one call's arguments
-    // overflowed the stack (bench, 10,000+ fixes/s).
-    let batch: (string | number)[] = [];
+    let lines = '';
+    let count = 0;
     const send = (): void => {
-      redis.driverFixes(keys.geo, config.prefix, id, ...batch).catch((error: unknown) => this.node.failed(error, 'driver fix'));
-      batch = [];
+      redis.driverFixes(keys.geo, config.prefix, id, lines).catch((error: unknown) => this.node.failed(error, 'driver fix'));
+      lines = '';
+      count = 0;
     };
     for (const info of fixes.values()) {
-      batch.push(info.driverId, info.location.lng, info.location.lat, info.heading === null ? '' : info.heading, info.updatedAt);
-      if (batch.length === FIXES_PER_CALL * FIX_FIELDS) send();
+      lines += fixFieldsLine(info);
+      count += 1;
+      if (count === FIXES_PER_CALL) send();
     }
-    if (batch.length > 0) send();
+    if (count > 0) send();
   };
 
   background(info: DriverPresenceInfo, graceUntil: number): void {

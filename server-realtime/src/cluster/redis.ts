@@ -53,22 +53,24 @@ const scripts = {
   /**
    * The pending fixes (presence.ts, CLUSTER_PRESENCE_FLUSH_MS) of drivers this node owns: the moving fields of
    * each, and one GEOADD of them all, only while this node owns the driver (a swept or taken-over
-   * driver must not come back from a late write). KEYS: geo. ARGV: prefix, node, then per fix: id, lng, lat, heading ('' = keep), updatedAt.
+   * driver must not come back from a late write). KEYS: geo. ARGV: prefix, node, then the fixes as
+   * one string of lines `id|lng|lat|heading|updatedAt\n` (heading '' = keep): one argument instead
+   * of five per fix keeps the node's command small (fixFieldsLine in presence.ts).
    */
   driverFixes: {
     numberOfKeys: 1,
     lua: `
 local moved = {}
-for i = 3, #ARGV, 5 do
-  local key = ARGV[1] .. 'd:' .. ARGV[i]
+for id, lng, lat, heading, updatedAt in string.gmatch(ARGV[3], '([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^\\n]*)\\n') do
+  local key = ARGV[1] .. 'd:' .. id
   if redis.call('HGET', key, 'node') == ARGV[2] then
-    moved[#moved + 1] = ARGV[i + 1]
-    moved[#moved + 1] = ARGV[i + 2]
-    moved[#moved + 1] = ARGV[i]
-    if ARGV[i + 3] == '' then
-      redis.call('HSET', key, 'lat', ARGV[i + 2], 'lng', ARGV[i + 1], 'updatedAt', ARGV[i + 4])
+    moved[#moved + 1] = lng
+    moved[#moved + 1] = lat
+    moved[#moved + 1] = id
+    if heading == '' then
+      redis.call('HSET', key, 'lat', lat, 'lng', lng, 'updatedAt', updatedAt)
     else
-      redis.call('HSET', key, 'lat', ARGV[i + 2], 'lng', ARGV[i + 1], 'heading', ARGV[i + 3], 'updatedAt', ARGV[i + 4])
+      redis.call('HSET', key, 'lat', lat, 'lng', lng, 'heading', heading, 'updatedAt', updatedAt)
     end
   end
 end

@@ -172,6 +172,14 @@ describe('a cluster of three realtime nodes', () => {
     const [[lng, lat]] = (await cluster.redis.geopos(`${cluster.prefix}geo`, driver.id)) as [[string, string]];
     expect(Number(lat)).toBeCloseTo(last.lat, 5);
     expect(Number(lng)).toBeCloseTo(last.lng, 5);
+
+    // A fix without a heading moves the driver and keeps the heading he had.
+    const headless = moveM(last, 0, 50);
+    await driverApp.request('location.update', headless);
+    await eventually(async () => {
+      const hash = await cluster.redis.hgetall(`${cluster.prefix}d:${driver.id}`);
+      expect({ lat: Number(hash.lat), lng: Number(hash.lng), heading: hash.heading }).toEqual({ lat: headless.lat, lng: headless.lng, heading: '9' });
+    });
     await driverApp.request('driver.offline', {});
   });
 
