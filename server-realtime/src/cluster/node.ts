@@ -101,8 +101,11 @@ export class ClusterNode {
     this.timer.unref();
   }
 
-  /** Publishes on the bus (every node, this one too) or to one node. Never throws. */
-  publish(channel: string, message: string): void {
+  /**
+   * Publishes on the bus (every node, this one too) or to one node. Never throws. Subscribers get a
+   * string either way; a Buffer keeps a large message off V8's heap on the way out (follows.ts).
+   */
+  publish(channel: string, message: string | Buffer): void {
     this.lastPublish = this.redis.publish(channel, message).then(
       () => undefined,
       (error: unknown) => this.failed(error, 'publish'),
@@ -119,7 +122,7 @@ export class ClusterNode {
     return withTimeout(this.lastPublish, PING_TIMEOUT_MS).catch(() => undefined);
   }
 
-  toNode(nodeId: string, message: string): void {
+  toNode(nodeId: string, message: string | Buffer): void {
     this.publish(this.keys.nodeChannel(nodeId), message);
   }
 

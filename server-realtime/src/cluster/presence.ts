@@ -140,7 +140,8 @@ export class ClusterPresence implements PresenceReplica {
     let lines = '';
     let count = 0;
     const send = (): void => {
-      redis.driverFixes(keys.geo, config.prefix, id, lines).catch((error: unknown) => this.node.failed(error, 'driver fix'));
+      // A Buffer, for the reason given in follows.ts (flush).
+      redis.driverFixes(keys.geo, config.prefix, id, Buffer.from(lines)).catch((error: unknown) => this.node.failed(error, 'driver fix'));
       lines = '';
       count = 0;
     };

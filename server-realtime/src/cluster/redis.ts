@@ -231,7 +231,7 @@ export type ScriptName = keyof typeof scripts;
 
 /** The command connection with the scripts defined on it (EVALSHA, falling back to EVAL once). */
 export type ClusterRedis = Redis & {
-  [K in ScriptName]: (...args: (string | number)[]) => Promise<unknown>;
+  [K in ScriptName]: (...args: (string | number | Buffer)[]) => Promise<unknown>;
 };
 
 const RETRY_CAP_MS = 1_000;
