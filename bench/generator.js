@@ -114,7 +114,7 @@ async function sendAllSetup(messages) {
 }
 
 async function connectAll() {
-  const { host, ports, relay, pairs, localAddresses = [] } = config;
+  const { host, ports, relay, pairs, localAddresses = [], sameNode = false } = config;
   const jobs = [];
   let sourceTurn = 0;
   const nextSource = () => (localAddresses.length === 0 ? undefined : localAddresses[sourceTurn++ % localAddresses.length]);
@@ -122,9 +122,10 @@ async function connectAll() {
     const headersFor = (token) => (!relay ? { authorization: `Bearer ${token}` } : {});
     const pathFor = (role) => (!relay ? '/ws' : `/ws?pair=${pair.index}&role=${role}`);
     // One node: everyone on it. Several (cluster mode): driver N on node N mod k, its customer on the
-    // next node, so every fix crosses nodes (driver on A -> customer on B, and the other way round).
+    // next node, so every fix crosses nodes (driver on A -> customer on B, and the other way round);
+    // with sameNode (--cluster-same-node), on the driver's node.
     const driverPort = ports[pair.index % ports.length];
-    const customerPort = ports[(pair.index + 1) % ports.length];
+    const customerPort = ports[(pair.index + (sameNode ? 0 : 1)) % ports.length];
     jobs.push(async () => {
       customers[i] = await rawConnect({ host, port: customerPort, path: pathFor('customer'), headers: headersFor(pair.customerToken), onText: onCustomerText, localAddress: nextSource() });
     });

@@ -66,6 +66,22 @@ const profileDir = option('profile', undefined);
 const serverNodeArgs = (option('server-node-args', '') ?? '').split(' ').filter(Boolean);
 /** --variant DIR: also run DIR's build of the service as system "variant" (A/B of two checkouts). */
 const variantDir = option('variant', undefined);
+/**
+ * --variant-env "K=V K2=V2": environment of the variant systems only (`variant`, `cluster-variant`),
+ * e.g. an A/B of a setting on one build: `--variant . --variant-env CLUSTER_LOCATION_BATCH_MS=10`.
+ */
+const variantEnv = Object.fromEntries(
+  (option('variant-env', '') ?? '').split(' ').filter(Boolean).map((pair) => {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new Error(`--variant-env: "${pair}" is not K=V`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  }),
+);
+/**
+ * --cluster-same-node: in the cluster systems, each customer on the node of the driver he follows,
+ * so no fix crosses nodes (what the cluster costs without its cross-node path; diagnosis).
+ */
+const clusterSameNode = flag('cluster-same-node');
 /** --server-wrapper "CMD ARGS": start the server under CMD (e.g. valgrind --tool=callgrind); diagnosis only. */
 const serverWrapper = (option('server-wrapper', '') ?? '').split(' ').filter(Boolean);
 /** --redis-cpu: where the cluster's redis-server runs (default: with the nodes, the server CPU). */
@@ -306,21 +322,29 @@ async function startRedis(port) {
 function redisCounters(port) {
   const text = execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'INFO', 'stats', 'commandstats'], { encoding: 'utf8' });
   const calls = {};
-  for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
-    if (match[1] !== 'info') calls[match[1]] = Number(match[2]);
+  const usec = {};
+  for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+    if (match[1] === 'info') continue;
+    calls[match[1]] = Number(match[2]);
+    usec[match[1]] = Number(match[3]);
   }
   const stat = (name) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(text)?.[1] ?? NaN);
-  return { calls, netBytes: stat('total_net_input_bytes') + stat('total_net_output_bytes') };
+  return { calls, usec, netBytes: stat('total_net_input_bytes') + stat('total_net_output_bytes') };
 }
 
-/** The server's longest event-loop delay (ms) since the previous read of its metrics (prom-client resets it on every scrape). */
-async function eventLoopLagMaxMs(port) {
+/**
+ * From the server's /metrics: its longest event-loop delay (ms) since the previous read (prom-client
+ * resets it on every scrape), and the seconds it has spent in garbage collection so far (every kind).
+ */
+async function nodeMetrics(port) {
   try {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const match = /^drivrr_realtime_nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text);
-    return match ? Math.round(Number(match[1]) * 1000) : NaN;
+    const lag = /^drivrr_realtime_nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text);
+    let gcS = 0;
+    for (const match of text.matchAll(/^drivrr_realtime_nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)$/gm)) gcS += Number(match[1]);
+    return { lagMaxMs: lag ? Math.round(Number(lag[1]) * 1000) : NaN, gcS };
   } catch {
-    return NaN;
+    return { lagMaxMs: NaN, gcS: NaN };
   }
 }
 
@@ -377,6 +401,7 @@ function summarize(results, durationMs) {
 
 /** Systems of 2 nodes + their own Redis: `cluster`, and `cluster-variant` (--variant DIR's build, for A/B). */
 const CLUSTER_SYSTEMS = new Set(['cluster', 'cluster-variant']);
+const VARIANTS = new Set(['variant', 'cluster-variant']);
 
 /** Systems that speak the relay protocol (`?pair=N&role=...`, no tokens, no setup messages). */
 const RELAYS = new Set(['baseline', 'validating']);
@@ -448,6 +473,17 @@ function syscallsOf(pid) {
 }
 
 /**
+ * Context switches of a process's main thread so far (/proc/<pid>/status): with the nodes and Redis
+ * on one core, every message between them wakes a process, and a switch costs far more on this VM
+ * than the system call that caused it.
+ */
+function switchesOf(pid) {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  return field('voluntary_ctxt_switches') + field('nonvoluntary_ctxt_switches');
+}
+
+/**
  * Starts one system and its generators, connects every socket through the handshake and measures
  * idle RSS per socket. Returns a handle: info (what the set-up measured), measure() runs one load
  * step, close() stops it all.
@@ -464,7 +500,7 @@ async function closeGeneratorsAndProcesses(generators, processes) {
 }
 
 async function openSystem(system, ctx) {
-  const { processes, ports, redisPort } = await startSystemProcesses(system, ctx);
+  const { processes, ports, redisPort } = await startSystemProcesses(system, ctx, VARIANTS.has(system) ? variantEnv : {});
   const nodes = processes.filter((p) => p.name !== 'redis');
   const generators = [];
   const close = () => closeGeneratorsAndProcesses(generators, processes);
@@ -476,7 +512,7 @@ async function openSystem(system, ctx) {
       const child = fork(`${root}bench/generator.js`, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: priority });
       children.add(child);
       pin(child.pid, generatorCpu);
-      const config = { relay: RELAYS.has(system), host: '127.0.0.1', ports, pairs: ctx.pairList.slice(g * slice, (g + 1) * slice) };
+      const config = { relay: RELAYS.has(system), host: '127.0.0.1', ports, sameNode: clusterSameNode, pairs: ctx.pairList.slice(g * slice, (g + 1) * slice) };
       await ask(child, { cmd: 'init', config }, 'init');
       generators.push(child);
     }
@@ -505,16 +541,18 @@ async function openSystem(system, ctx) {
     const measure = async (ratePerDriver, durationMs) => {
       // Reading a node's metrics resets its event-loop lag window: this read starts the step's
       // (before the CPU snapshot, so rendering the metrics is not counted as the step's CPU).
-      if (!RELAYS.has(system)) await Promise.all(nodes.map((p) => eventLoopLagMaxMs(p.port)));
+      const metrics0 = RELAYS.has(system) ? [] : await Promise.all(nodes.map((p) => nodeMetrics(p.port)));
       const split0 = cpuOf(processes);
       const sys0 = processes.map((p) => syscallsOf(p.child.pid));
+      const switches0 = processes.map((p) => switchesOf(p.child.pid));
       const gcpu0 = generators.map((g) => cpuSeconds(g.pid));
       const redis0 = redisPort ? redisCounters(redisPort) : undefined;
       const results = await Promise.all(generators.map((g) => ask(g, { cmd: 'run', ratePerDriver, durationMs }, 'result')));
       const split1 = cpuOf(processes);
       const sys1 = processes.map((p) => syscallsOf(p.child.pid));
+      const switches1 = processes.map((p) => switchesOf(p.child.pid));
       const redis1 = redisPort ? redisCounters(redisPort) : undefined;
-      const nodeLagMs = RELAYS.has(system) ? [] : await Promise.all(nodes.map((p) => eventLoopLagMaxMs(p.port)));
+      const metrics1 = RELAYS.has(system) ? [] : await Promise.all(nodes.map((p) => nodeMetrics(p.port)));
       const wallS = durationMs / 1000 + 1;
       const summary = summarize(results, durationMs);
       const used = processes.map((p, i) => ({ name: p.name, user: split1[i].user - split0[i].user, system: split1[i].system - split0[i].system }));
@@ -535,6 +573,10 @@ async function openSystem(system, ctx) {
       summary.syscallsPerFixByProcess = Object.fromEntries(
         processes.map((p, i) => [p.name, summary.sent === 0 ? null : { reads: Math.round(((sys1[i].reads - sys0[i].reads) / summary.sent) * 100) / 100, writes: Math.round(((sys1[i].writes - sys0[i].writes) / summary.sent) * 100) / 100 }]),
       );
+      // Per fix sent: context switches of each process's main thread.
+      summary.switchesPerFixByProcess = Object.fromEntries(
+        processes.map((p, i) => [p.name, summary.sent === 0 ? null : Math.round(((switches1[i] - switches0[i]) / summary.sent) * 100) / 100]),
+      );
       if (redis0) {
         const byCommand = {};
         let total = 0;
@@ -547,11 +589,18 @@ async function openSystem(system, ctx) {
         summary.redisCommands = total;
         summary.redisCommandsPerFix = summary.sent === 0 ? NaN : Math.round((total / summary.sent) * 1000) / 1000;
         summary.redisCommandsByName = byCommand;
+        // Time Redis spent executing each command, per fix sent (a script's time includes its inner
+        // commands, which are also listed on their own): what the commands cost, without the I/O.
+        summary.redisExecUsPerFixByName = Object.fromEntries(
+          Object.entries(redis1.usec).map(([command, usec]) => [command, summary.sent === 0 ? NaN : Math.round(((usec - (redis0.usec[command] ?? 0)) / summary.sent) * 100) / 100]).filter(([, perFix]) => perFix > 0),
+        );
         summary.redisNetBytesPerFix = summary.sent === 0 ? NaN : Math.round((redis1.netBytes - redis0.netBytes) / summary.sent);
       }
       // Stalls during the step: the longest event-loop delay of each server process and of the
       // generators (a p99 far above the usual one with a stall as long shows where the time went).
-      summary.loopDelayMaxMs = { ...Object.fromEntries(nodes.map((p, i) => [p.name, nodeLagMs[i]])), generators: Math.max(...results.map((r) => r.loopDelayMaxMs ?? NaN)) };
+      summary.loopDelayMaxMs = { ...Object.fromEntries(nodes.map((p, i) => [p.name, metrics1[i].lagMaxMs])), generators: Math.max(...results.map((r) => r.loopDelayMaxMs ?? NaN)) };
+      // Garbage collection (the main thread's part, as Node reports it) per fix delivered, per server process.
+      if (!RELAYS.has(system)) summary.gcUsPerFixByProcess = Object.fromEntries(nodes.map((p, i) => [p.name, perFix(metrics1[i].gcS - metrics0[i].gcS)]));
       summary.generatorCpuPct = Math.round((generators.reduce((s, g, i) => s + cpuSeconds(g.pid) - gcpu0[i], 0) / wallS) * 100);
       // Other work on the machine shows up as latency: record how busy it was.
       summary.loadAvg1 = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
@@ -882,7 +931,10 @@ async function main() {
     if (s.cpuUsPerFixByRate) console.log(`server CPU per delivered fix, ${name}: ${Object.entries(s.cpuUsPerFixByRate).map(([rate, us]) => `${rate}/s ${Math.round(us * 10) / 10} us`).join(', ')}`);
   }
   if (cluster) printCluster(cluster);
-  if (systems.includes('cluster-variant')) printCluster(clusterReport(bySystem('service'), bySystem('cluster-variant')), `cluster-variant (${variantDir})`);
+  if (systems.includes('cluster-variant')) {
+    const settings = Object.entries(variantEnv).map(([k, v]) => `, ${k}=${v}`).join('');
+    printCluster(clusterReport(bySystem('service'), bySystem('cluster-variant')), `cluster-variant (${variantDir}${settings})`);
+  }
   for (const d of runs.died) console.log(`${d.system}: a process DIED (${d.died}); its figures stop there`);
   if (jsonOut) await writeFile(jsonOut, JSON.stringify(report, null, 2));
 }
@@ -928,6 +980,15 @@ function clusterReport(serviceRuns, clusterRuns) {
     cluster.syscallsPerFix = names.reduce((n, name) => n + syscalls(clusterRuns, name), 0);
     cluster.userUsPerFix = at(clusterRuns, rate, (s) => s.serverUserUsPerFix);
     service.userUsPerFix = at(serviceRuns, rate, (s) => s.serverUserUsPerFix);
+    // Sums over the processes of the medians per process: context switches and GC per fix.
+    const perProcess = (runs, field, processNames) => processNames.reduce((n, name) => n + at(runs, rate, (s) => s[field]?.[name]), 0);
+    service.switchesPerFix = perProcess(serviceRuns, 'switchesPerFixByProcess', ['server']);
+    cluster.switchesPerFix = perProcess(clusterRuns, 'switchesPerFixByProcess', names);
+    service.gcUsPerFix = perProcess(serviceRuns, 'gcUsPerFixByProcess', ['server']);
+    cluster.gcUsPerFix = perProcess(clusterRuns, 'gcUsPerFixByProcess', names.filter((n) => n !== 'redis'));
+    cluster.redisExecUsPerFixByName = Object.fromEntries(
+      [...new Set(clusterSteps.flatMap((s) => Object.keys(s.redisExecUsPerFixByName ?? {})))].map((c) => [c, at(clusterRuns, rate, (s) => s.redisExecUsPerFixByName?.[c] ?? 0)]),
+    );
     return { rate, service, cluster, cpuRatio: cluster.cpuUsPerFix / service.cpuUsPerFix, marginalRatio: cluster.marginalUsPerFix / service.marginalUsPerFix };
   }).filter((r) => r.service.samples > 0 || r.cluster.samples > 0);
   return {
@@ -944,7 +1005,8 @@ function clusterReport(serviceRuns, clusterRuns) {
 
 function printCluster(c, name = 'Cluster mode') {
   const f = (v, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '-');
-  console.log(`\n${name}: ${c.socketsByNode?.length ?? 0} nodes + their own redis-server (every fix crosses nodes: driver N on node N mod 2, its customer on the other); medians of ${c.rounds} round(s)`);
+  const placement = clusterSameNode ? 'each customer on the node of his driver (--cluster-same-node): no fix crosses nodes' : 'every fix crosses nodes: driver N on node N mod 2, its customer on the other';
+  console.log(`\n${name}: ${c.socketsByNode?.length ?? 0} nodes + their own redis-server (${placement}); medians of ${c.rounds} round(s)`);
   console.log(`sockets held: cluster ${c.socketsByNode?.join(' + ')} (${c.perSocketKiBByNode?.map((k) => f(k)).join(' / ')} KiB/socket); single node ${c.serviceSockets} (${f(c.servicePerSocketKiB)} KiB/socket)`);
   console.log(`idle CPU (sockets connected, no fixes): single ${f(c.idleCorePct.service)} %, cluster ${f(c.idleCorePct.cluster)} % of a core; "above idle" = CPU per fix without it`);
   console.log(`${'fixes/s'.padStart(8)} ${'single us/fix'.padStart(13)} ${'cluster us/fix'.padStart(14)} ${'ratio'.padStart(6)} ${'above idle s/c'.padStart(15)} ${'ratio'.padStart(6)} ${'nodes+redis us/fix'.padStart(24)} ${'redis cmd/fix'.padStart(13)} ${'p99 single'.padStart(10)} ${'p99 cluster'.padStart(11)} ${'delivered'.padStart(10)}`);
@@ -956,6 +1018,8 @@ function printCluster(c, name = 'Cluster mode') {
   if (at) {
     const cmds = Object.entries(at.cluster.redisCommandsPerFixByName).filter(([, v]) => v >= 0.005).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f(v, 2)}`).join(', ');
     console.log(`at 5,000 fixes/s: user part of the CPU per fix: single ${f(at.service.userUsPerFix)}, cluster ${f(at.cluster.userUsPerFix)} us; system calls (read + write) per fix sent: single ${f(at.service.syscallsPerFix, 2)}, cluster (nodes + Redis) ${f(at.cluster.syscallsPerFix, 2)}`);
+    const exec = Object.entries(at.cluster.redisExecUsPerFixByName).filter(([, v]) => v >= 0.05).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${f(v, 2)}`).join(', ');
+    console.log(`at 5,000 fixes/s: context switches per fix sent: single ${f(at.service.switchesPerFix, 2)}, cluster (nodes + Redis) ${f(at.cluster.switchesPerFix, 2)}; GC per fix: single ${f(at.service.gcUsPerFix)}, cluster nodes ${f(at.cluster.gcUsPerFix)} us; Redis executing, per fix: ${exec} us (a script's time includes its inner commands)`);
     console.log(`at 5,000 fixes/s: Redis commands per fix sent ${f(at.cluster.redisCommandsPerFix, 2)} (${cmds}; inner commands of scripts included), ${f(at.cluster.redisNetBytesPerFix, 0)} bytes in + out of Redis per fix; cross-node p99 ${at.cluster.p99Ms} ms (target < 50 ms: ${at.cluster.p99Ms < 50 ? 'met' : 'NOT met'}); CPU per fix ${f(at.cpuRatio, 2)}x the single node's (target <= 1.5x: ${at.cpuRatio <= 1.5 ? 'met' : 'NOT met'}; above idle ${f(at.marginalRatio, 2)}x)`);
   } else {
     console.log('no step at 5,000 fixes/s: add 5000 to --rates (or --pairs 5000 for the steady phase)');
