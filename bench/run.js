@@ -401,6 +401,7 @@ function summarize(results, durationMs) {
 
 /** Systems of 2 nodes + their own Redis: `cluster`, and `cluster-variant` (--variant DIR's build, for A/B). */
 const CLUSTER_SYSTEMS = new Set(['cluster', 'cluster-variant']);
+/** Systems built from --variant DIR, started with --variant-env on top of the usual environment. */
 const VARIANTS = new Set(['variant', 'cluster-variant']);
 
 /** Systems that speak the relay protocol (`?pair=N&role=...`, no tokens, no setup messages). */

@@ -20,9 +20,9 @@ export const TIMER_GRANULARITY_MS = 1_000;
 
 /**
  * Timers sharing one Node interval, in slots of `granularityMs`. A socket's token timer then costs
- * an entry in a Set instead of a `Timeout`, a closure and, every socket's delay being different, a
- * `TimersList` of its own (~360 B of live heap per socket for every major GC to mark;
- * docs/performance.md, "Cluster mode").
+ * an entry in a Set (and its cancel function) instead of a `Timeout` and, every socket's delay being
+ * different, a `TimersList` of its own: live heap that every major GC marks again
+ * (docs/performance.md, "After the rides outbox, sessions and background locations").
  */
 export class CoarseTimers {
   /** Callbacks by slot: slot n is due once now >= n * granularityMs. */
