@@ -599,7 +599,7 @@ async function openSystem(system, ctx) {
       }
       // Stalls during the step: the longest event-loop delay of each server process and of the
       // generators (a p99 far above the usual one with a stall as long shows where the time went).
-      summary.loopDelayMaxMs = { ...Object.fromEntries(nodes.map((p, i) => [p.name, metrics1[i].lagMaxMs])), generators: Math.max(...results.map((r) => r.loopDelayMaxMs ?? NaN)) };
+      summary.loopDelayMaxMs = { ...Object.fromEntries(nodes.map((p, i) => [p.name, metrics1[i]?.lagMaxMs ?? NaN])), generators: Math.max(...results.map((r) => r.loopDelayMaxMs ?? NaN)) };
       // Garbage collection (the main thread's part, as Node reports it) per fix delivered, per server process.
       if (!RELAYS.has(system)) summary.gcUsPerFixByProcess = Object.fromEntries(nodes.map((p, i) => [p.name, perFix(metrics1[i].gcS - metrics0[i].gcS)]));
       summary.generatorCpuPct = Math.round((generators.reduce((s, g, i) => s + cpuSeconds(g.pid) - gcpu0[i], 0) / wallS) * 100);
