@@ -136,7 +136,8 @@ export class ClusterNode {
 
   /** Logs a failing Redis call once per outage. */
   failed(error: unknown, where: string): void {
-    if (this.failing) return;
+    // After stop() the connections are closed on purpose: a call still in flight fails, no outage.
+    if (this.failing || this.stopped) return;
     this.failing = true;
     this.logger.error({ err: error, where, node: this.id }, 'cluster: Redis call failed (degraded until it answers again)');
   }
