@@ -501,7 +501,9 @@ async function closeGeneratorsAndProcesses(generators, processes) {
 }
 
 async function openSystem(system, ctx) {
-  const { processes, ports, redisPort } = await startSystemProcesses(system, ctx, VARIANTS.has(system) ? variantEnv : {});
+  // With --cluster-same-node no fix needs to cross nodes, so nodes without cluster mode (e.g. the
+  // variant with `--variant-env REDIS_URL=`) are a fair comparison too: two processes side by side.
+  const { processes, ports, redisPort } = await startSystemProcesses(system, ctx, VARIANTS.has(system) ? variantEnv : {}, !clusterSameNode);
   const nodes = processes.filter((p) => p.name !== 'redis');
   const generators = [];
   const close = () => closeGeneratorsAndProcesses(generators, processes);
