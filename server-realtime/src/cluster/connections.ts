@@ -26,6 +26,9 @@ export interface LocalSessions {
 export class ClusterConnections implements RemoteSessions {
   private readonly seats = new Map<string, Seat>();
   private local: LocalSessions | undefined;
+  /** The live nodes of the last sweep (keepNodes), and whether a seat came since (it may be on a node not in it). */
+  private sweptLive: ReadonlySet<string> | undefined;
+  private seatedSinceSweep = false;
 
   constructor(private readonly node: ClusterNode) {
     node.on('A', ([, userId, nodeId, at]) => this.seated(userId as string, nodeId as string, Number(at)));
@@ -82,8 +85,16 @@ export class ClusterConnections implements RemoteSessions {
     return this.seats.get(userId)?.node;
   }
 
-  /** Seats on nodes that are no longer live go (their apps reconnect somewhere and are seated again). */
+  /**
+   * Seats on nodes that are no longer live go (their apps reconnect somewhere and are seated again).
+   * Called every heartbeat; when the live nodes are those of the last sweep and no seat came since,
+   * every seat is still on a live node, and the directory (a seat per user of the other nodes) is
+   * not walked again.
+   */
   keepNodes(live: ReadonlySet<string>): void {
+    if (!this.seatedSinceSweep && this.sweptLive !== undefined && sameMembers(this.sweptLive, live)) return;
+    this.sweptLive = new Set(live);
+    this.seatedSinceSweep = false;
     for (const [userId, seat] of this.seats) if (!live.has(seat.node)) this.seats.delete(userId);
   }
 
@@ -101,6 +112,7 @@ export class ClusterConnections implements RemoteSessions {
     const known = this.seats.get(userId);
     if (known && known.connectedAt > at) return;
     this.seats.set(userId, { node: nodeId, connectedAt: at });
+    this.seatedSinceSweep = true;
   }
 
   private unseated(userId: string, nodeId: string, at: number): void {
@@ -118,4 +130,10 @@ export class ClusterConnections implements RemoteSessions {
     }
     await this.load();
   }
+}
+
+function sameMembers(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const member of a) if (!b.has(member)) return false;
+  return true;
 }
