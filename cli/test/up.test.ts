@@ -93,7 +93,7 @@ describe('drivrr up --detach, health, down (embedded PostgreSQL)', () => {
       services: [{ service: 'auth', status: 'ok' }, { service: 'realtime', status: 'ok' }],
       nodes: [{ url: `http://127.0.0.1:${realtimePort}` }],
     });
-    expect(JSON.parse(status.stdout).nodes).toEqual([{ id: expect.any(String), mode: 'single', url: `http://127.0.0.1:${realtimePort}`, connections: expect.objectContaining({ drivers: expect.any(Number) }) }]);
+    expect(JSON.parse(status.stdout).nodes).toEqual([{ id: expect.any(String), url: `http://127.0.0.1:${realtimePort}`, connections: expect.objectContaining({ drivers: expect.any(Number) }) }]);
     expect((await drivrr(['status'], env)).stdout).toMatch(/^Drivrr is running \(up \d+s since /);
 
     const authLog = await drivrr(['logs', 'auth', '--json', '-n', '5'], env);

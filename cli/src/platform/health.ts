@@ -86,7 +86,7 @@ export async function checkService(service: ServiceHealth['service'], baseUrl: s
   const cluster = body.cluster as { nodes?: unknown } | undefined;
   if (service === 'realtime' && Array.isArray(cluster?.nodes)) health.nodes = cluster.nodes.filter((n): n is Record<string, unknown> => typeof n === 'object' && n !== null);
   // one node: the node itself, where it is and its own connections, in the registry's shape
-  else if (node) health.nodes = [{ id: node.id, mode: node.mode, url: baseUrl, connections: health.connections }];
+  else if (node) health.nodes = [{ id: node.id, url: baseUrl, connections: health.connections }];
   if (health.status === 'degraded') {
     const dbDown = health.db?.ok === false;
     const redisDown = node?.redis?.ok === false;
