@@ -960,6 +960,9 @@ function clusterReport(serviceRuns, clusterRuns) {
   const byRate = rates.map((rate) => {
     const service = { samples: serviceRuns.flatMap((r) => stepsAt(r, rate)).length, cpuUsPerFix: at(serviceRuns, rate, (s) => s.serverCpuUsPerFix), marginalUsPerFix: at(serviceRuns, rate, marginal), p99Ms: at(serviceRuns, rate, (s) => s.p99Ms), deliveredRatio: at(serviceRuns, rate, (s) => s.deliveredRatio) };
     const clusterSteps = clusterRuns.flatMap((r) => stepsAt(r, rate));
+    // Per Redis command seen in any step's `field`: the median over the steps of `value`.
+    const mediansByCommand = (field, value) =>
+      Object.fromEntries([...new Set(clusterSteps.flatMap((s) => Object.keys(s[field] ?? {})))].map((c) => [c, at(clusterRuns, rate, (s) => value(s, c))]));
     const names = Object.keys(clusterSteps[0]?.cpuUsPerFixByProcess ?? {});
     const cluster = {
       samples: clusterSteps.length,
@@ -968,30 +971,24 @@ function clusterReport(serviceRuns, clusterRuns) {
       cpuUsPerFixByProcess: Object.fromEntries(names.map((n) => [n, at(clusterRuns, rate, (s) => s.cpuUsPerFixByProcess?.[n])])),
       redisCommandsPerFix: at(clusterRuns, rate, (s) => s.redisCommandsPerFix),
       redisNetBytesPerFix: at(clusterRuns, rate, (s) => s.redisNetBytesPerFix),
-      redisCommandsPerFixByName: Object.fromEntries(
-        [...new Set(clusterSteps.flatMap((s) => Object.keys(s.redisCommandsByName ?? {})))].map((c) => [c, at(clusterRuns, rate, (s) => (s.redisCommandsByName?.[c] ?? 0) / s.sent)]),
-      ),
+      redisCommandsPerFixByName: mediansByCommand('redisCommandsByName', (s, c) => (s.redisCommandsByName?.[c] ?? 0) / s.sent),
       p99Ms: at(clusterRuns, rate, (s) => s.p99Ms),
       deliveredRatio: at(clusterRuns, rate, (s) => s.deliveredRatio),
     };
-    const syscalls = (runs, name) => {
-      const reads = at(runs, rate, (s) => s.syscallsPerFixByProcess?.[name]?.reads);
-      const writes = at(runs, rate, (s) => s.syscallsPerFixByProcess?.[name]?.writes);
-      return reads + writes;
-    };
-    service.syscallsPerFix = syscalls(serviceRuns, 'server');
-    cluster.syscallsPerFix = names.reduce((n, name) => n + syscalls(clusterRuns, name), 0);
+    // Per-process figures: the median of each process over the steps, summed over the processes.
+    const summed = (runs, processNames, pick) => processNames.reduce((n, name) => n + at(runs, rate, (s) => pick(s, name)), 0);
+    const syscalls = (runs, processNames) =>
+      summed(runs, processNames, (s, name) => s.syscallsPerFixByProcess?.[name]?.reads) + summed(runs, processNames, (s, name) => s.syscallsPerFixByProcess?.[name]?.writes);
+    service.syscallsPerFix = syscalls(serviceRuns, ['server']);
+    cluster.syscallsPerFix = syscalls(clusterRuns, names);
     cluster.userUsPerFix = at(clusterRuns, rate, (s) => s.serverUserUsPerFix);
     service.userUsPerFix = at(serviceRuns, rate, (s) => s.serverUserUsPerFix);
-    // Sums over the processes of the medians per process: context switches and GC per fix.
-    const perProcess = (runs, field, processNames) => processNames.reduce((n, name) => n + at(runs, rate, (s) => s[field]?.[name]), 0);
-    service.switchesPerFix = perProcess(serviceRuns, 'switchesPerFixByProcess', ['server']);
-    cluster.switchesPerFix = perProcess(clusterRuns, 'switchesPerFixByProcess', names);
-    service.gcUsPerFix = perProcess(serviceRuns, 'gcUsPerFixByProcess', ['server']);
-    cluster.gcUsPerFix = perProcess(clusterRuns, 'gcUsPerFixByProcess', names.filter((n) => n !== 'redis'));
-    cluster.redisExecUsPerFixByName = Object.fromEntries(
-      [...new Set(clusterSteps.flatMap((s) => Object.keys(s.redisExecUsPerFixByName ?? {})))].map((c) => [c, at(clusterRuns, rate, (s) => s.redisExecUsPerFixByName?.[c] ?? 0)]),
-    );
+    const byProcess = (field) => (s, name) => s[field]?.[name];
+    service.switchesPerFix = summed(serviceRuns, ['server'], byProcess('switchesPerFixByProcess'));
+    cluster.switchesPerFix = summed(clusterRuns, names, byProcess('switchesPerFixByProcess'));
+    service.gcUsPerFix = summed(serviceRuns, ['server'], byProcess('gcUsPerFixByProcess'));
+    cluster.gcUsPerFix = summed(clusterRuns, names.filter((n) => n !== 'redis'), byProcess('gcUsPerFixByProcess'));
+    cluster.redisExecUsPerFixByName = mediansByCommand('redisExecUsPerFixByName', (s, c) => s.redisExecUsPerFixByName?.[c] ?? 0);
     return { rate, service, cluster, cpuRatio: cluster.cpuUsPerFix / service.cpuUsPerFix, marginalRatio: cluster.marginalUsPerFix / service.marginalUsPerFix };
   }).filter((r) => r.service.samples > 0 || r.cluster.samples > 0);
   return {

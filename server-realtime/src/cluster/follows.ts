@@ -76,9 +76,7 @@ export class ClusterFollows implements FollowsReplica {
     const batches = this.outgoing;
     this.outgoing = undefined;
     if (!batches) return;
-    // As a Buffer: ioredis then writes the command as one Buffer (memory outside V8's heap) instead
-    // of a string of a few KiB that was promoted to the old generation more often than not.
-    for (const [nodeId, lines] of batches) this.node.toNode(nodeId, Buffer.from(lines.length === 1 ? (lines[0] as string) : `M\n${lines.join('\n')}`));
+    for (const [nodeId, lines] of batches) this.node.toNode(nodeId, lines.length === 1 ? (lines[0] as string) : `M\n${lines.join('\n')}`);
   };
 
   private receiveBatch(message: string): void {

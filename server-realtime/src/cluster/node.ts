@@ -102,11 +102,14 @@ export class ClusterNode {
   }
 
   /**
-   * Publishes on the bus (every node, this one too) or to one node. Never throws. Subscribers get a
-   * string either way; a Buffer keeps a large message off V8's heap on the way out (follows.ts).
+   * Publishes on the bus (every node, this one too) or to one node. Never throws. The message goes
+   * to ioredis as a Buffer (subscribers still get a string): ioredis then writes the command as one
+   * Buffer, outside V8's heap, instead of building a command string of a few KiB (a location batch,
+   * a ride frame) that lived until Redis answered and was promoted to the old generation more often
+   * than not (docs/performance.md, "Figures after the promotion cuts").
    */
-  publish(channel: string, message: string | Buffer): void {
-    this.lastPublish = this.redis.publish(channel, message).then(
+  publish(channel: string, message: string): void {
+    this.lastPublish = this.redis.publish(channel, Buffer.from(message)).then(
       () => undefined,
       (error: unknown) => this.failed(error, 'publish'),
     );
@@ -122,7 +125,7 @@ export class ClusterNode {
     return withTimeout(this.lastPublish, PING_TIMEOUT_MS).catch(() => undefined);
   }
 
-  toNode(nodeId: string, message: string | Buffer): void {
+  toNode(nodeId: string, message: string): void {
     this.publish(this.keys.nodeChannel(nodeId), message);
   }
 

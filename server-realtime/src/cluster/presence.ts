@@ -140,7 +140,7 @@ export class ClusterPresence implements PresenceReplica {
     let lines = '';
     let count = 0;
     const send = (): void => {
-      // A Buffer, for the reason given in follows.ts (flush).
+      // A Buffer, for the reason given at ClusterNode.publish.
       redis.driverFixes(keys.geo, config.prefix, id, Buffer.from(lines)).catch((error: unknown) => this.node.failed(error, 'driver fix'));
       lines = '';
       count = 0;
