@@ -80,20 +80,22 @@ export class TestClient {
       }
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const i = this.waiters.findIndex((w) => w.resolve === resolve);
-        if (i !== -1) this.waiters.splice(i, 1);
-        reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(-5))}`));
-      }, timeoutMs);
-      this.waiters.push({
+      const waiter = {
         match,
-        resolve: (f) => {
+        resolve: (f: Frame) => {
           this.frames.splice(this.frames.indexOf(f), 1);
           resolve(f);
         },
         reject,
-        timer,
-      });
+        // A waiter that timed out leaves the list: left there, it would take the next matching
+        // frame from the waiter behind it (a retried wait would then never see its frame).
+        timer: setTimeout(() => {
+          const i = this.waiters.indexOf(waiter);
+          if (i !== -1) this.waiters.splice(i, 1);
+          reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(-5))}`));
+        }, timeoutMs),
+      };
+      this.waiters.push(waiter);
     });
   }
 
