@@ -210,7 +210,7 @@ export class ClusterNode {
         if (orphaned >= 0) this.logger.warn({ deadNode: id, drivers: orphaned, graceMs: this.graceMs }, 'cluster: a node died; its drivers are in the reconnect grace');
       }
       this.hooks.nodesGone(dead, live);
-      const ended = (await this.redis.sweepGrace(this.keys.geo, this.keys.grace, this.config.prefix, now)) as string[];
+      const ended = (await this.redis.sweepGrace(this.keys.geo, this.keys.grace, this.keys.positions, this.config.prefix, now)) as string[];
       if (ended.length > 0) this.hooks.driversEnded(ended);
     } catch (error) {
       this.failed(error, 'heartbeat');

@@ -1,7 +1,7 @@
 /**
- * Driver presence across the cluster, in Redis: a GEO set of online drivers and one hash per
- * driver (its fields: presenceFields below; adding a field to DriverPresenceInfo is one line there),
- * owned by the node that holds the driver's socket. The owning node keeps its drivers in memory too
+ * Driver presence across the cluster, in Redis: a GEO set of online drivers, one hash of every
+ * driver's position, and one hash per driver for the rest (its fields: presenceFields below; adding
+ * a field to DriverPresenceInfo needs no line there), owned by the node that holds the driver's socket. The owning node keeps its drivers in memory too
  * (presence/driver-presence.ts) so a fix stays synchronous: it only replaces the driver's pending
  * fix here; the pending fixes go to Redis together every CLUSTER_PRESENCE_FLUSH_MS (100 ms), never
  * awaited. The live locations a customer sees do not wait for this (they go node to node at once,
@@ -18,23 +18,41 @@ import type { DriverActivity, DriverPresenceInfo, NearbyDriver } from '../ws/con
 import type { ClusterNode } from './node.js';
 
 /**
- * How a DriverPresenceInfo is written to and read from the driver's hash. Location, heading, time,
- * activity and vehicle type (offers filter on it, so it is validated on read) have fields of their own (the per-fix script writes them); any other field of the
- * info (e.g. a vehicle type set at driver.online) is stored as JSON under its own name by
- * driver.online and read back as it was: adding a field to DriverPresenceInfo needs no line here.
+ * How a DriverPresenceInfo is written to and read from Redis. The moving fields (location, heading,
+ * time) are the driver's entry in the shared `pos` hash, `lng|lat|heading|updatedAt`, which a
+ * presence flush writes for all its drivers with one HSET. Activity and vehicle type (offers filter
+ * on it, so it is validated on read) have fields of their own in the driver's hash; any other field
+ * of the info is stored there as JSON under its own name by driver.online and read back as it was:
+ * adding a field to DriverPresenceInfo needs no line here.
  */
 const OWN_FIELDS = new Set(['driverId', 'location', 'heading', 'activity', 'vehicleType', 'updatedAt']);
 /** Hash fields that belong to the cluster's bookkeeping, not to the info. */
-const BOOKKEEPING = new Set(['lat', 'lng', 'heading', 'activity', 'vehicleType', 'updatedAt', 'node', 'grace', 'bg', 'previousNode']);
+const BOOKKEEPING = new Set(['lat', 'lng', 'heading', 'activity', 'vehicleType', 'updatedAt', 'node', 'grace', 'bg', 'previousNode', 'position']);
+
+/** A driver's entry in the `pos` hash (ids are UUIDs and the rest numbers: never a `|` or a newline). */
+export function positionValue(info: Pick<DriverPresenceInfo, 'location' | 'heading' | 'updatedAt'>): string {
+  return `${info.location.lng}|${info.location.lat}|${info.heading ?? ''}|${info.updatedAt}`;
+}
+
+/**
+ * The driver's hash with the position merged in as `lat`, `lng`, `heading`, `updatedAt` (what
+ * presenceFields.read takes). Without a position, or without a hash, it is returned as it is.
+ */
+function withPosition(hash: Record<string, string>, position: string | null | undefined): Record<string, string> {
+  // An empty hash is a driver who is not online: a position alone does not bring him back.
+  if (!position || hash.node === undefined) return hash;
+  const [lng = '', lat = '', heading = '', updatedAt = ''] = position.split('|');
+  return { ...hash, lng, lat, heading, updatedAt };
+}
 
 function isVehicleType(value: string | undefined): value is VehicleType {
   return VehicleType.safeParse(value).success;
 }
 
 const presenceFields = {
-  /** Every field but `activity` (driver.online keeps an activity already set). */
+  /** The driver's hash: every field but the position (positionValue) and `activity` (driver.online keeps an activity already set). */
   write(info: DriverPresenceInfo): string[] {
-    const pairs = ['lat', String(info.location.lat), 'lng', String(info.location.lng), 'heading', info.heading === null ? '' : String(info.heading), 'updatedAt', String(info.updatedAt), 'vehicleType', info.vehicleType];
+    const pairs = ['vehicleType', info.vehicleType];
     for (const [name, value] of Object.entries(info)) if (!OWN_FIELDS.has(name) && value !== undefined) pairs.push(name, JSON.stringify(value));
     return pairs;
   },
@@ -63,9 +81,9 @@ const presenceFields = {
   },
 };
 
-/** One fix as a line of the driverFixes script's argument (ids are UUIDs: never a `|` or a newline). */
+/** One fix as a line of the driverFixes script's argument: the driver's id, then his position. */
 export function fixFieldsLine(info: Pick<DriverPresenceInfo, 'driverId' | 'location' | 'heading' | 'updatedAt'>): string {
-  return `${info.driverId}|${info.location.lng}|${info.location.lat}|${info.heading ?? ''}|${info.updatedAt}\n`;
+  return `${info.driverId}|${positionValue(info)}\n`;
 }
 
 /**
@@ -113,8 +131,8 @@ export class ClusterPresence implements PresenceReplica {
     this.pendingFixes.delete(info.driverId);
     const { redis, keys, id } = this.node;
     redis
-      .driverOnline(keys.geo, keys.driver(info.driverId), keys.nodeDrivers(id), keys.grace, this.node.config.prefix, info.driverId, id, info.location.lng, info.location.lat,
-        ...presenceFields.write(info), 'node', id, 'grace', '0', 'bg', '0', 'activity', info.activity)
+      .driverOnline(keys.geo, keys.driver(info.driverId), keys.nodeDrivers(id), keys.grace, keys.positions, this.node.config.prefix, info.driverId, id, info.location.lng, info.location.lat,
+        positionValue(info), ...presenceFields.write(info), 'node', id, 'grace', '0', 'bg', '0', 'activity', info.activity)
       .then((previous) => {
         if (typeof previous === 'string' && previous !== '' && previous !== id) this.node.toNode(previous, `X|${info.driverId}`);
       })
@@ -136,12 +154,12 @@ export class ClusterPresence implements PresenceReplica {
     if (this.pendingFixes.size === 0) return;
     const fixes = this.pendingFixes;
     this.pendingFixes = new Map();
-    const { redis, keys, id, config } = this.node;
+    const { redis, keys, id } = this.node;
     let lines = '';
     let count = 0;
     const send = (): void => {
       // A Buffer, for the reason given at ClusterNode.publish.
-      redis.driverFixes(keys.geo, config.prefix, id, Buffer.from(lines)).catch((error: unknown) => this.node.failed(error, 'driver fix'));
+      redis.driverFixes(keys.geo, keys.positions, keys.nodeDrivers(id), Buffer.from(lines)).catch((error: unknown) => this.node.failed(error, 'driver fix'));
       lines = '';
       count = 0;
     };
@@ -157,7 +175,7 @@ export class ClusterPresence implements PresenceReplica {
     this.pendingFixes.delete(info.driverId);
     const { redis, keys, id } = this.node;
     redis
-      .driverBackground(keys.geo, keys.driver(info.driverId), keys.nodeDrivers(id), keys.grace, this.node.config.prefix, info.driverId, id,
+      .driverBackground(keys.geo, keys.driver(info.driverId), keys.nodeDrivers(id), keys.grace, keys.positions, this.node.config.prefix, info.driverId, id,
         info.location.lng, info.location.lat, info.heading === null ? '' : info.heading, info.updatedAt, graceUntil)
       .then((outcome) => {
         // Another node holds the driver's live socket: it keeps the driver, this copy goes.
@@ -174,13 +192,13 @@ export class ClusterPresence implements PresenceReplica {
   reconnected(driverId: string): void {
     const { redis, keys, id, config } = this.node;
     const claim = redis
-      .driverClaim(keys.driver(driverId), keys.nodeDrivers(id), keys.grace, config.prefix, driverId, id)
+      .driverClaim(keys.driver(driverId), keys.nodeDrivers(id), keys.grace, keys.positions, config.prefix, driverId, id)
       .then((raw) => {
         const flat = raw as string[];
         if (flat.length === 0) return;
         const hash: Record<string, string> = {};
         for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i] as string] = flat[i + 1] as string;
-        const info = presenceFields.read(driverId, hash);
+        const info = presenceFields.read(driverId, withPosition(hash, hash.position));
         if (info) this.index?.restore(info, false);
         const previous = hash.previousNode;
         if (previous && previous !== id) this.node.toNode(previous, `X|${driverId}`);
@@ -213,7 +231,7 @@ export class ClusterPresence implements PresenceReplica {
     this.pendingFixes.delete(driverId);
     const { redis, keys, id } = this.node;
     try {
-      return Number(await redis.driverEnd(keys.geo, keys.driver(driverId), keys.nodeDrivers(id), keys.grace, driverId, id, reason)) === 1;
+      return Number(await redis.driverEnd(keys.geo, keys.driver(driverId), keys.nodeDrivers(id), keys.grace, keys.positions, driverId, id, reason)) === 1;
     } catch (error) {
       this.node.failed(error, 'driver end');
       return false;
@@ -260,22 +278,27 @@ export class ClusterPresence implements PresenceReplica {
   /** A driver wherever he is connected, read from Redis (undefined: not online, or Redis away). */
   async lookup(driverId: string): Promise<DriverPresenceInfo | undefined> {
     try {
-      return presenceFields.read(driverId, await this.node.redis.hgetall(this.node.keys.driver(driverId)));
+      const [hash] = await this.readDriverHashes([driverId]);
+      return hash && presenceFields.read(driverId, hash);
     } catch (error) {
       this.node.failed(error, 'driver lookup');
       return undefined;
     }
   }
 
-  /** The hashes of these drivers, in one pipeline; undefined for one that failed to read. */
+  /** The hashes of these drivers with their positions, in one pipeline; undefined for one that failed to read. */
   private async readDriverHashes(driverIds: readonly string[]): Promise<(Record<string, string> | undefined)[]> {
+    if (driverIds.length === 0) return [];
     const { redis, keys } = this.node;
     const pipeline = redis.pipeline();
     for (const driverId of driverIds) pipeline.hgetall(keys.driver(driverId));
+    pipeline.hmget(keys.positions, ...driverIds);
     const rows = (await pipeline.exec()) ?? [];
+    const [positionsError, positions] = rows[driverIds.length] ?? [null, null];
     return driverIds.map((_, i) => {
       const [error, hash] = rows[i] ?? [null, null];
-      return error || !hash ? undefined : (hash as Record<string, string>);
+      if (error || !hash || positionsError) return undefined;
+      return withPosition(hash as Record<string, string>, (positions as (string | null)[] | null)?.[i]);
     });
   }
 

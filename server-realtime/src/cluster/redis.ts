@@ -8,7 +8,9 @@
  * - `P u:<node>`         hash userId -> connectedAt (ms): who is connected to that node.
  * - `P follows`          hash "<follower>|<driver>" -> 'client' | 'module': live-location follows.
  * - `P geo`              GEO set of online drivers (every activity; filtered after the query).
- * - `P d:<driver>`       hash: the driver's presence (see presence-fields.ts) and owning node.
+ * - `P d:<driver>`       hash: the driver's presence but its position (presence.ts, presenceFields) and owning node.
+ * - `P pos`              hash driverId -> `lng|lat|heading|updatedAt`: every online driver's position
+ *                        (one hash for all, so a presence flush is one HSET, not one per driver).
  * - `P nd:<node>`        set of the drivers a node owns (swept when the node dies).
  * - `P grace`            zset driverId -> grace deadline (ms), for drivers of dead nodes only.
  * - `P r:<user>:<msgid>` string: a message receipt ('' while the first is being handled, then its answer).
@@ -23,6 +25,7 @@ export interface ClusterKeys {
   follows: string;
   geo: string;
   driver(driverId: string): string;
+  positions: string;
   nodeDrivers(nodeId: string): string;
   grace: string;
   receipt(userId: string, messageId: string): string;
@@ -37,6 +40,7 @@ export function clusterKeys(prefix: string): ClusterKeys {
     follows: `${prefix}follows`,
     geo: `${prefix}geo`,
     driver: (driverId) => `${prefix}d:${driverId}`,
+    positions: `${prefix}pos`,
     nodeDrivers: (nodeId) => `${prefix}nd:${nodeId}`,
     grace: `${prefix}grace`,
     receipt: (userId, messageId) => `${prefix}r:${userId}:${messageId}`,
@@ -51,40 +55,54 @@ export function clusterKeys(prefix: string): ClusterKeys {
  */
 const scripts = {
   /**
-   * The pending fixes (presence.ts, CLUSTER_PRESENCE_FLUSH_MS) of drivers this node owns: the moving fields of
-   * each, and one GEOADD of them all, only while this node owns the driver (a swept or taken-over
-   * driver must not come back from a late write). KEYS: geo. ARGV: prefix, node, then the fixes as
-   * one string of lines `id|lng|lat|heading|updatedAt\n` (heading '' = keep): one argument instead
-   * of five per fix keeps the node's command small (fixFieldsLine in presence.ts).
+   * The pending fixes (presence.ts, CLUSTER_PRESENCE_FLUSH_MS) of drivers this node owns: one
+   * SMISMEMBER of its set of drivers, then one HSET of their positions and one GEOADD, only for the
+   * drivers this node still owns (a swept or taken-over driver must not come back from a late
+   * write). Three commands per call, whatever the number of fixes: a command per driver cost Redis
+   * more than the rest of the script (docs/performance.md, "Cluster mode").
+   * KEYS: geo, pos, nd:<me>. ARGV: the fixes as one string of lines `id|lng|lat|heading|updatedAt\n`
+   * (fixFieldsLine in presence.ts): one argument instead of five per fix keeps the node's command small.
    */
   driverFixes: {
-    numberOfKeys: 1,
+    numberOfKeys: 3,
     lua: `
-local moved = {}
-for id, lng, lat, heading, updatedAt in string.gmatch(ARGV[3], '([^|]*)|([^|]*)|([^|]*)|([^|]*)|([^\\n]*)\\n') do
-  local key = ARGV[1] .. 'd:' .. id
-  if redis.call('HGET', key, 'node') == ARGV[2] then
-    moved[#moved + 1] = lng
-    moved[#moved + 1] = lat
-    moved[#moved + 1] = id
-    if heading == '' then
-      redis.call('HSET', key, 'lat', lat, 'lng', lng, 'updatedAt', updatedAt)
-    else
-      redis.call('HSET', key, 'lat', lat, 'lng', lng, 'heading', heading, 'updatedAt', updatedAt)
-    end
+local ids, positions, lngs, lats = {}, {}, {}, {}
+local n = 0
+for id, position, lng, lat in string.gmatch(ARGV[1], '([^|]*)|(([^|]*)|([^|]*)|[^\\n]*)\\n') do
+  n = n + 1
+  ids[n] = id
+  positions[n] = position
+  lngs[n] = lng
+  lats[n] = lat
+end
+if n == 0 then return 0 end
+local owned = redis.call('SMISMEMBER', KEYS[3], unpack(ids))
+local geo, pos = {}, {}
+local g, p = 0, 0
+for i = 1, n do
+  if owned[i] == 1 then
+    geo[g + 1] = lngs[i]
+    geo[g + 2] = lats[i]
+    geo[g + 3] = ids[i]
+    g = g + 3
+    pos[p + 1] = ids[i]
+    pos[p + 2] = positions[i]
+    p = p + 2
   end
 end
-if #moved > 0 then redis.call('GEOADD', KEYS[1], unpack(moved)) end
-return 1`,
+if g == 0 then return 0 end
+redis.call('GEOADD', KEYS[1], unpack(geo))
+redis.call('HSET', KEYS[2], unpack(pos))
+return g / 3`,
   },
   /**
    * driver.online (or a background fix) on this node: takes the driver over from whichever node had
    * it (returned, so that node can drop its copy), writes every field, keeps an activity already set.
-   * KEYS: geo, d:<id>, nd:<me>, grace. ARGV: prefix, id, me, lng, lat, then field/value pairs,
-   * with 'activity' last (kept when present).
+   * KEYS: geo, d:<id>, nd:<me>, grace, pos. ARGV: prefix, id, me, lng, lat, position, then field/value
+   * pairs, with 'activity' last (kept when present).
    */
   driverOnline: {
-    numberOfKeys: 4,
+    numberOfKeys: 5,
     lua: `
 local previous = redis.call('HGET', KEYS[2], 'node')
 if previous and previous ~= '' and previous ~= ARGV[3] then
@@ -93,25 +111,30 @@ end
 redis.call('SADD', KEYS[3], ARGV[2])
 redis.call('ZREM', KEYS[4], ARGV[2])
 redis.call('GEOADD', KEYS[1], ARGV[4], ARGV[5], ARGV[2])
+redis.call('HSET', KEYS[5], ARGV[2], ARGV[6])
 local n = #ARGV
-for i = 6, n - 2, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+for i = 7, n - 2, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
 redis.call('HSETNX', KEYS[2], ARGV[n - 1], ARGV[n])
 return previous or ''`,
   },
   /**
    * A background fix (POST /api/locations) for a driver whose live owner may be elsewhere: moves the
    * driver; takes ownership only when nobody holds the socket (owner in grace, orphaned, or absent).
-   * KEYS: geo, d:<id>, nd:<me>, grace. ARGV: prefix, id, me, lng, lat, heading ('' = keep), updatedAt, graceUntil.
+   * KEYS: geo, d:<id>, nd:<me>, grace, pos. ARGV: prefix, id, me, lng, lat, heading ('' = keep), updatedAt, graceUntil.
    * Returns 'own' when this node now owns the driver, 'moved' when another live owner keeps it.
    */
   driverBackground: {
-    numberOfKeys: 4,
+    numberOfKeys: 5,
     lua: `
 local owner = redis.call('HGET', KEYS[2], 'node')
 local grace = tonumber(redis.call('HGET', KEYS[2], 'grace') or '0')
+local heading = ARGV[6]
+if heading == '' then
+  local stored = redis.call('HGET', KEYS[5], ARGV[2])
+  heading = stored and string.match(stored, '^[^|]*|[^|]*|([^|]*)|') or ''
+end
 redis.call('GEOADD', KEYS[1], ARGV[4], ARGV[5], ARGV[2])
-redis.call('HSET', KEYS[2], 'lat', ARGV[5], 'lng', ARGV[4], 'updatedAt', ARGV[7])
-if ARGV[6] ~= '' then redis.call('HSET', KEYS[2], 'heading', ARGV[6]) end
+redis.call('HSET', KEYS[5], ARGV[2], ARGV[4] .. '|' .. ARGV[5] .. '|' .. heading .. '|' .. ARGV[7])
 if owner and owner ~= '' and owner ~= ARGV[3] and grace == 0 then return 'moved' end
 if owner and owner ~= '' and owner ~= ARGV[3] then redis.call('SREM', ARGV[1] .. 'nd:' .. owner, ARGV[2]) end
 if not owner then redis.call('HSET', KEYS[2], 'activity', 'on_ride', 'bg', '1') end
@@ -123,11 +146,11 @@ return 'own'`,
   /**
    * A driver's socket opened on this node: if the driver is online anywhere (in a grace, or live on
    * another node being replaced), this node takes it over with its state. Returns the fields as a
-   * flat list (with 'previousNode'), or an empty list when the driver is not online.
-   * KEYS: d:<id>, nd:<me>, grace. ARGV: prefix, id, me.
+   * flat list (with 'previousNode' and 'position'), or an empty list when the driver is not online.
+   * KEYS: d:<id>, nd:<me>, grace, pos. ARGV: prefix, id, me.
    */
   driverClaim: {
-    numberOfKeys: 3,
+    numberOfKeys: 4,
     lua: `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
 local previous = redis.call('HGET', KEYS[1], 'node') or ''
@@ -138,6 +161,11 @@ redis.call('HSET', KEYS[1], 'node', ARGV[3], 'grace', '0', 'bg', '0')
 local fields = redis.call('HGETALL', KEYS[1])
 table.insert(fields, 'previousNode')
 table.insert(fields, previous)
+local position = redis.call('HGET', KEYS[4], ARGV[2])
+if position then
+  table.insert(fields, 'position')
+  table.insert(fields, position)
+end
 return fields`,
   },
   /** The socket of a driver this node owns closed: the grace deadline, visible to all. KEYS: d:<id>. ARGV: me, graceUntil. */
@@ -152,14 +180,15 @@ return 1`,
    * Ends a driver's presence when this node owns the transition: 'offline' (driver.offline) needs
    * this node to own the driver; 'grace' also needs the grace still running (a reconnect elsewhere
    * cleared it). Returns 1 when this call ended it (the caller announces the driver offline).
-   * KEYS: geo, d:<id>, nd:<me>, grace. ARGV: id, me, reason.
+   * KEYS: geo, d:<id>, nd:<me>, grace, pos. ARGV: id, me, reason.
    */
   driverEnd: {
-    numberOfKeys: 4,
+    numberOfKeys: 5,
     lua: `
 if redis.call('HGET', KEYS[2], 'node') ~= ARGV[2] then return 0 end
 if ARGV[3] == 'grace' and tonumber(redis.call('HGET', KEYS[2], 'grace') or '0') == 0 then return 0 end
 redis.call('DEL', KEYS[2])
+redis.call('HDEL', KEYS[5], ARGV[1])
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('SREM', KEYS[3], ARGV[1])
 redis.call('ZREM', KEYS[4], ARGV[1])
@@ -206,10 +235,10 @@ return n`,
   },
   /**
    * Orphaned drivers (of dead nodes) whose grace ran out leave the index; returns their ids, each
-   * to exactly one caller. KEYS: geo, grace. ARGV: prefix, now.
+   * to exactly one caller. KEYS: geo, grace, pos. ARGV: prefix, now.
    */
   sweepGrace: {
-    numberOfKeys: 2,
+    numberOfKeys: 3,
     lua: `
 local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0, 500)
 local ended = {}
@@ -219,6 +248,7 @@ for _, id in ipairs(due) do
   local grace = tonumber(redis.call('HGET', key, 'grace') or '0')
   if redis.call('HGET', key, 'node') == '' and grace > 0 and grace <= tonumber(ARGV[2]) then
     redis.call('DEL', key)
+    redis.call('HDEL', KEYS[3], id)
     redis.call('ZREM', KEYS[1], id)
     table.insert(ended, id)
   end

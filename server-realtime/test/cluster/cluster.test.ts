@@ -165,10 +165,12 @@ describe('a cluster of three realtime nodes', () => {
       expect(headings).toEqual(fixes.map((fix) => fix.heading));
     });
     const last = fixes.at(-1)!;
-    await eventually(async () => {
-      const hash = await cluster.redis.hgetall(`${cluster.prefix}d:${driver.id}`);
-      expect({ lat: Number(hash.lat), lng: Number(hash.lng), heading: hash.heading }).toEqual({ lat: last.lat, lng: last.lng, heading: '9' });
-    });
+    // The shared `pos` hash holds every online driver's `lng|lat|heading|updatedAt`.
+    const storedPosition = async () => {
+      const [lng, lat, heading] = ((await cluster.redis.hget(`${cluster.prefix}pos`, driver.id)) ?? '').split('|');
+      return { lat: Number(lat), lng: Number(lng), heading };
+    };
+    await eventually(async () => expect(await storedPosition()).toEqual({ lat: last.lat, lng: last.lng, heading: '9' }));
     const [[lng, lat]] = (await cluster.redis.geopos(`${cluster.prefix}geo`, driver.id)) as [[string, string]];
     expect(Number(lat)).toBeCloseTo(last.lat, 5);
     expect(Number(lng)).toBeCloseTo(last.lng, 5);
@@ -176,11 +178,11 @@ describe('a cluster of three realtime nodes', () => {
     // A fix without a heading moves the driver and keeps the heading he had.
     const headless = moveM(last, 0, 50);
     await driverApp.request('location.update', headless);
-    await eventually(async () => {
-      const hash = await cluster.redis.hgetall(`${cluster.prefix}d:${driver.id}`);
-      expect({ lat: Number(hash.lat), lng: Number(hash.lng), heading: hash.heading }).toEqual({ lat: headless.lat, lng: headless.lng, heading: '9' });
-    });
+    await eventually(async () => expect(await storedPosition()).toEqual({ lat: headless.lat, lng: headless.lng, heading: '9' }));
+
+    // Offline: the position leaves the shared hash with the driver.
     await driverApp.request('driver.offline', {});
+    expect(await cluster.redis.hexists(`${cluster.prefix}pos`, driver.id)).toBe(0);
   });
 
   it('replaces the socket on another node when the user signs in again, and answers a re-sent message id there', async () => {
