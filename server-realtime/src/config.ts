@@ -50,7 +50,7 @@ const schema = z.object({
   /** Cluster: a node not seen for this long is dead; its drivers get the reconnect grace from then (ms). */
   CLUSTER_NODE_DEAD_MS: envField.int(10_000, 200, 600_000),
   /** Cluster: live locations for another node wait this long for company, one PUBLISH per node per window (ms; 0: per event-loop turn). */
-  CLUSTER_LOCATION_BATCH_MS: envField.int(5, 0, 1_000),
+  CLUSTER_LOCATION_BATCH_MS: envField.int(10, 0, 1_000),
   /** Cluster: drivers' latest fixes go to the shared index (nearest drivers, ops map) together this often (ms). */
   CLUSTER_PRESENCE_FLUSH_MS: envField.int(100, 1, 5_000),
   ...ridesEnvShape,

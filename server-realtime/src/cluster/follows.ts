@@ -52,10 +52,12 @@ export class ClusterFollows implements FollowsReplica {
 
   /**
    * A follower not connected here: its node gets the frame (dropped when it is connected nowhere).
-   * The locations of one window (CLUSTER_LOCATION_BATCH_MS, 5 ms; 0: one event-loop turn) go to
+   * The locations of one window (CLUSTER_LOCATION_BATCH_MS, 10 ms; 0: one event-loop turn) go to
    * each node as one message (`M`, newline-separated `L` lines: frames are JSON, which never holds
-   * a raw newline). A PUBLISH costs a round of system calls in the node and in Redis; at 5,000
-   * fixes/s a 5 ms window carries ~20 locations instead of ~5 (docs/performance.md, "Cluster mode").
+   * a raw newline). A message costs more than the locations in it: the sender's write wakes Redis,
+   * Redis's wakes the other node, and its answer wakes the sender again, ~100 us of CPU between
+   * the three; at 5,000 fixes/s a 10 ms window carries ~25 locations per node, 5 ms ~12
+   * (docs/performance.md, "Figures after the shared position hash").
    */
   deliverElsewhere(followerId: string, driverId: string, frame: string): void {
     const nodeId = this.connections.nodeOf(followerId);

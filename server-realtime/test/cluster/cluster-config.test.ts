@@ -15,7 +15,7 @@ describe('the cluster configuration of the realtime service', () => {
 
   it('is cluster mode with REDIS_URL, the default prefix drivrr: and the timings given', () => {
     const config = loadRealtimeConfig({ ...BASE, REDIS_URL: 'redis://127.0.0.1:6379/2', REALTIME_NODE_ID: 'rt-1', REALTIME_NODE_URL: 'http://10.0.0.5:8081', CLUSTER_HEARTBEAT_MS: '500' });
-    expect(config.cluster).toEqual({ redisUrl: 'redis://127.0.0.1:6379/2', prefix: 'drivrr:', nodeId: 'rt-1', nodeUrl: 'http://10.0.0.5:8081', heartbeatMs: 500, deadAfterMs: 10_000, locationBatchMs: 5, presenceFlushMs: 100 });
+    expect(config.cluster).toEqual({ redisUrl: 'redis://127.0.0.1:6379/2', prefix: 'drivrr:', nodeId: 'rt-1', nodeUrl: 'http://10.0.0.5:8081', heartbeatMs: 500, deadAfterMs: 10_000, locationBatchMs: 10, presenceFlushMs: 100 });
     expect(config.nodeId).toBe('rt-1');
   });
 
