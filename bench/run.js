@@ -103,10 +103,11 @@ const sourceAddressCount = Number(option('source-addresses', Math.max(1, Math.ce
 const HARD_LIMIT_MS = Number(option('time-limit-s', held > 0 ? 600 : quick ? 180 : 900)) * 1000;
 
 const log = (message) => process.stderr.write(`${message}\n`);
-/** With --profile: the monotonic clock (us, the clock of V8's CPU profiles) at the start of each phase, to cut a profile to it. */
-const mark = (phase) => {
-  if (profileDir) log(`bench: mark ${phase} at ${process.hrtime.bigint() / 1000n} us (monotonic)`);
-};
+/**
+ * The monotonic clock (us) at the start and end of each phase, in the log, to cut a profile to it:
+ * V8's CPU profiles (--profile) and `perf record -k CLOCK_MONOTONIC` use the same clock.
+ */
+const mark = (phase) => log(`bench: mark ${phase} at ${process.hrtime.bigint() / 1000n} us (monotonic)`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const hardStop = setTimeout(() => {
