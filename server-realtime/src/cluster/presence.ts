@@ -1,7 +1,7 @@
 /**
  * Driver presence across the cluster, in Redis: a GEO set of online drivers, one hash of every
- * driver's position, and one hash per driver for the rest (its fields: presenceFields below; adding
- * a field to DriverPresenceInfo needs no line there), owned by the node that holds the driver's socket. The owning node keeps its drivers in memory too
+ * driver's position, and one hash per driver for the rest (its fields: presenceFields below), owned
+ * by the node that holds the driver's socket. The owning node keeps its drivers in memory too
  * (presence/driver-presence.ts) so a fix stays synchronous: it only replaces the driver's pending
  * fix here; the pending fixes go to Redis together every CLUSTER_PRESENCE_FLUSH_MS (100 ms), never
  * awaited. The live locations a customer sees do not wait for this (they go node to node at once,

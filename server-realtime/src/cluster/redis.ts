@@ -61,7 +61,9 @@ const scripts = {
    * write). Three commands per call, whatever the number of fixes: a command per driver cost Redis
    * more than the rest of the script (docs/performance.md, "Cluster mode").
    * KEYS: geo, pos, nd:<me>. ARGV: the fixes as one string of lines `id|lng|lat|heading|updatedAt\n`
-   * (fixFieldsLine in presence.ts): one argument instead of five per fix keeps the node's command small.
+   * (fixFieldsLine in presence.ts): one argument instead of five per fix keeps the node's command
+   * small. The position replaces the stored one whole: heading '' means none known (the owner's copy
+   * keeps a driver's heading across fixes without one, so it sends the one it has).
    */
   driverFixes: {
     numberOfKeys: 3,

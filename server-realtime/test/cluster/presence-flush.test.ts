@@ -1,8 +1,9 @@
 /**
- * The presence flush (cluster/presence.ts, the driverFixes script) writes a driver's position only
- * while the flushing node owns him: a fix still pending on a node that lost the driver must neither
- * overwrite the new owner's position nor bring an ended driver back into the index. Two nodes'
- * presences against the Redis at TEST_REDIS_URL, under a key prefix of its own.
+ * The presence flush (cluster/presence.ts, the driverFixes script) writes a driver's position to the
+ * shared `pos` hash only while the flushing node owns him: a fix still pending on a node that lost
+ * the driver must neither overwrite the new owner's position nor bring an ended driver back into the
+ * index. Readers merge the position with the driver's hash. Two nodes' presences against the Redis
+ * at TEST_REDIS_URL, under a key prefix of its own.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -16,7 +17,7 @@ import type { DriverPresenceInfo } from '../../src/ws/contracts.js';
 import { TEST_REDIS_URL } from '../../../test-support/cluster.js';
 import { eventually } from '../support/client.js';
 
-describe('the presence flush of a node that lost the driver', () => {
+describe('the presence flush and the shared position hash', () => {
   const prefix = `test:presence-flush:${randomUUID()}:`;
   const keys = clusterKeys(prefix);
   const admin = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -40,17 +41,23 @@ describe('the presence flush of a node that lost the driver', () => {
     admin.disconnect();
   });
 
-  it("leaves the new owner's position when a fix pending on the old node is written after the take-over", async () => {
-    // Arrange: the driver online on node a, with a fix pending there; then he comes online on b.
-    const driverId = randomUUID();
+  /** A driver online on node a with a fix pending there (not yet flushed), then online on node b at `onBAt`. */
+  async function takenOverWithFixPending(driverId: string, onBAt: LatLng) {
     const onA = new ClusterPresence(a);
     const onB = new ClusterPresence(b);
     onA.online(info(driverId, KARACHI_CENTER, 10, 1_000));
     await eventually(async () => expect(await ownerOf(driverId)).toBe('a'));
     onA.moved(info(driverId, moveM(KARACHI_CENTER, 90, 500), 20, 2_000));
-    const onBAt = moveM(KARACHI_CENTER, 0, 2_000);
     onB.online(info(driverId, onBAt, 30, 3_000));
     await eventually(async () => expect(await ownerOf(driverId)).toBe('b'));
+    return { onA, onB };
+  }
+
+  it("leaves the new owner's position when a fix pending on the old node is written after the take-over", async () => {
+    // Arrange
+    const driverId = randomUUID();
+    const onBAt = moveM(KARACHI_CENTER, 0, 2_000);
+    const { onA, onB } = await takenOverWithFixPending(driverId, onBAt);
 
     // Act: node a writes its pending fix late (stop() flushes; a's PING answers after the script ran).
     onA.stop();
@@ -64,15 +71,9 @@ describe('the presence flush of a node that lost the driver', () => {
   });
 
   it('does not bring back a driver who went offline after another node took him over', async () => {
-    // Arrange: online on a with a fix pending there, taken over by b, then offline on b.
+    // Arrange: taken over by b with a fix pending on a, then offline on b.
     const driverId = randomUUID();
-    const onA = new ClusterPresence(a);
-    const onB = new ClusterPresence(b);
-    onA.online(info(driverId, KARACHI_CENTER, 10, 1_000));
-    await eventually(async () => expect(await ownerOf(driverId)).toBe('a'));
-    onA.moved(info(driverId, moveM(KARACHI_CENTER, 90, 500), 20, 2_000));
-    onB.online(info(driverId, moveM(KARACHI_CENTER, 0, 2_000), 30, 3_000));
-    await eventually(async () => expect(await ownerOf(driverId)).toBe('b'));
+    const { onA, onB } = await takenOverWithFixPending(driverId, moveM(KARACHI_CENTER, 0, 2_000));
     expect(await onB.end(driverId, 'offline')).toBe(true);
 
     // Act: node a's late flush.
