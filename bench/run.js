@@ -315,6 +315,11 @@ async function startRedis(port) {
   return child;
 }
 
+/** The number on the line `name: N` of a `key: value` text (/proc files, Redis INFO); NaN when absent. */
+function numberField(text, name) {
+  return Number(new RegExp(`^${name}:\\s*(\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+}
+
 /**
  * Calls per Redis command so far (INFO commandstats, without the INFO calls of the bench itself),
  * and the bytes Redis has read and written. Commands a Lua script runs (redis.call) count as calls
@@ -329,8 +334,7 @@ function redisCounters(port) {
     calls[match[1]] = Number(match[2]);
     usec[match[1]] = Number(match[3]);
   }
-  const stat = (name) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(text)?.[1] ?? NaN);
-  return { calls, usec, netBytes: stat('total_net_input_bytes') + stat('total_net_output_bytes') };
+  return { calls, usec, netBytes: numberField(text, 'total_net_input_bytes') + numberField(text, 'total_net_output_bytes') };
 }
 
 /**
@@ -470,8 +474,7 @@ function cpuOf(processes) {
  */
 function syscallsOf(pid) {
   const text = readFileSync(`/proc/${pid}/io`, 'utf8');
-  const field = (name) => Number(new RegExp(`^${name}: (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
-  return { reads: field('syscr'), writes: field('syscw') };
+  return { reads: numberField(text, 'syscr'), writes: numberField(text, 'syscw') };
 }
 
 /**
@@ -481,8 +484,7 @@ function syscallsOf(pid) {
  */
 function switchesOf(pid) {
   const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? NaN);
-  return field('voluntary_ctxt_switches') + field('nonvoluntary_ctxt_switches');
+  return numberField(text, 'voluntary_ctxt_switches') + numberField(text, 'nonvoluntary_ctxt_switches');
 }
 
 /**
